@@ -1,0 +1,326 @@
+/*
+ * autograd.h: agrad's scalar reverse-mode automatic differentiation engine.
+ *
+ * A tape (ag_tape) records scalar operations. Each operation appends one node
+ * (op, inputs, value) to contiguous arrays; a node is named by a small handle
+ * (ag_node), never by a pointer. Append order is a topological order, so
+ * ag_backward(t, y) is a single reverse loop from y down to the first
+ * recorded operation: no recursion, no visited set, no allocation.
+ *
+ * Memory: 24 bytes per node (value, gradient, one 64-bit link word holding the
+ * op and two input indices). n-ary nodes (sum, dot) over contiguous runs store
+ * (start, length) and cost no bytes per input; over arbitrary handles they
+ * store 4 bytes per input in a side array.
+ *
+ * Marks and rewind: ag_tape_mark() remembers the tape's length;
+ * ag_tape_rewind() drops everything recorded after the mark in O(1) (plus the
+ * names given to dropped nodes) and keeps what is below it, values and
+ * gradients intact. A training step records, differentiates and rewinds
+ * without allocating once the arrays have grown to the step's size.
+ *
+ * Gradient semantics:
+ *   - ag_backward(t, y) seeds dy/dy = 1 and leaves dy/dv in every node v
+ *     recorded at or before y (0 for nodes y does not depend on).
+ *   - Variables (ag_var) accumulate: each backward ADDS to their gradient,
+ *     until ag_zero_grad*() clears it, as in PyTorch.
+ *   - Interior gradients are fresh on every call: backward clears them first.
+ *   - Constants (ag_const) carry no gradient: ag_grad() of a constant is 0.
+ *
+ * Errors: every call that can fail reports a status. Calls that return a node
+ * return AG_NULL on failure and record the first error on the tape (sticky,
+ * like cairo's status): ag_tape_status() / ag_tape_error() read it, and an
+ * operation given AG_NULL propagates AG_NULL without overwriting the first
+ * error, so a whole expression can be checked once at the end. Misuse (a
+ * handle from another tape, a handle dropped by a rewind, an out-of-range
+ * index) is always detected and reported the same way, in debug and release
+ * builds alike; install ag_tape_on_error() to trap it in a debugger.
+ * The library never prints (except the trace and dump functions given a
+ * FILE *) and never exits.
+ *
+ * Kinks (documented convention, tested): relu'(0) = 0, abs'(0) = 0,
+ * leaky_relu'(0) = slope, d max(a,b) goes to a when a >= b, d min(a,b) goes
+ * to a when a <= b. Domain errors (log(-1), 0/0, sqrt(-1)) give the NaN/Inf
+ * that C's libm gives; anomaly mode names the node that produced them.
+ */
+#ifndef AGRAD_AUTOGRAD_H
+#define AGRAD_AUTOGRAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status codes ------------------------------------------------------ */
+
+typedef enum ag_status {
+    AG_OK = 0,
+    AG_ENOMEM,    /* an allocation failed; the tape is unchanged and usable  */
+    AG_ENULL,     /* AG_NULL given where a node was required                 */
+    AG_ESTALE,    /* the handle's node was dropped by a rewind               */
+    AG_EFOREIGN,  /* the handle belongs to another tape                      */
+    AG_ERANGE,    /* an index or length outside the tape                     */
+    AG_EFULL,     /* the tape holds AG_MAX_NODES nodes already               */
+    AG_EINVAL,    /* an argument that cannot be right (wrong op, bad size)   */
+    AG_ENAME,     /* a name already in use, empty, or too long               */
+    AG_ENOTFOUND, /* no such name / tensor / input                          */
+    AG_EIO,       /* a file could not be read or written                     */
+    AG_EPARSE,    /* malformed text input (expression, JSON, CSV)            */
+    AG_EFORMAT,   /* a well-formed file whose content does not fit           */
+    AG_EANOMALY,  /* anomaly mode saw a NaN or infinity appear               */
+    AG_STATUS_COUNT
+} ag_status;
+
+/* Short fixed description of a status ("out of memory", ...). */
+const char *ag_status_str(ag_status s);
+
+/* ---- ops ----------------------------------------------------------------- */
+
+typedef enum ag_op {
+    AG_OP_CONST,      /* leaf, no gradient                                   */
+    AG_OP_VAR,        /* leaf that requires grad (accumulates)               */
+    AG_OP_ADD,        /* a + b                                               */
+    AG_OP_SUB,        /* a - b                                               */
+    AG_OP_MUL,        /* a * b                                               */
+    AG_OP_DIV,        /* a / b                                               */
+    AG_OP_POW,        /* a ^ b, b a node                                     */
+    AG_OP_POWC,       /* a ^ c, c a constant                                 */
+    AG_OP_NEG,        /* -a                                                  */
+    AG_OP_EXP,
+    AG_OP_LOG,
+    AG_OP_SQRT,
+    AG_OP_ABS,
+    AG_OP_SIN,
+    AG_OP_COS,
+    AG_OP_TANH,
+    AG_OP_SIGMOID,
+    AG_OP_SOFTPLUS,   /* log(1 + e^a), computed stably                       */
+    AG_OP_RELU,
+    AG_OP_LEAKY_RELU, /* slope is a constant input                           */
+    AG_OP_MIN,
+    AG_OP_MAX,
+    AG_OP_SUM,        /* sum of n listed nodes                               */
+    AG_OP_SUM_RUN,    /* sum of n consecutive nodes                          */
+    AG_OP_DOT,        /* sum_k w_k x_k (+ bias) over listed nodes            */
+    AG_OP_DOT_RUN,    /* the same over two runs of consecutive nodes         */
+    AG_OP_LOGSUMEXP,  /* log sum_k e^x_k over listed nodes, max-shifted      */
+    AG_OP_COUNT
+} ag_op;
+
+const char *ag_op_name(ag_op op);   /* "mul", "sigmoid", ...                 */
+const char *ag_op_symbol(ag_op op); /* "*", "sigmoid", ...                   */
+
+/* ---- handles -------------------------------------------------------------- */
+
+typedef struct ag_tape ag_tape;
+
+/* A node handle: the node's index on its tape, the generation of the tape
+ * segment it was recorded in (so a rewind makes it detectably stale) and the
+ * tape's serial number (so a foreign handle is detected). Pass by value. */
+typedef struct ag_node {
+    uint32_t idx;
+    uint32_t gen;
+    uint32_t tape;
+} ag_node;
+
+#define AG_NULL_IDX UINT32_MAX
+#define AG_NULL ((ag_node){AG_NULL_IDX, 0, 0})
+static inline bool ag_is_null(ag_node n) { return n.idx == AG_NULL_IDX; }
+
+/* Largest number of nodes one tape can hold (indices take 29 bits). */
+#define AG_MAX_NODES ((size_t)1 << 29)
+
+/* A position on the tape to rewind to. */
+typedef struct ag_mark {
+    uint32_t len;     /* nodes below the mark                                */
+    uint32_t aux_len; /* side-array words below the mark                     */
+    uint32_t gen;     /* generation of the node just below the mark          */
+    uint32_t tape;
+} ag_mark;
+
+/* ---- tape lifecycle ------------------------------------------------------- */
+
+/* New empty tape with room for `capacity` nodes before its first growth
+ * (0 picks a default). NULL when out of memory. */
+ag_tape *ag_tape_new(size_t capacity);
+void ag_tape_free(ag_tape *t);
+
+size_t ag_tape_len(const ag_tape *t);
+/* Bytes the tape's arrays occupy now (capacity, not length). */
+size_t ag_tape_bytes(const ag_tape *t);
+/* Grow the arrays so that `nodes` more nodes and `aux_words` more side-array
+ * words can be recorded without allocating. */
+ag_status ag_tape_reserve(ag_tape *t, size_t nodes, size_t aux_words);
+
+ag_mark ag_tape_mark(ag_tape *t);
+/* Drop every node recorded after `m`. Fails with AG_ESTALE when the mark
+ * itself was dropped by an earlier rewind to a lower mark. */
+ag_status ag_tape_rewind(ag_tape *t, ag_mark m);
+
+/* First error recorded since the last clear, its message ("ag_mul: argument 2
+ * (node #12) was dropped by a rewind"), and clearing it. */
+ag_status ag_tape_status(const ag_tape *t);
+const char *ag_tape_error(const ag_tape *t);
+void ag_tape_clear_error(ag_tape *t);
+/* Called on every error as it is recorded (e.g. to break into a debugger). */
+typedef void (*ag_error_fn)(void *ctx, ag_status s, const char *message);
+void ag_tape_on_error(ag_tape *t, ag_error_fn fn, void *ctx);
+
+/* ---- recording -------------------------------------------------------------- */
+
+ag_node ag_const(ag_tape *t, double v);
+ag_node ag_var(ag_tape *t, double v);
+
+ag_node ag_add(ag_tape *t, ag_node a, ag_node b);
+ag_node ag_sub(ag_tape *t, ag_node a, ag_node b);
+ag_node ag_mul(ag_tape *t, ag_node a, ag_node b);
+ag_node ag_div(ag_tape *t, ag_node a, ag_node b);
+ag_node ag_pow(ag_tape *t, ag_node a, ag_node b);
+ag_node ag_powc(ag_tape *t, ag_node a, double c);
+ag_node ag_min(ag_tape *t, ag_node a, ag_node b);
+ag_node ag_max(ag_tape *t, ag_node a, ag_node b);
+
+ag_node ag_neg(ag_tape *t, ag_node a);
+ag_node ag_exp(ag_tape *t, ag_node a);
+ag_node ag_log(ag_tape *t, ag_node a);
+ag_node ag_sqrt(ag_tape *t, ag_node a);
+ag_node ag_abs(ag_tape *t, ag_node a);
+ag_node ag_sin(ag_tape *t, ag_node a);
+ag_node ag_cos(ag_tape *t, ag_node a);
+ag_node ag_tanh(ag_tape *t, ag_node a);
+ag_node ag_sigmoid(ag_tape *t, ag_node a);
+ag_node ag_softplus(ag_tape *t, ag_node a);
+ag_node ag_relu(ag_tape *t, ag_node a);
+ag_node ag_leaky_relu(ag_tape *t, ag_node a, double slope);
+
+/* n-ary nodes, one node whatever n (n >= 1; the empty sum is an error). */
+ag_node ag_sum(ag_tape *t, const ag_node *xs, size_t n);
+/* Sum of the n nodes recorded consecutively from `first` on. */
+ag_node ag_sum_run(ag_tape *t, ag_node first, size_t n);
+/* sum_k w[k]*x[k] + bias; bias may be AG_NULL for none. */
+ag_node ag_dot(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias);
+/* The same over the runs w_first.., x_first.. of n consecutive nodes each:
+ * a layer's weights and the previous layer's outputs. */
+ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_node bias);
+
+/* log(sum_k e^xs[k]), computed stably; its gradient is softmax(xs) (F5). */
+ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n);
+
+/* The node `offset` places after `first`, when both lie in one live run
+ * (e.g. the k-th weight of a layer recorded from `first` on). */
+ag_node ag_node_at(ag_tape *t, ag_node first, size_t offset);
+
+/* ---- reading and writing values ----------------------------------------- */
+
+/* Value and gradient; NaN (and an error on the tape) for a bad handle. */
+double ag_value(ag_tape *t, ag_node n);
+double ag_grad(ag_tape *t, ag_node n);
+/* Set a leaf's value (a constant used as an input placeholder, or a
+ * variable); then ag_forward() recomputes what depends on it. */
+ag_status ag_set_value(ag_tape *t, ag_node leaf, double v);
+ag_status ag_set_grad(ag_tape *t, ag_node var, double g);
+
+/* Raw views of n consecutive values / gradients from `first`, for flat
+ * optimizer loops. Valid until the next call that records a node (growth may
+ * move the arrays). NULL (and an error) for a bad run. */
+double *ag_values_run(ag_tape *t, ag_node first, size_t n);
+double *ag_grads_run(ag_tape *t, ag_node first, size_t n);
+
+ag_op ag_node_op(ag_tape *t, ag_node n);
+/* Number of inputs and the k-th input (bias of a dot last). */
+size_t ag_node_arity(ag_tape *t, ag_node n);
+ag_node ag_node_input(ag_tape *t, ag_node n, size_t k);
+/* The handle of the node at index idx, if it is live (for tools that walk
+ * the tape by index). */
+ag_node ag_node_from_index(ag_tape *t, size_t idx);
+
+/* ---- differentiation ------------------------------------------------------ */
+
+ag_status ag_backward(ag_tape *t, ag_node y);
+/* Zero the gradients of every variable on the tape / of a run of them. */
+void ag_zero_grad(ag_tape *t);
+ag_status ag_zero_grad_run(ag_tape *t, ag_node first, size_t n);
+
+/* Re-run the forward sweep over the nodes recorded after mark `from` up to
+ * and including `to` (tape replay: set new leaf values, then this, then
+ * ag_backward). No allocation. Fails with AG_EINVAL when a value read with
+ * ag_value() during recording may have steered what was recorded (see
+ * ag_replay_check). */
+ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to);
+/* AG_OK when nothing recorded after `from` followed a read of an interior
+ * value recorded after `from`; otherwise AG_EINVAL naming the node read: a
+ * program that branches on a value records a graph that depends on values,
+ * and replaying it with new inputs would be wrong. */
+ag_status ag_replay_check(ag_tape *t, ag_mark from);
+
+/* ---- stepping through backward (the same sweep as ag_backward) ------------ */
+
+typedef struct ag_edge {
+    ag_node input;        /* the input the gradient flows into               */
+    double local;         /* d node / d input at the recorded values         */
+    double contribution;  /* upstream * local, added to the input's gradient */
+    double input_grad;    /* the input's gradient after the addition         */
+} ag_edge;
+
+typedef struct ag_step {
+    ag_node node;         /* the node whose gradient is being propagated     */
+    double upstream;      /* dy/dnode, complete at this point                */
+    size_t n_edges;
+    const ag_edge *edges; /* owned by the stepper, valid until the next step */
+} ag_step;
+
+typedef struct ag_stepper ag_stepper;
+
+/* Begin the reverse sweep from y: clears and seeds gradients exactly as
+ * ag_backward does. Steps visit, in reverse tape order, the non-leaf nodes y
+ * depends on; edges into constants are not listed (they carry no gradient). */
+ag_stepper *ag_stepper_new(ag_tape *t, ag_node y);
+/* Propagate one node; false at the end (or on error: see the tape status). */
+bool ag_stepper_next(ag_stepper *s, ag_step *out);
+void ag_stepper_free(ag_stepper *s);
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* Give a node a name (copied). A node has at most one name: naming it again
+ * renames it. A name held by another live node is refused with AG_ENAME.
+ * Names of nodes dropped by a rewind are dropped with them. */
+ag_status ag_name_set(ag_tape *t, ag_node n, const char *name);
+/* The node with this name, or AG_NULL (not an error) when none has it. */
+ag_node ag_name_find(ag_tape *t, const char *name);
+/* The node's name, or NULL when it has none. */
+const char *ag_name_of(ag_tape *t, ag_node n);
+#define AG_NAME_MAX 255
+
+/* ---- anomaly mode ----------------------------------------------------------- */
+
+/* When on, the first node whose value (forward) or gradient (backward)
+ * becomes NaN or infinite from finite inputs is recorded as an AG_EANOMALY
+ * error whose message gives its op, name, input values and origin. */
+ag_status ag_anomaly_enable(ag_tape *t, bool on);
+/* Origin stamped on the nodes recorded next while anomaly mode is on: a
+ * source file and line, or for the expression language "<expr>" and a
+ * column. `file` must outlive the tape (a string literal). */
+void ag_origin_set(ag_tape *t, const char *file, int line);
+#define AG_HERE(t) ag_origin_set((t), __FILE__, __LINE__)
+/* The recorded origin of a node (file NULL when none). */
+void ag_origin_of(ag_tape *t, ag_node n, const char **file, int *line);
+
+/* ---- allocation hook ---------------------------------------------------------- */
+
+/* Every allocation of agrad (autograd/ and nn/) goes through this one
+ * realloc-style hook: fn(ctx, p, n) behaves as realloc(p, n), and
+ * fn(ctx, p, 0) frees p. NULL restores the C library's. Not thread-safe:
+ * set it before creating tapes. */
+typedef void *(*ag_realloc_fn)(void *ctx, void *p, size_t n);
+void ag_set_allocator(ag_realloc_fn fn, void *ctx);
+void *ag_realloc(void *p, size_t n);
+void ag_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AGRAD_AUTOGRAD_H */

@@ -1,0 +1,148 @@
+/*
+ * record.c: the public constructors. Each checks its handles, makes room,
+ * then appends one node whose value the op table computes.
+ *
+ * Invariant: a constructor either appends exactly one node (two for ops
+ * whose constant operand is stored as a node) and returns its handle, or
+ * appends nothing, records why on the tape and returns AG_NULL.
+ */
+#include "tape_internal.h"
+
+static ag_node leaf(ag_tape *t, ag_op op, double v, const char *fn)
+{
+    if (ag__reserve(t, 1, 0, fn) != AG_OK)
+        return AG_NULL;
+    ag_node n = ag__append(t, ag__link(op, 0, 0));
+    t->value[n.idx] = v;
+    return n;
+}
+
+ag_node ag_const(ag_tape *t, double v) { return leaf(t, AG_OP_CONST, v, "ag_const"); }
+ag_node ag_var(ag_tape *t, double v) { return leaf(t, AG_OP_VAR, v, "ag_var"); }
+
+static ag_node unary(ag_tape *t, ag_op op, ag_node a, const char *fn)
+{
+    if (ag__check(t, a, fn, 1) != AG_OK || ag__reserve(t, 1, 0, fn) != AG_OK)
+        return AG_NULL;
+    return ag__append(t, ag__link(op, a.idx, 0));
+}
+
+static ag_node binary(ag_tape *t, ag_op op, ag_node a, ag_node b, const char *fn)
+{
+    if (ag__check(t, a, fn, 1) != AG_OK || ag__check(t, b, fn, 2) != AG_OK ||
+        ag__reserve(t, 1, 0, fn) != AG_OK)
+        return AG_NULL;
+    return ag__append(t, ag__link(op, a.idx, b.idx));
+}
+
+/* An op with a constant operand: the constant becomes a node of its own, so
+ * that graphs and traces show it and the table reads it like any input. */
+static ag_node with_const(ag_tape *t, ag_op op, ag_node a, double c, const char *fn)
+{
+    if (ag__check(t, a, fn, 1) != AG_OK)
+        return AG_NULL;
+    if (ag__reserve(t, 2, 0, fn) != AG_OK) /* both nodes or neither */
+        return AG_NULL;
+    ag_node cn = ag__append(t, ag__link(AG_OP_CONST, 0, 0));
+    t->value[cn.idx] = c;
+    return ag__append(t, ag__link(op, a.idx, cn.idx));
+}
+
+ag_node ag_add(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_ADD, a, b, "ag_add"); }
+ag_node ag_sub(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_SUB, a, b, "ag_sub"); }
+ag_node ag_mul(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_MUL, a, b, "ag_mul"); }
+ag_node ag_div(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_DIV, a, b, "ag_div"); }
+ag_node ag_pow(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_POW, a, b, "ag_pow"); }
+ag_node ag_min(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_MIN, a, b, "ag_min"); }
+ag_node ag_max(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_MAX, a, b, "ag_max"); }
+ag_node ag_powc(ag_tape *t, ag_node a, double c) { return with_const(t, AG_OP_POWC, a, c, "ag_powc"); }
+
+ag_node ag_leaky_relu(ag_tape *t, ag_node a, double slope)
+{
+    return with_const(t, AG_OP_LEAKY_RELU, a, slope, "ag_leaky_relu");
+}
+
+ag_node ag_neg(ag_tape *t, ag_node a) { return unary(t, AG_OP_NEG, a, "ag_neg"); }
+ag_node ag_exp(ag_tape *t, ag_node a) { return unary(t, AG_OP_EXP, a, "ag_exp"); }
+ag_node ag_log(ag_tape *t, ag_node a) { return unary(t, AG_OP_LOG, a, "ag_log"); }
+ag_node ag_sqrt(ag_tape *t, ag_node a) { return unary(t, AG_OP_SQRT, a, "ag_sqrt"); }
+ag_node ag_abs(ag_tape *t, ag_node a) { return unary(t, AG_OP_ABS, a, "ag_abs"); }
+ag_node ag_sin(ag_tape *t, ag_node a) { return unary(t, AG_OP_SIN, a, "ag_sin"); }
+ag_node ag_cos(ag_tape *t, ag_node a) { return unary(t, AG_OP_COS, a, "ag_cos"); }
+ag_node ag_tanh(ag_tape *t, ag_node a) { return unary(t, AG_OP_TANH, a, "ag_tanh"); }
+ag_node ag_sigmoid(ag_tape *t, ag_node a) { return unary(t, AG_OP_SIGMOID, a, "ag_sigmoid"); }
+ag_node ag_softplus(ag_tape *t, ag_node a) { return unary(t, AG_OP_SOFTPLUS, a, "ag_softplus"); }
+ag_node ag_relu(ag_tape *t, ag_node a) { return unary(t, AG_OP_RELU, a, "ag_relu"); }
+
+/* Check n listed handles and make room for the node and `words` aux words. */
+static bool check_list(ag_tape *t, const ag_node *xs, size_t n, int argno, const char *fn)
+{
+    if (!xs || n == 0 || n >= AG_MAX_NODES) {
+        ag__fail(t, AG_EINVAL, "%s: argument %d: %zu operands (want 1 or more)", fn, argno, xs ? n : 0);
+        return false;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (ag__check(t, xs[k], fn, argno) != AG_OK)
+            return false;
+    return true;
+}
+
+static ag_node nary_list(ag_tape *t, ag_op op, const ag_node *xs, size_t n, const char *fn)
+{
+    if (!check_list(t, xs, n, 2, fn) || ag__reserve(t, 1, n, fn) != AG_OK)
+        return AG_NULL;
+    uint32_t at = t->aux_len;
+    for (size_t k = 0; k < n; k++)
+        t->aux[at + k] = xs[k].idx;
+    t->aux_len += (uint32_t)n;
+    return ag__append(t, ag__link(op, at, (uint32_t)n));
+}
+
+ag_node ag_sum(ag_tape *t, const ag_node *xs, size_t n) { return nary_list(t, AG_OP_SUM, xs, n, "ag_sum"); }
+
+ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n)
+{
+    return nary_list(t, AG_OP_LOGSUMEXP, xs, n, "ag_logsumexp");
+}
+
+ag_node ag_sum_run(ag_tape *t, ag_node first, size_t n)
+{
+    if (ag__check_run(t, first, n, "ag_sum_run", 2) != AG_OK || ag__reserve(t, 1, 0, "ag_sum_run") != AG_OK)
+        return AG_NULL;
+    return ag__append(t, ag__link(AG_OP_SUM_RUN, first.idx, (uint32_t)n));
+}
+
+static bool check_bias(ag_tape *t, ag_node bias, int argno, const char *fn)
+{
+    return ag_is_null(bias) || ag__check(t, bias, fn, argno) == AG_OK;
+}
+
+ag_node ag_dot(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias)
+{
+    const char *fn = "ag_dot";
+    if (!check_list(t, w, n, 2, fn) || !check_list(t, x, n, 3, fn) || !check_bias(t, bias, 5, fn) ||
+        ag__reserve(t, 1, 2 * n + 1, fn) != AG_OK)
+        return AG_NULL;
+    uint32_t at = t->aux_len, *op = t->aux + at;
+    op[0] = ag_is_null(bias) ? AG_NONE : bias.idx;
+    for (size_t k = 0; k < n; k++) {
+        op[1 + k] = w[k].idx;
+        op[1 + n + k] = x[k].idx;
+    }
+    t->aux_len += (uint32_t)(2 * n + 1);
+    return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)n));
+}
+
+ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_node bias)
+{
+    const char *fn = "ag_dot_run";
+    if (ag__check_run(t, w_first, n, fn, 2) != AG_OK || ag__check_run(t, x_first, n, fn, 3) != AG_OK ||
+        !check_bias(t, bias, 5, fn) || ag__reserve(t, 1, 3, fn) != AG_OK)
+        return AG_NULL;
+    uint32_t at = t->aux_len, *op = t->aux + at;
+    op[0] = w_first.idx;
+    op[1] = x_first.idx;
+    op[2] = ag_is_null(bias) ? AG_NONE : bias.idx;
+    t->aux_len += 3;
+    return ag__append(t, ag__link(AG_OP_DOT_RUN, at, (uint32_t)n));
+}
