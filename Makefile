@@ -33,19 +33,25 @@ NN_SRC   := $(wildcard nn/*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 EX_SRC   := $(wildcard examples/*.c)
-BENCH_SRC:= $(wildcard bench/*.c)
+EX_LIB   := $(wildcard examples/lib/*.c)
+# bench/NAME.c with a main each -> build/bench/NAME; bench/w_*.c are the
+# workload modules linked into every bench program.
+BENCH_MOD  := $(wildcard bench/w_*.c)
+BENCH_PROG := $(filter-out $(BENCH_MOD),$(wildcard bench/*.c))
 
 AG_OBJ   := $(AG_SRC:%.c=$(BUILD)/%.o)
 NN_OBJ   := $(NN_SRC:%.c=$(BUILD)/%.o)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
+EX_LIB_OBJ := $(EX_LIB:%.c=$(BUILD)/%.o)
+BENCH_MOD_OBJ := $(BENCH_MOD:%.c=$(BUILD)/%.o)
+BENCHES  := $(BENCH_PROG:bench/%.c=$(BUILD)/bench/%)
 
 LIBAG := $(BUILD)/libautograd.a
 LIBNN := $(BUILD)/libnn.a
 AGRAD := $(BUILD)/agrad
 TESTS := $(BUILD)/tests/run
-BENCH := $(BUILD)/bench/bench
 DEPS  := $(BUILD)/.deps-ok
 
 .PHONY: all lib demo test check bench lint memcheck fuzz install clean deps
@@ -83,16 +89,16 @@ $(LIBNN): $(NN_OBJ)
 $(AGRAD): $(TOOL_OBJ) $(LIBNN) $(LIBAG)
 	$(CC) $(ALL_CFLAGS) $(TOOL_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
-$(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $< $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+$(EXAMPLES): $(BUILD)/examples/%: $(BUILD)/examples/%.o $(EX_LIB_OBJ) $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(EX_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # The test runner links every tests/*.c with the libraries and the tool's
 # sources (minus its main) so that the CLI can be tested in-process too.
 $(TESTS): $(TEST_OBJ) $(LIBNN) $(LIBAG) $(if $(TOOL_SRC),$(AGRAD))
 	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
-$(BENCH): $(BENCH_SRC:%.c=$(BUILD)/%.o) $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $(filter %.o,$^) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
 demo: all
@@ -105,8 +111,10 @@ test: $(TESTS) $(EXAMPLES)
 check:
 	$(MAKE) BUILD=build/san OPT=-O1 SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
-bench: $(BENCH)
-	$(BENCH)
+# Every bench program in turn (build/bench/NAME); bench/bench.c is the W1/W2
+# table of issue 5, bench/tape.c the engine's own per-node figures.
+bench: $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/agrad
