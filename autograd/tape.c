@@ -64,9 +64,10 @@ static bool grow_nodes(ag_tape *t, size_t want)
         return true;
     if (want > AG_MAX_NODES)
         return false;
-    size_t cap = t->cap ? t->cap : DEFAULT_CAPACITY;
-    while (cap < want)
-        cap *= 2;
+    /* double, or jump straight to a larger request (an exact reserve) */
+    size_t cap = t->cap ? 2 * (size_t)t->cap : DEFAULT_CAPACITY;
+    if (cap < want)
+        cap = want;
     if (cap > AG_MAX_NODES)
         cap = AG_MAX_NODES;
     /* Each array is resized in turn; a failure part way leaves the earlier
@@ -85,9 +86,9 @@ static bool grow_aux(ag_tape *t, size_t want)
 {
     if (want <= t->aux_cap)
         return true;
-    size_t cap = t->aux_cap ? t->aux_cap : 256u;
-    while (cap < want)
-        cap *= 2;
+    size_t cap = t->aux_cap ? 2 * (size_t)t->aux_cap : 256u;
+    if (cap < want)
+        cap = want;
     if (cap > AG_MAX_NODES) /* aux offsets share the 29-bit operand field */
         cap = AG_MAX_NODES;
     if (!resize((void **)&t->aux, cap, sizeof *t->aux))
