@@ -139,7 +139,7 @@ size_t ag_tape_bytes(const ag_tape *t)
            (size_t)t->seg_cap * sizeof *t->seg + (t->origin ? (size_t)t->cap * sizeof *t->origin : 0);
 }
 
-ag_status ag__reserve(ag_tape *t, size_t nodes, size_t aux_words, const char *fn)
+ag_status ag__reserve_slow(ag_tape *t, size_t nodes, size_t aux_words, const char *fn)
 {
     if (nodes > AG_MAX_NODES - 1 - t->len)
         return ag__fail(t, AG_EFULL, "%s: %zu more nodes would pass the tape's limit of %zu (it holds %u)",
@@ -159,17 +159,8 @@ ag_status ag_tape_reserve(ag_tape *t, size_t nodes, size_t aux_words)
     return ag__reserve(t, nodes, aux_words, "ag_tape_reserve");
 }
 
-ag_node ag__append(ag_tape *t, uint64_t l)
+void ag__append_slow(ag_tape *t, uint32_t i)
 {
-    uint32_t i = t->len++;
-    ag_op op = ag__link_op(l);
-    t->link[i] = l;
-    t->grad[i] = 0.0;
-    if (!ag__is_leaf(op)) {
-        t->value[i] = ag__ops[op].forward(t, l);
-        if (t->first_op > i)
-            t->first_op = i;
-    }
     if (t->pending_read != AG_NONE) {
         /* something was recorded after an interior value was read */
         if (t->steered_by == AG_NONE)
@@ -180,13 +171,10 @@ ag_node ag__append(ag_tape *t, uint64_t l)
         t->origin[i] = t->here;
         ag__anomaly_forward(t, i);
     }
-    return (ag_node){i, t->seg[t->nseg - 1].gen, t->serial};
 }
 
-ag_status ag__check(ag_tape *t, ag_node n, const char *fn, int argno)
+ag_status ag__check_slow(ag_tape *t, ag_node n, const char *fn, int argno)
 {
-    if (ag__live(t, n))
-        return AG_OK;
     if (ag_is_null(n)) {
         if (t->status != AG_OK)
             return AG_ENULL; /* propagate an earlier failure quietly */

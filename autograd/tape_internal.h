@@ -110,16 +110,27 @@ static inline bool ag__live(const ag_tape *t, ag_node n)
 }
 /* AG_OK when n is live; otherwise records why, naming the call `fn` and the
  * argument position `argno` (1-based), and returns the status. A null handle
- * given after an earlier error propagates quietly (AG_ENULL, no new error). */
-ag_status ag__check(ag_tape *t, ag_node n, const char *fn, int argno);
+ * given after an earlier error propagates quietly (AG_ENULL, no new error).
+ * The live case is inline: it is on the path of every recorded node. */
+ag_status ag__check_slow(ag_tape *t, ag_node n, const char *fn, int argno);
+static inline ag_status ag__check(ag_tape *t, ag_node n, const char *fn, int argno)
+{
+    return ag__live(t, n) ? AG_OK : ag__check_slow(t, n, fn, argno);
+}
 /* Same for the run [first, first + n): every node live and in one run. */
 ag_status ag__check_run(ag_tape *t, ag_node first, size_t n, const char *fn, int argno);
 /* Room for `nodes` more nodes and `aux_words` more aux words; on failure
- * records an error naming the call `fn`. */
-ag_status ag__reserve(ag_tape *t, size_t nodes, size_t aux_words, const char *fn);
+ * records an error naming the call `fn`. Inline when there is room. */
+ag_status ag__reserve_slow(ag_tape *t, size_t nodes, size_t aux_words, const char *fn);
+static inline ag_status ag__reserve(ag_tape *t, size_t nodes, size_t aux_words, const char *fn)
+{
+    if (nodes <= t->cap - t->len && aux_words <= t->aux_cap - t->aux_len)
+        return AG_OK;
+    return ag__reserve_slow(t, nodes, aux_words, fn);
+}
 /* Append node with link l, compute its value with the op table, stamp its
  * origin. Room must have been reserved. */
-ag_node ag__append(ag_tape *t, uint64_t l);
+static inline ag_node ag__append(ag_tape *t, uint64_t l);
 
 /* ---- ops.c: the op table ---- */
 typedef struct ag_sink ag_sink;
@@ -137,6 +148,25 @@ static inline bool ag__is_leaf(ag_op op) { return op == AG_OP_CONST || op == AG_
 size_t ag__arity(const ag_tape *t, uint32_t i);
 /* Index of the k-th input of node i (k < arity). */
 uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k);
+
+void ag__append_slow(ag_tape *t, uint32_t i);
+
+static inline ag_node ag__append(ag_tape *t, uint64_t l)
+{
+    uint32_t i = t->len++;
+    ag_op op = ag__link_op(l);
+    t->link[i] = l;
+    t->grad[i] = 0.0;
+    if (!ag__is_leaf(op)) {
+        t->value[i] = ag__ops[op].forward(t, l);
+        if (t->first_op > i)
+            t->first_op = i;
+    }
+    /* rare cases (a value read before this record, anomaly mode) out of line */
+    if (t->pending_read != AG_NONE || t->anomaly)
+        ag__append_slow(t, i);
+    return (ag_node){i, t->seg[t->nseg - 1].gen, t->serial};
+}
 
 /* ---- backward.c ---- */
 /* Receives each edge while the stepper runs; NULL in plain backward. */
