@@ -12,13 +12,16 @@
 #include <string.h>
 
 /* Clear the gradients the sweep from y will rebuild: every non-variable node
- * from the first op up to y. Variables keep theirs (they accumulate); y is
- * seeded with dy/dy = 1. */
+ * from the first op up to y that an earlier sweep may have left non-zero.
+ * Variables keep theirs (they accumulate); y is seeded with dy/dy = 1. */
 static void seed(ag_tape *t, uint32_t y)
 {
-    for (uint32_t i = t->first_op; i <= y; i++)
+    uint32_t end = t->grad_dirty < y + 1 ? t->grad_dirty : y + 1;
+    for (uint32_t i = t->first_op; i < end; i++)
         if (ag__link_op(t->link[i]) != AG_OP_VAR)
             t->grad[i] = 0.0;
+    if (t->grad_dirty < y + 1)
+        t->grad_dirty = y + 1;
     if (ag__link_op(t->link[y]) == AG_OP_VAR)
         t->grad[y] += 1.0;
     else
@@ -99,15 +102,20 @@ ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
                         from.len, to.idx);
     if ((s = ag_replay_check(t, from)) != AG_OK)
         return s;
+    /* new values make old gradients meaningless: clear them on the way, which
+     * spares the next backward its own clearing pass over these nodes */
     for (uint32_t i = from.len; i <= to.idx; i++) {
         uint64_t l = t->link[i];
         ag_op op = ag__link_op(l);
         if (ag__is_leaf(op))
             continue;
         t->value[i] = ag__ops[op].forward(t, l);
+        t->grad[i] = 0.0;
         if (t->anomaly)
             ag__anomaly_forward(t, i);
     }
+    if (t->grad_dirty <= to.idx + 1 && t->grad_dirty > from.len)
+        t->grad_dirty = from.len;
     return t->anomaly && t->status == AG_EANOMALY ? AG_EANOMALY : AG_OK;
 }
 

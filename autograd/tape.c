@@ -104,7 +104,7 @@ ag_tape *ag_tape_new(size_t capacity)
         return NULL;
     memset(t, 0, sizeof *t);
     t->serial = (uint32_t)atomic_fetch_add(&tape_serials, 1);
-    t->pending_read = t->steered_by = AG_NONE;
+    t->pending_read = t->steered_by = t->first_op = AG_NONE;
     t->seg_cap = 4;
     t->seg = ag_realloc(NULL, t->seg_cap * sizeof *t->seg);
     if (!t->seg || !grow_nodes(t, capacity ? capacity : DEFAULT_CAPACITY)) {
@@ -195,7 +195,7 @@ ag_status ag__check_slow(ag_tape *t, ag_node n, const char *fn, int argno)
                     n.idx, n.gen);
 }
 
-ag_status ag__check_run(ag_tape *t, ag_node first, size_t n, const char *fn, int argno)
+ag_status ag__check_run_slow(ag_tape *t, ag_node first, size_t n, const char *fn, int argno)
 {
     ag_status s = ag__check(t, first, fn, argno);
     if (s != AG_OK)
@@ -240,8 +240,10 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
     t->seg[t->nseg++] = (ag_segment){m.len, t->next_gen++};
     t->len = m.len;
     t->aux_len = m.aux_len;
-    if (t->first_op > m.len)
-        t->first_op = m.len;
+    if (t->first_op != AG_NONE && t->first_op >= m.len)
+        t->first_op = AG_NONE;
+    if (t->grad_dirty > m.len)
+        t->grad_dirty = m.len;
     if (t->named_top > m.len)
         ag__names_drop_from(t, m.len);
     if (t->pending_read != AG_NONE && t->pending_read >= m.len)

@@ -12,8 +12,11 @@
  *     iff its gen equals that segment's gen. A rewind to position m pops the
  *     segments starting at or after m and opens a new one at m with a fresh
  *     gen, so handles to dropped nodes never match again.
- *   - first_op is the lowest index of a non-leaf node (len when none): the
- *     reverse sweep never goes below it.
+ *   - first_op is the lowest index of a non-leaf node (AG_NONE when none):
+ *     the reverse sweep never goes below it.
+ *   - every non-variable node at or above grad_dirty has gradient 0: a node is
+ *     recorded with 0, and only a sweep (or the stepper) dirties gradients,
+ *     so backward clears just [first_op, grad_dirty) before it seeds.
  */
 #ifndef AGRAD_TAPE_INTERNAL_H
 #define AGRAD_TAPE_INTERNAL_H
@@ -56,6 +59,7 @@ struct ag_tape {
     uint32_t *aux;
     uint32_t aux_len, aux_cap;
     uint32_t first_op;
+    uint32_t grad_dirty;
 
     /* liveness of handles */
     ag_segment *seg;
@@ -92,14 +96,15 @@ ag_status ag__fail(ag_tape *t, ag_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-/* gen of the segment holding index i (i < len). */
-static inline uint32_t ag__gen_at(const ag_tape *t, uint32_t i)
+/* The segment holding index i (i < len). */
+static inline uint32_t ag__seg_of(const ag_tape *t, uint32_t i)
 {
     uint32_t k = t->nseg - 1;
     while (t->seg[k].start > i)
         k--;
-    return t->seg[k].gen;
+    return k;
 }
+static inline uint32_t ag__gen_at(const ag_tape *t, uint32_t i) { return t->seg[ag__seg_of(t, i)].gen; }
 static inline ag_node ag__handle(const ag_tape *t, uint32_t i)
 {
     return (ag_node){i, ag__gen_at(t, i), t->serial};
@@ -117,8 +122,19 @@ static inline ag_status ag__check(ag_tape *t, ag_node n, const char *fn, int arg
 {
     return ag__live(t, n) ? AG_OK : ag__check_slow(t, n, fn, argno);
 }
-/* Same for the run [first, first + n): every node live and in one run. */
-ag_status ag__check_run(ag_tape *t, ag_node first, size_t n, const char *fn, int argno);
+/* Same for the run [first, first + n): every node live and in one segment
+ * (no rewind boundary inside). Inline when it holds. */
+ag_status ag__check_run_slow(ag_tape *t, ag_node first, size_t n, const char *fn, int argno);
+static inline ag_status ag__check_run(ag_tape *t, ag_node first, size_t n, const char *fn, int argno)
+{
+    if (first.tape == t->serial && first.idx < t->len && n >= 1 && n <= t->len - first.idx) {
+        uint32_t k = ag__seg_of(t, first.idx);
+        if (t->seg[k].gen == first.gen &&
+            (k + 1 == t->nseg || first.idx + (n - 1) < t->seg[k + 1].start))
+            return AG_OK;
+    }
+    return ag__check_run_slow(t, first, n, fn, argno);
+}
 /* Room for `nodes` more nodes and `aux_words` more aux words; on failure
  * records an error naming the call `fn`. Inline when there is room. */
 ag_status ag__reserve_slow(ag_tape *t, size_t nodes, size_t aux_words, const char *fn);
