@@ -165,6 +165,14 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m);
 ag_status ag_tape_status(const ag_tape *t);
 const char *ag_tape_error(const ag_tape *t);
 void ag_tape_clear_error(ag_tape *t);
+/* Record an error on the tape as the engine does (first one wins; the hook
+ * is called): for libraries built on the engine (nn/) whose calls report
+ * through the tape. printf-style message. Returns `s`. */
+ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 /* Called on every error as it is recorded (e.g. to break into a debugger). */
 typedef void (*ag_error_fn)(void *ctx, ag_status s, const char *message);
 void ag_tape_on_error(ag_tape *t, ag_error_fn fn, void *ctx);
@@ -173,6 +181,10 @@ void ag_tape_on_error(ag_tape *t, ag_error_fn fn, void *ctx);
 
 ag_node ag_const(ag_tape *t, double v);
 ag_node ag_var(ag_tape *t, double v);
+/* n consecutive constants / variables with values v[0..n) (zeros when v is
+ * NULL), as one run: returns the first (ag_node_at reaches the others). */
+ag_node ag_consts(ag_tape *t, const double *v, size_t n);
+ag_node ag_vars(ag_tape *t, const double *v, size_t n);
 
 ag_node ag_add(ag_tape *t, ag_node a, ag_node b);
 ag_node ag_sub(ag_tape *t, ag_node a, ag_node b);
@@ -195,6 +207,10 @@ ag_node ag_sigmoid(ag_tape *t, ag_node a);
 ag_node ag_softplus(ag_tape *t, ag_node a);
 ag_node ag_relu(ag_tape *t, ag_node a);
 ag_node ag_leaky_relu(ag_tape *t, ag_node a, double slope);
+/* The same with the exponent / slope an existing constant node, shared by
+ * many nodes: one node each, so that a layer's outputs stay one run. */
+ag_node ag_powc_node(ag_tape *t, ag_node a, ag_node c);
+ag_node ag_leaky_relu_node(ag_tape *t, ag_node a, ag_node slope);
 
 /* n-ary nodes, one node whatever n (n >= 1; the empty sum is an error). */
 ag_node ag_sum(ag_tape *t, const ag_node *xs, size_t n);

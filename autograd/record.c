@@ -32,6 +32,25 @@ static ag_node leaf(ag_tape *t, ag_op op, double v, const char *fn)
 ag_node ag_const(ag_tape *t, double v) { return leaf(t, AG_OP_CONST, v, "ag_const"); }
 ag_node ag_var(ag_tape *t, double v) { return leaf(t, AG_OP_VAR, v, "ag_var"); }
 
+static ag_node leaf_run(ag_tape *t, ag_op op, const double *v, size_t n, const char *fn)
+{
+    if (n == 0 || n >= AG_MAX_NODES) {
+        ag__fail(t, AG_EINVAL, "%s: a run of %zu leaves (want 1 or more)", fn, n);
+        return no_node();
+    }
+    if (ag__reserve(t, n, 0, fn) != AG_OK)
+        return no_node();
+    ag_node first = ag__append(t, ag__link(op, 0, 0));
+    for (size_t k = 1; k < n; k++)
+        ag__append(t, ag__link(op, 0, 0));
+    for (size_t k = 0; k < n; k++)
+        t->value[first.idx + k] = v ? v[k] : 0.0;
+    return first;
+}
+
+ag_node ag_consts(ag_tape *t, const double *v, size_t n) { return leaf_run(t, AG_OP_CONST, v, n, "ag_consts"); }
+ag_node ag_vars(ag_tape *t, const double *v, size_t n) { return leaf_run(t, AG_OP_VAR, v, n, "ag_vars"); }
+
 static ag_node unary(ag_tape *t, ag_op op, ag_node a, const char *fn)
 {
     if (ag__check(t, a, fn, 1) != AG_OK || ag__reserve(t, 1, 0, fn) != AG_OK)
@@ -72,6 +91,32 @@ ag_node ag_powc(ag_tape *t, ag_node a, double c) { return with_const(t, AG_OP_PO
 ag_node ag_leaky_relu(ag_tape *t, ag_node a, double slope)
 {
     return with_const(t, AG_OP_LEAKY_RELU, a, slope, "ag_leaky_relu");
+}
+
+/* The constant operand given as a node: it must be a constant, since the
+ * op's derivative treats it as one. */
+static ag_node with_const_node(ag_tape *t, ag_op op, ag_node a, ag_node c, const char *fn)
+{
+    if (ag__check(t, a, fn, 1) != AG_OK || ag__check(t, c, fn, 2) != AG_OK)
+        return no_node();
+    if (ag__link_op(t->link[c.idx]) != AG_OP_CONST) {
+        ag__fail(t, AG_EINVAL, "%s: argument 2 (node #%u) is a %s, not a constant", fn, c.idx,
+                 ag_op_name(ag__link_op(t->link[c.idx])));
+        return no_node();
+    }
+    if (ag__reserve(t, 1, 0, fn) != AG_OK)
+        return no_node();
+    return ag__append(t, ag__link(op, a.idx, c.idx));
+}
+
+ag_node ag_powc_node(ag_tape *t, ag_node a, ag_node c)
+{
+    return with_const_node(t, AG_OP_POWC, a, c, "ag_powc_node");
+}
+
+ag_node ag_leaky_relu_node(ag_tape *t, ag_node a, ag_node slope)
+{
+    return with_const_node(t, AG_OP_LEAKY_RELU, a, slope, "ag_leaky_relu_node");
 }
 
 ag_node ag_neg(ag_tape *t, ag_node a) { return unary(t, AG_OP_NEG, a, "ag_neg"); }

@@ -33,6 +33,16 @@ ag_status ag__fail(ag_tape *t, ag_status s, const char *fmt, ...)
     return s;
 }
 
+ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
+{
+    char buf[sizeof t->error];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return ag__fail(t, s, "%s", buf);
+}
+
 ag_status ag_tape_status(const ag_tape *t) { return t->status; }
 const char *ag_tape_error(const ag_tape *t) { return t->status == AG_OK ? "" : t->error; }
 

@@ -1,0 +1,285 @@
+/*
+ * model.c: a model's parameters: named tensors of variables recorded as one
+ * run on the tape, their initialisation, and the layer list.
+ *
+ * Invariants: the model's n scalar parameters are the nodes first ..
+ * first + n - 1 of one tape segment, tensors in creation order, each tensor
+ * a sub-run; by_name holds exactly the tensors of `params`; a failed call
+ * leaves the model as it was (nodes it recorded are rewound away).
+ */
+#include "nn.h"
+
+#include <math.h>
+#include <string.h>
+
+#define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) ag_realloc(NULL, (sz))
+#define uthash_free(ptr, sz) ag_free(ptr)
+#define uthash_nonfatal_oom(obj) (hash_oom = 1)
+static int hash_oom;
+#include <uthash.h>
+
+typedef struct param_entry {
+    nn_param p;
+    UT_hash_handle hh;
+    char name[];
+} param_entry;
+
+struct nn_model {
+    ag_tape *t;
+    ag_node first; /* first parameter; AG_NULL while there are none           */
+    size_t size;   /* scalar parameters                                      */
+    param_entry **params;
+    size_t n_params, cap_params;
+    param_entry *by_name;
+    nn_layer *layers;
+    size_t n_layers, cap_layers;
+};
+
+nn_model *nn_model_new(ag_tape *t)
+{
+    if (!t)
+        return NULL;
+    nn_model *m = ag_realloc(NULL, sizeof *m);
+    if (!m) {
+        ag_tape_fail(t, AG_ENOMEM, "nn_model_new: out of memory");
+        return NULL;
+    }
+    memset(m, 0, sizeof *m);
+    m->t = t;
+    m->first = AG_NULL;
+    return m;
+}
+
+void nn_model_free(nn_model *m)
+{
+    if (!m)
+        return;
+    HASH_CLEAR(hh, m->by_name);
+    for (size_t k = 0; k < m->n_params; k++)
+        ag_free(m->params[k]);
+    ag_free(m->params);
+    ag_free(m->layers);
+    ag_free(m);
+}
+
+ag_tape *nn_model_tape(const nn_model *m) { return m->t; }
+size_t nn_model_size(const nn_model *m) { return m->size; }
+size_t nn_param_count(const nn_model *m) { return m->n_params; }
+const nn_param *nn_param_at(const nn_model *m, size_t k) { return k < m->n_params ? &m->params[k]->p : NULL; }
+size_t nn_layer_count(const nn_model *m) { return m->n_layers; }
+const nn_layer *nn_layer_at(const nn_model *m, size_t k) { return k < m->n_layers ? &m->layers[k] : NULL; }
+
+ag_node nn_model_params(const nn_model *m, size_t *n)
+{
+    if (n)
+        *n = m->size;
+    return m->first;
+}
+
+/* Grow *p (of *cap elements of size sz) to hold `want`. */
+static bool grow(void **p, size_t *cap, size_t want, size_t sz)
+{
+    if (want <= *cap)
+        return true;
+    size_t c = *cap ? 2 * *cap : 8;
+    void *q = ag_realloc(*p, c * sz);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+static param_entry *find(const nn_model *m, const char *name)
+{
+    param_entry *e;
+    HASH_FIND(hh, m->by_name, name, strlen(name), e);
+    return e;
+}
+
+ag_status nn_param_find(const nn_model *m, const char *name, nn_param *out)
+{
+    param_entry *e = name ? find(m, name) : NULL;
+    if (!e)
+        return AG_ENOTFOUND;
+    if (out)
+        *out = e->p;
+    return AG_OK;
+}
+
+/* Initial value of one weight: fan_in = cols (inputs), fan_out = rows. */
+static void init_values(double *v, size_t count, size_t fan_in, size_t fan_out, nn_init init,
+                        nn_rng *rng)
+{
+    double r = 1.0;
+    switch (init) {
+    case NN_INIT_ZERO:
+    case NN_INIT_COUNT:
+        memset(v, 0, count * sizeof *v);
+        return;
+    case NN_INIT_UNIFORM:
+        r = 1.0;
+        break;
+    case NN_INIT_XAVIER:
+        r = sqrt(6.0 / (double)(fan_in + fan_out)); /* Var = r^2/3 = 2/(in+out) */
+        break;
+    case NN_INIT_HE:
+        r = sqrt(6.0 / (double)fan_in); /* Var = 2/in */
+        break;
+    }
+    for (size_t k = 0; k < count; k++)
+        v[k] = nn_rng_range(rng, -r, r);
+}
+
+ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, nn_init init,
+                       nn_rng *rng, nn_param *out)
+{
+    ag_tape *t = m->t;
+    size_t len = name ? strlen(name) : 0;
+    if (len == 0 || len > AG_NAME_MAX)
+        return ag_tape_fail(t, AG_ENAME, "nn_param_new: a tensor name must have 1 to %d characters",
+                            AG_NAME_MAX);
+    if (find(m, name))
+        return ag_tape_fail(t, AG_ENAME, "nn_param_new: the model already has a tensor '%s'", name);
+    size_t count = rows * (cols ? cols : 1);
+    if (rows == 0 || (cols && count / cols != rows) || count >= AG_MAX_NODES)
+        return ag_tape_fail(t, AG_EINVAL, "nn_param_new: tensor '%s' of shape [%zu, %zu] is empty or too large",
+                            name, rows, cols);
+    if ((unsigned)init >= NN_INIT_COUNT || (init != NN_INIT_ZERO && !rng))
+        return ag_tape_fail(t, AG_EINVAL, "nn_param_new: tensor '%s': bad initialisation or no rng", name);
+    if (m->size) {
+        /* the parameters so far must still be live and end at the tape's end */
+        if (!ag_values_run(t, m->first, m->size))
+            return ag_tape_status(t);
+        if (ag_tape_len(t) != m->first.idx + m->size)
+            return ag_tape_fail(t, AG_EINVAL,
+                                "nn_param_new: tensor '%s': %zu nodes were recorded after the model's last parameter; record every parameter before anything else",
+                                name, ag_tape_len(t) - (m->first.idx + m->size));
+    }
+    if (!grow((void **)&m->params, &m->cap_params, m->n_params + 1, sizeof *m->params))
+        return ag_tape_fail(t, AG_ENOMEM, "nn_param_new: out of memory for tensor '%s'", name);
+    param_entry *e = ag_realloc(NULL, sizeof *e + len + 1);
+    if (!e)
+        return ag_tape_fail(t, AG_ENOMEM, "nn_param_new: out of memory for tensor '%s'", name);
+    memset(e, 0, sizeof *e);
+    memcpy(e->name, name, len + 1);
+    ag_mark before = ag_tape_mark(t);
+    ag_node first = ag_vars(t, NULL, count);
+    if (ag_is_null(first)) {
+        ag_free(e);
+        return ag_tape_status(t);
+    }
+    hash_oom = 0;
+    HASH_ADD_KEYPTR(hh, m->by_name, e->name, len, e);
+    if (hash_oom) {
+        ag_free(e);
+        ag_tape_rewind(t, before);
+        return ag_tape_fail(t, AG_ENOMEM, "nn_param_new: out of memory for tensor '%s'", name);
+    }
+    init_values(ag_values_run(t, first, count), count, cols ? cols : 1, rows, init, rng);
+    e->p = (nn_param){e->name, cols ? 2 : 1, rows, cols ? cols : 1, first};
+    m->params[m->n_params++] = e;
+    if (!m->size)
+        m->first = first;
+    m->size += count;
+    if (out)
+        *out = e->p;
+    return AG_OK;
+}
+
+/* Undo the last tensor (a layer whose bias failed after its weight). */
+static void drop_last_param(nn_model *m)
+{
+    param_entry *e = m->params[--m->n_params];
+    HASH_DELETE(hh, m->by_name, e);
+    m->size -= e->p.rows * e->p.cols;
+    if (!m->size)
+        m->first = AG_NULL;
+    ag_free(e);
+}
+
+ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out, nn_act act,
+                       nn_init init, nn_rng *rng, nn_layer *out)
+{
+    ag_tape *t = m->t;
+    if ((unsigned)act >= NN_ACT_COUNT || n_in == 0 || n_out == 0)
+        return ag_tape_fail(t, AG_EINVAL, "nn_dense_new: layer '%s': %zu -> %zu with activation %d",
+                            name ? name : "?", n_in, n_out, (int)act);
+    char wname[AG_NAME_MAX + 1], bname[AG_NAME_MAX + 1];
+    int wl = snprintf(wname, sizeof wname, "%s.weight", name ? name : "");
+    int bl = snprintf(bname, sizeof bname, "%s.bias", name ? name : "");
+    if (!name || !*name || wl < 0 || (size_t)wl >= sizeof wname || bl < 0 || (size_t)bl >= sizeof bname)
+        return ag_tape_fail(t, AG_ENAME, "nn_dense_new: a layer name must have 1 to %d characters",
+                            AG_NAME_MAX - 7);
+    if (!grow((void **)&m->layers, &m->cap_layers, m->n_layers + 1, sizeof *m->layers))
+        return ag_tape_fail(t, AG_ENOMEM, "nn_dense_new: out of memory for layer '%s'", name);
+    ag_mark before = ag_tape_mark(t);
+    nn_param w, b;
+    ag_status s = nn_param_new(m, wname, n_out, n_in, init, rng, &w);
+    if (s != AG_OK)
+        return s;
+    s = nn_param_new(m, bname, n_out, 0, NN_INIT_ZERO, rng, &b);
+    if (s != AG_OK) {
+        drop_last_param(m);
+        ag_tape_rewind(t, before);
+        return s;
+    }
+    nn_layer l = {n_in, n_out, act, NN_LEAKY_SLOPE, w.first, b.first};
+    m->layers[m->n_layers++] = l;
+    if (out)
+        *out = l;
+    return AG_OK;
+}
+
+ag_status nn_mlp_build(nn_model *m, size_t n_in, const size_t *sizes, const nn_act *acts,
+                       size_t n_layers, nn_init init, nn_rng *rng)
+{
+    if (!sizes || !acts || n_layers == 0)
+        return ag_tape_fail(m->t, AG_EINVAL, "nn_mlp_build: no layers");
+    size_t in = n_in, module = m->n_layers ? 2 * m->n_layers : 0;
+    for (size_t k = 0; k < n_layers; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "%zu", module);
+        ag_status s = nn_dense_new(m, name, in, sizes[k], acts[k], init, rng, NULL);
+        if (s != AG_OK)
+            return s;
+        /* Sequential(Linear, act, Linear, ...): a linear layer has no act module */
+        module += acts[k] == NN_ACT_LINEAR ? 1 : 2;
+        in = sizes[k];
+    }
+    return AG_OK;
+}
+
+ag_node nn_mlp_forward(nn_model *m, ag_node x)
+{
+    for (size_t k = 0; k < m->n_layers && !ag_is_null(x); k++)
+        x = nn_dense_forward(m->t, &m->layers[k], x);
+    return x;
+}
+
+void nn_zero_grad(nn_model *m)
+{
+    if (m->size)
+        ag_zero_grad_run(m->t, m->first, m->size);
+}
+
+ag_status nn_model_name_nodes(nn_model *m)
+{
+    for (size_t k = 0; k < m->n_params; k++) {
+        const nn_param *p = &m->params[k]->p;
+        for (size_t i = 0; i < p->rows * p->cols; i++) {
+            char name[AG_NAME_MAX + 1];
+            if (p->rank == 2)
+                snprintf(name, sizeof name, "%s[%zu,%zu]", p->name, i / p->cols, i % p->cols);
+            else
+                snprintf(name, sizeof name, "%s[%zu]", p->name, i);
+            ag_node n = p->first;
+            n.idx += (uint32_t)i;
+            ag_status s = ag_name_set(m->t, n, name);
+            if (s != AG_OK)
+                return s;
+        }
+    }
+    return AG_OK;
+}
