@@ -222,6 +222,16 @@ ag_node ag_dot(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node
  * a layer's weights and the previous layer's outputs. */
 ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_node bias);
 
+/* A whole layer's pre-activations in one call: n_out DOT_RUN nodes,
+ * z_j = b_j + sum_i w[j n_in + i] x_i, recorded as a run (its first
+ * returned). w is a run of n_out * n_in nodes (row-major [out][in]), x a run
+ * of n_in, b a run of n_out or AG_NULL. The same nodes as n_out calls of
+ * ag_dot_run, checked and reserved once. */
+ag_node ag_dot_rows(ag_tape *t, ag_node w, ag_node x, size_t n_in, size_t n_out, ag_node b);
+/* A unary op (neg, exp, ..., relu: arity 1) applied to each node of the run
+ * of n from `first`; the results are a run (its first returned). */
+ag_node ag_map(ag_tape *t, ag_op op, ag_node first, size_t n);
+
 /* log(sum_k e^xs[k]), computed stably; its gradient is softmax(xs) (F5). */
 ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n);
 

@@ -203,3 +203,43 @@ ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_no
     t->aux_len += 3;
     return ag__append(t, ag__link(AG_OP_DOT_RUN, at, (uint32_t)n));
 }
+
+ag_node ag_dot_rows(ag_tape *t, ag_node w, ag_node x, size_t n_in, size_t n_out, ag_node b)
+{
+    const char *fn = "ag_dot_rows";
+    if (n_in == 0 || n_out == 0 || n_in >= AG_MAX_NODES || n_out >= AG_MAX_NODES) {
+        ag__fail(t, AG_EINVAL, "%s: a %zu x %zu layer (want 1 or more each)", fn, n_out, n_in);
+        return no_node();
+    }
+    if (ag__check_run(t, w, n_in * n_out, fn, 2) != AG_OK || ag__check_run(t, x, n_in, fn, 3) != AG_OK ||
+        (!ag_is_null(b) && ag__check_run(t, b, n_out, fn, 6) != AG_OK) ||
+        ag__reserve(t, n_out, 3 * n_out, fn) != AG_OK)
+        return no_node();
+    ag_node first = AG_NULL;
+    for (size_t j = 0; j < n_out; j++) {
+        uint32_t at = t->aux_len, *op = t->aux + at;
+        op[0] = w.idx + (uint32_t)(j * n_in);
+        op[1] = x.idx;
+        op[2] = ag_is_null(b) ? AG_NONE : b.idx + (uint32_t)j;
+        t->aux_len += 3;
+        ag_node z = ag__append(t, ag__link(AG_OP_DOT_RUN, at, (uint32_t)n_in));
+        if (j == 0)
+            first = z;
+    }
+    return first;
+}
+
+ag_node ag_map(ag_tape *t, ag_op op, ag_node first, size_t n)
+{
+    const char *fn = "ag_map";
+    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 1) {
+        ag__fail(t, AG_EINVAL, "%s: op %s is not unary", fn, ag_op_name(op));
+        return no_node();
+    }
+    if (ag__check_run(t, first, n, fn, 3) != AG_OK || ag__reserve(t, n, 0, fn) != AG_OK)
+        return no_node();
+    ag_node out = ag__append(t, ag__link(op, first.idx, 0));
+    for (size_t k = 1; k < n; k++)
+        ag__append(t, ag__link(op, first.idx + (uint32_t)k, 0));
+    return out;
+}

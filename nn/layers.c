@@ -35,16 +35,6 @@ ag_status nn_act_from_name(const char *name, nn_act *out)
     return AG_ENOTFOUND;
 }
 
-/* A run of n unary ops over the run from `first`. */
-static ag_node unary_run(ag_tape *t, ag_node (*op)(ag_tape *, ag_node), ag_node first, size_t n)
-{
-    ag_node out = op(t, first);
-    bool ok = !ag_is_null(out);
-    for (size_t k = 1; k < n; k++)
-        ok &= !ag_is_null(op(t, at(first, k)));
-    return ok ? out : AG_NULL;
-}
-
 ag_node nn_softmax(ag_tape *t, ag_node first, size_t n)
 {
     if (n == 0) {
@@ -69,7 +59,7 @@ ag_node nn_softmax(ag_tape *t, ag_node first, size_t n)
     bool ok = !ag_is_null(d0);
     for (size_t k = 1; k < n; k++)
         ok &= !ag_is_null(ag_sub(t, at(first, k), lse));
-    return ok ? unary_run(t, ag_exp, d0, n) : AG_NULL;
+    return ok ? ag_map(t, AG_OP_EXP, d0, n) : AG_NULL;
 }
 
 ag_node nn_activate(ag_tape *t, nn_act act, ag_node first, size_t n, double slope)
@@ -82,11 +72,11 @@ ag_node nn_activate(ag_tape *t, nn_act act, ag_node first, size_t n, double slop
     case NN_ACT_LINEAR:
         return first;
     case NN_ACT_SIGMOID:
-        return unary_run(t, ag_sigmoid, first, n);
+        return ag_map(t, AG_OP_SIGMOID, first, n);
     case NN_ACT_TANH:
-        return unary_run(t, ag_tanh, first, n);
+        return ag_map(t, AG_OP_TANH, first, n);
     case NN_ACT_RELU:
-        return unary_run(t, ag_relu, first, n);
+        return ag_map(t, AG_OP_RELU, first, n);
     case NN_ACT_LEAKY_RELU: {
         /* one shared slope constant, recorded before the run */
         ag_node c = ag_const(t, slope);
@@ -109,16 +99,10 @@ ag_node nn_dense_forward(ag_tape *t, const nn_layer *l, ag_node x)
 {
     if (ag_is_null(x))
         return AG_NULL;
-    /* z_j = b_j + sum_i W[j][i] x_i, one dot node over row j and the input
-     * run; then the activations: 2 n_out nodes at most (softmax: 3 n_out + 1) */
-    if (ag_tape_reserve(t, 3 * l->n_out + 2, 3 * l->n_out + l->n_out) != AG_OK)
-        return AG_NULL;
-    bool bias = !ag_is_null(l->b);
-    ag_node z = ag_dot_run(t, l->w, x, l->n_in, l->b);
-    bool ok = !ag_is_null(z);
-    for (size_t j = 1; j < l->n_out; j++)
-        ok &= !ag_is_null(ag_dot_run(t, at(l->w, j * l->n_in), x, l->n_in, bias ? at(l->b, j) : AG_NULL));
-    if (!ok)
+    /* z_j = b_j + sum_i W[j][i] x_i: one dot node per output over row j of W
+     * and the input run, recorded as a run; then the activations as a run */
+    ag_node z = ag_dot_rows(t, l->w, x, l->n_in, l->n_out, l->b);
+    if (ag_is_null(z))
         return AG_NULL;
     return nn_activate(t, l->act, z, l->n_out, l->slope);
 }

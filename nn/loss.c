@@ -34,15 +34,6 @@ static ag_node binary_run(ag_tape *t, ag_node (*op)(ag_tape *, ag_node, ag_node)
     return ok ? out : AG_NULL;
 }
 
-static ag_node unary_run(ag_tape *t, ag_node (*op)(ag_tape *, ag_node), ag_node a, size_t n)
-{
-    ag_node out = op(t, a);
-    bool ok = !ag_is_null(out);
-    for (size_t k = 1; k < n; k++)
-        ok &= !ag_is_null(op(t, elem(run(a), k)));
-    return ok ? out : AG_NULL;
-}
-
 /* x * c, or x itself when c = 1 */
 static ag_node scale(ag_tape *t, ag_node x, double c)
 {
@@ -91,9 +82,9 @@ ag_node nn_loss_bce(ag_tape *t, ag_node p, ag_node y, size_t n, nn_reduce r)
         return AG_NULL;
     /* F14: L = -(sum y log p + sum (1 - y) log(1 - p)), two dots over runs */
     ag_node one = ag_const(t, 1.0);
-    ag_node logp = unary_run(t, ag_log, p, n);
+    ag_node logp = ag_map(t, AG_OP_LOG, p, n);
     ag_node q = binary_run(t, ag_sub, one_node(one), run(p), n); /* 1 - p */
-    ag_node logq = ag_is_null(q) ? AG_NULL : unary_run(t, ag_log, q, n);
+    ag_node logq = ag_is_null(q) ? AG_NULL : ag_map(t, AG_OP_LOG, q, n);
     ag_node ny = binary_run(t, ag_sub, one_node(one), run(y), n); /* 1 - y */
     if (ag_is_null(logp) || ag_is_null(logq) || ag_is_null(ny))
         return AG_NULL;
@@ -107,7 +98,7 @@ ag_node nn_loss_bce_logits(ag_tape *t, ag_node z, ag_node y, size_t n, nn_reduce
         return AG_NULL;
     /* -[y log s(z) + (1 - y) log(1 - s(z))] = softplus(z) - y z, which never
      * takes the log of a rounded-to-0 probability; d/dz = sigmoid(z) - y */
-    ag_node sp = unary_run(t, ag_softplus, z, n);
+    ag_node sp = ag_map(t, AG_OP_SOFTPLUS, z, n);
     if (ag_is_null(sp))
         return AG_NULL;
     ag_node s = ag_sub(t, ag_sum_run(t, sp, n), ag_dot_run(t, y, z, n, AG_NULL));
@@ -142,7 +133,7 @@ ag_node nn_loss_hinge(ag_tape *t, ag_node s, ag_node y, size_t n, nn_reduce r)
     ag_node one = ag_const(t, 1.0);
     ag_node ys = binary_run(t, ag_mul, run(y), run(s), n);
     ag_node margin = ag_is_null(ys) ? AG_NULL : binary_run(t, ag_sub, one_node(one), run(ys), n);
-    ag_node h = ag_is_null(margin) ? AG_NULL : unary_run(t, ag_relu, margin, n);
+    ag_node h = ag_is_null(margin) ? AG_NULL : ag_map(t, AG_OP_RELU, margin, n);
     if (ag_is_null(h))
         return AG_NULL;
     return scale(t, ag_sum_run(t, h, n), reduction(r, n));

@@ -1,0 +1,128 @@
+/*
+ * test_runs.c: the engine calls that record runs of nodes at once
+ * (ag_consts, ag_vars, ag_dot_rows, ag_map) and the ops that share one
+ * constant node (ag_powc_node, ag_leaky_relu_node): the nodes they record
+ * are the nodes the one-at-a-time calls record, with the same values and
+ * gradients, and their misuse is reported.
+ */
+#include "autograd.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+static ag_tape *t;
+static void setup(void) { t = ag_tape_new(0); }
+static void teardown(void) { ag_tape_free(t); }
+TestSuite(runs, .init = setup, .fini = teardown);
+
+static ag_node nth(ag_node first, size_t k) { return ag_node_at(t, first, k); }
+
+Test(runs, leaf_runs_are_consecutive_with_their_values)
+{
+    double v[5] = {1, -2, 3.5, 0, 1e300};
+    ag_node c = ag_consts(t, v, 5), w = ag_vars(t, NULL, 3);
+    cr_assert(!ag_is_null(c) && !ag_is_null(w));
+    cr_assert_eq(w.idx, c.idx + 5);
+    for (size_t k = 0; k < 5; k++) {
+        cr_assert_eq(ag_value(t, nth(c, k)), v[k]);
+        cr_assert_eq(ag_node_op(t, nth(c, k)), AG_OP_CONST);
+    }
+    for (size_t k = 0; k < 3; k++) {
+        cr_assert_eq(ag_value(t, nth(w, k)), 0.0);
+        cr_assert_eq(ag_node_op(t, nth(w, k)), AG_OP_VAR);
+    }
+    cr_assert(ag_is_null(ag_consts(t, v, 0)));
+    cr_assert_eq(ag_tape_status(t), AG_EINVAL);
+}
+
+Test(runs, dot_rows_is_a_matrix_vector_product)
+{
+    /* W = [[1, 2, 3], [4, 5, 6]], x = (1, -1, 2), b = (0.5, -0.5):
+     * z = W x + b = (1 - 2 + 6 + 0.5, 4 - 5 + 12 - 0.5) = (5.5, 10.5);
+     * L = z_0 + 2 z_1: dL/dW = [[x], [2x]], dL/dx = W^T (1, 2) = (9, 12, 15),
+     * dL/db = (1, 2) */
+    double wv[6] = {1, 2, 3, 4, 5, 6}, xv[3] = {1, -1, 2}, bv[2] = {0.5, -0.5};
+    ag_node w = ag_vars(t, wv, 6), x = ag_vars(t, xv, 3), b = ag_vars(t, bv, 2);
+    ag_node z = ag_dot_rows(t, w, x, 3, 2, b);
+    cr_assert(!ag_is_null(z), "%s", ag_tape_error(t));
+    cr_assert_eq(ag_value(t, z), 5.5);
+    cr_assert_eq(ag_value(t, nth(z, 1)), 10.5);
+    ag_node L = ag_add(t, z, ag_mul(t, ag_const(t, 2), nth(z, 1)));
+    cr_assert_eq(ag_backward(t, L), AG_OK);
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(ag_grad(t, nth(w, i)), xv[i]);
+        cr_assert_eq(ag_grad(t, nth(w, 3 + i)), 2 * xv[i]);
+        cr_assert_eq(ag_grad(t, nth(x, i)), wv[i] + 2 * wv[3 + i]);
+    }
+    cr_assert_eq(ag_grad(t, b), 1.0);
+    cr_assert_eq(ag_grad(t, nth(b, 1)), 2.0);
+    /* without bias */
+    ag_node z2 = ag_dot_rows(t, w, x, 3, 2, AG_NULL);
+    cr_assert_eq(ag_value(t, nth(z2, 1)), 11.0);
+}
+
+Test(runs, dot_rows_refuses_short_runs)
+{
+    ag_node w = ag_vars(t, NULL, 5), x = ag_vars(t, NULL, 3);
+    /* 2 x 3 needs 6 weights; the run of 5 + x's first would cross into x,
+     * which is one segment, so ask for more than the tape holds */
+    cr_assert(ag_is_null(ag_dot_rows(t, w, x, 3, 4, AG_NULL)));
+    cr_assert_eq(ag_tape_status(t), AG_ERANGE);
+    cr_assert(strstr(ag_tape_error(t), "ag_dot_rows") != NULL);
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_dot_rows(t, w, x, 0, 2, AG_NULL)));
+    cr_assert_eq(ag_tape_status(t), AG_EINVAL);
+}
+
+Test(runs, map_applies_a_unary_op_to_a_run)
+{
+    double v[4] = {-1.5, 0, 0.25, 3};
+    ag_node x = ag_vars(t, v, 4);
+    ag_node y = ag_map(t, AG_OP_TANH, x, 4);
+    cr_assert(!ag_is_null(y));
+    ag_node L = ag_sum_run(t, y, 4);
+    cr_assert_eq(ag_backward(t, L), AG_OK);
+    for (size_t k = 0; k < 4; k++) {
+        double th = tanh(v[k]);
+        cr_assert_eq(ag_value(t, nth(y, k)), th);
+        cr_assert_float_eq(ag_grad(t, nth(x, k)), 1 - th * th, 1e-15); /* F4 */
+    }
+    cr_assert(ag_is_null(ag_map(t, AG_OP_ADD, x, 4)));
+    cr_assert_eq(ag_tape_status(t), AG_EINVAL);
+}
+
+Test(runs, shared_constant_operand)
+{
+    /* leaky_relu with one slope node for a whole run, and x^c with a shared c */
+    ag_node slope = ag_const(t, 0.1), c = ag_const(t, 3);
+    double v[3] = {-2, 0, 2};
+    ag_node x = ag_vars(t, v, 3);
+    ag_node y0 = ag_leaky_relu_node(t, x, slope);
+    ag_node y1 = ag_leaky_relu_node(t, nth(x, 1), slope);
+    ag_node y2 = ag_leaky_relu_node(t, nth(x, 2), slope);
+    cr_assert_eq(y1.idx, y0.idx + 1);
+    cr_assert_eq(y2.idx, y0.idx + 2);
+    cr_assert_eq(ag_value(t, y0), -0.2);
+    ag_node L = ag_add(t, ag_add(t, y0, y1), y2);
+    ag_backward(t, L);
+    cr_assert_eq(ag_grad(t, x), 0.1);
+    cr_assert_eq(ag_grad(t, nth(x, 1)), 0.1); /* F3 at the kink: the slope */
+    cr_assert_eq(ag_grad(t, nth(x, 2)), 1.0);
+    ag_zero_grad(t);
+    ag_node p = ag_powc_node(t, nth(x, 2), c);
+    ag_backward(t, p);
+    cr_assert_eq(ag_value(t, p), 8.0);
+    cr_assert_eq(ag_grad(t, nth(x, 2)), 12.0); /* 3 x^2 */
+    /* the operand must be a constant */
+    cr_assert(ag_is_null(ag_powc_node(t, x, nth(x, 1))));
+    cr_assert_eq(ag_tape_status(t), AG_EINVAL);
+}
+
+Test(runs, tape_fail_records_the_first_error)
+{
+    cr_assert_eq(ag_tape_fail(t, AG_EINVAL, "lib: %s %d", "bad", 7), AG_EINVAL);
+    cr_assert_eq(ag_tape_fail(t, AG_ENOMEM, "second"), AG_ENOMEM);
+    cr_assert_eq(ag_tape_status(t), AG_EINVAL);
+    cr_assert_str_eq(ag_tape_error(t), "lib: bad 7");
+}
