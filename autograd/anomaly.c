@@ -87,18 +87,19 @@ static bool inputs(ag_tape *t, uint32_t i, char *buf, size_t size, bool use_grad
 
 void ag__anomaly_forward(ag_tape *t, uint32_t i)
 {
-    if (t->status == AG_EANOMALY || isfinite(t->value[i]) || ag__is_leaf(ag__link_op(t->link[i])))
+    if (t->anomaly_seen || isfinite(t->value[i]) || ag__is_leaf(ag__link_op(t->link[i])))
         return;
     char who[160], ins[160];
     if (!inputs(t, i, ins, sizeof ins, false))
         return; /* not the first: it only passes on a bad input */
     describe(t, i, who, sizeof who);
+    t->anomaly_seen = true;
     ag__fail(t, AG_EANOMALY, "forward: %s gave %g from finite inputs (%s)", who, t->value[i], ins);
 }
 
 void ag__anomaly_backward(ag_tape *t, uint32_t i)
 {
-    if (t->status == AG_EANOMALY || !isfinite(t->grad[i]))
+    if (t->anomaly_seen || !isfinite(t->grad[i]))
         return;
     size_t n = ag__arity(t, i);
     for (size_t k = 0; k < n; k++) {
@@ -109,6 +110,7 @@ void ag__anomaly_backward(ag_tape *t, uint32_t i)
         inputs(t, i, ins, sizeof ins, false);
         describe(t, i, who, sizeof who);
         describe(t, in, to, sizeof to);
+        t->anomaly_seen = true;
         ag__fail(t, AG_EANOMALY,
                  "backward: %s with finite gradient %.17g sent %g to %s (input values %s)", who,
                  t->grad[i], t->grad[in], to, ins);

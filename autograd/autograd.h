@@ -251,7 +251,8 @@ ag_status ag_set_grad(ag_tape *t, ag_node var, double g);
 
 /* Raw views of n consecutive values / gradients from `first`, for flat
  * optimizer loops. Valid until the next call that records a node (growth may
- * move the arrays). NULL (and an error) for a bad run. */
+ * move the arrays). NULL (and an error) for a bad run. The gradient slots of
+ * constants in a run are scratch (ag_grad reports 0 for a constant). */
 double *ag_values_run(ag_tape *t, ag_node first, size_t n);
 double *ag_grads_run(ag_tape *t, ag_node first, size_t n);
 
@@ -324,7 +325,10 @@ const char *ag_name_of(ag_tape *t, ag_node n);
 
 /* When on, the first node whose value (forward) or gradient (backward)
  * becomes NaN or infinite from finite inputs is recorded as an AG_EANOMALY
- * error whose message gives its op, name, input values and origin. */
+ * error whose message gives its op, name, input values and origin.
+ * ag_backward and ag_forward return AG_EANOMALY when they met one during
+ * that call, whatever the tape's status held before (the message is stored
+ * only when no older error holds the status: first error wins). */
 ag_status ag_anomaly_enable(ag_tape *t, bool on);
 /* Origin stamped on the nodes recorded next while anomaly mode is on: a
  * source file and line, or for the expression language "<expr>" and a

@@ -17,6 +17,7 @@
 static void seed(ag_tape *t, uint32_t y)
 {
     uint32_t end = t->grad_dirty < y + 1 ? t->grad_dirty : y + 1;
+    t->anomaly_seen = false;
     for (uint32_t i = t->first_op; i < end; i++)
         if (ag__link_op(t->link[i]) != AG_OP_VAR)
             t->grad[i] = 0.0;
@@ -61,7 +62,7 @@ ag_status ag_backward(ag_tape *t, ag_node y)
     seed(t, y.idx);
     for (uint32_t i = y.idx + 1; i-- > t->first_op;)
         sweep_node(t, i, NULL);
-    return t->anomaly && t->status == AG_EANOMALY ? AG_EANOMALY : AG_OK;
+    return t->anomaly_seen ? AG_EANOMALY : AG_OK;
 }
 
 void ag_zero_grad(ag_tape *t)
@@ -102,6 +103,7 @@ ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
                         from.len, to.idx);
     if ((s = ag_replay_check(t, from)) != AG_OK)
         return s;
+    t->anomaly_seen = false;
     /* new values make old gradients meaningless: clear them on the way, which
      * spares the next backward its own clearing pass over these nodes */
     for (uint32_t i = from.len; i <= to.idx; i++) {
@@ -116,7 +118,7 @@ ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
     }
     if (t->grad_dirty <= to.idx + 1 && t->grad_dirty > from.len)
         t->grad_dirty = from.len;
-    return t->anomaly && t->status == AG_EANOMALY ? AG_EANOMALY : AG_OK;
+    return t->anomaly_seen ? AG_EANOMALY : AG_OK;
 }
 
 /* ---- the stepper: the same sweep, one node per call, edges recorded ---- */

@@ -80,6 +80,9 @@ struct ag_tape {
 
     /* anomaly mode: per-node origins, allocated while it is on */
     bool anomaly;
+    bool anomaly_seen; /* one was found since the current sweep began: a sweep
+                          reports it even when an older error holds the
+                          tape's status (first error wins there) */
     ag_origin *origin;
     ag_origin here;
 
