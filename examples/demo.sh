@@ -1,0 +1,41 @@
+#!/bin/sh
+# demo.sh: the agrad tour (make demo). Runs, from the repository root:
+#   1. one neuron's chain-rule ledger, with F8's closed form beside it;
+#   2. micrograd's moons demo, writing its pictures into BUILD/demo/;
+#   3. agrad check on the sigmoid's derivative (F1), if BUILD/agrad exists;
+#   4. a short digits training with its confusion matrix and a saved model.
+# usage: sh examples/demo.sh [BUILD]   (BUILD defaults to build)
+# Every step runs even when an earlier one fails; the exit status is 1 when
+# any failed (a missing agrad is only reported). About 5 seconds in all.
+B=${1:-build}
+EX=$B/examples
+failed=
+mkdir -p "$B/demo" || exit 1
+
+say() { printf '\n==== %s\n\n' "$*"; }
+run() {
+    "$@" || { rc=$?; echo "!! $1 exited with status $rc"; failed="$failed $1"; }
+}
+
+say "1. One neuron: z = w1 x1 + b, a = σ(z), C = ½(a - y)²  (notes 004, F8)"
+run "$EX/neuron" --dot "$B/demo/neuron.dot"
+
+say "2. micrograd's moons: MLP(2, [16, 16, 1]), hinge loss, 100 SGD steps"
+run "$EX/moons" --svg "$B/demo" --save "$B/demo/moons.safetensors"
+echo "(open $B/demo/moons_boundary.svg and $B/demo/moons_loss.svg in a browser)"
+
+say "3. Checking a hand derivation: d/dz σ(z) = σ(z)(1 - σ(z))  (F1)"
+if [ -x "$B/agrad" ]; then
+    run "$B/agrad" check 'sigmoid(z)' --wrt z --expect 'sigmoid(z)*(1-sigmoid(z))' z=0.5
+else
+    echo "($B/agrad is not built: skipping this step)"
+fi
+
+say "4. Handwritten digits: MLP(64, [64, 64, 10]), softmax cross-entropy, 10 epochs"
+run "$EX/digits" --epochs 10 --save "$B/demo/digits.safetensors"
+
+if [ -n "$failed" ]; then
+    say "Done, but these failed:$failed"
+    exit 1
+fi
+say "Done. Next: Fashion-MNIST, about a minute of training: make fashion"
