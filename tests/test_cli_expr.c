@@ -1,0 +1,215 @@
+/*
+ * test_cli_expr.c: the expression parser as a library (ax_parse): error
+ * statuses and exact columns for malformed input, what gets recorded (powc
+ * for constant exponents, names, origins), the nesting limit, arbitrary
+ * bytes, and injected allocation failures. Suite `expr`.
+ */
+#include "../tools/expr.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct bad_case {
+    const char *src;
+    ag_status status;
+    int line, column;
+    const char *says;
+} bad_case;
+
+/* Columns counted by hand; at the end of the input the caret marks the last
+ * token (after which something was expected). */
+static const bad_case bad[] = {
+    {"sigmoid(x", AG_EPARSE, 1, 9, "expected ')' after the arguments of sigmoid"},
+    {"x +", AG_EPARSE, 1, 3, "expected an expression after '+', found the end of the input"},
+    {"(x + 1", AG_EPARSE, 1, 6, "expected ')' to close the '(' at column 1"},
+    {"x + * y", AG_EPARSE, 1, 5, "expected an expression after '+', found '*'"},
+    {"x @ y", AG_EPARSE, 1, 3, "unexpected character '@'"},
+    {"foo(x)", AG_EPARSE, 1, 1, "unknown function 'foo'; the functions are: exp log"},
+    {"max(x)", AG_EPARSE, 1, 1, "max needs 2 arguments, given 1: max(a, b)"},
+    {"sigmoid(x, y)", AG_EPARSE, 1, 10, "sigmoid takes 1 argument: sigmoid(x)"},
+    {"max(x y)", AG_EPARSE, 1, 7, "expected ',' or ')' after argument 1 of max, found the name 'y'"},
+    {"2x", AG_EPARSE, 1, 1, "a number runs into a name"},
+    {"1e+ 2", AG_EPARSE, 1, 1, "expected digits after the exponent"},
+    {"x y", AG_EPARSE, 1, 3, "expected an operator or ';' after the expression, found the name 'y'"},
+    {"", AG_EPARSE, 1, 1, "the expression is empty"},
+    {"  # only a comment", AG_EPARSE, 1, 19, "the expression is empty"},
+    {"x = 1; x", AG_ENAME, 1, 1, "cannot assign to the input 'x'"},
+    {"a = x; a = 2; a", AG_ENAME, 1, 8, "'a' is already assigned at line 1, column 1"},
+    {"leaky_relu(x, y)", AG_EPARSE, 1, 15, "argument 2 of leaky_relu must be a number"},
+    {"x + y = 3", AG_EPARSE, 1, 7, "'=' must follow a name"},
+    {"exp + 1", AG_EPARSE, 1, 1, "'exp' is a function"},
+    {"exp = 1; x", AG_ENAME, 1, 1, "'exp' is a function and cannot be assigned"},
+    {"q * x", AG_ENOTFOUND, 1, 1, "unknown name 'q'"},
+    {"z = x*y;\n  sigmoid(z", AG_EPARSE, 2, 11, "expected ')' after the arguments of sigmoid"},
+    {"x;;", AG_EPARSE, 1, 3, "expected an expression after ';', found ';'"},
+    /* é (two bytes) is one character, reported whole, on line 2 */
+    {"x*y # é\n\xc3\xa9 + @", AG_EPARSE, 2, 1, "unexpected character '\xc3\xa9'"},
+    {"x\x00y", AG_EPARSE, 1, 2, "unexpected character the byte \\x00"},
+    {"1e999 * x", AG_EPARSE, 1, 1, "a number too large"},
+};
+
+Test(expr, malformed_input_status_and_column)
+{
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const bad_case *c = &bad[i];
+        ag_tape *t = ag_tape_new(0);
+        ax_input in[2] = {{"x", ag_var(t, 1.0)}, {"y", ag_var(t, 2.0)}};
+        ax_options o = {.allow_unused = true};
+        ax_error e;
+        ag_node out;
+        size_t len = strcmp(c->src, "x") == 0 ? 3 : strlen(c->src); /* "x\0y" is three bytes */
+        ag_status s = ax_parse(t, c->src, len, in, 2, &o, &out, &e);
+        cr_assert_eq(s, c->status, "case %zu '%s': status %d, want %d (%s)", i, c->src, s, c->status, e.message);
+        cr_assert_eq(e.status, s);
+        cr_assert(ag_is_null(out));
+        cr_assert_eq(e.line, c->line, "case %zu '%s': line %d, want %d", i, c->src, e.line, c->line);
+        cr_assert_eq(e.column, c->column, "case %zu '%s': column %d, want %d (%s)", i, c->src, e.column, c->column,
+                     e.message);
+        cr_assert(strstr(e.message, c->says), "case %zu '%s': message '%s' lacks '%s'", i, c->src, e.message, c->says);
+        ag_tape_free(t);
+    }
+}
+
+Test(expr, unused_inputs_have_no_column)
+{
+    ag_tape *t = ag_tape_new(0);
+    ax_input in[2] = {{"x", ag_var(t, 1.0)}, {"y", ag_var(t, 2.0)}};
+    ax_error e;
+    ag_node out;
+    cr_assert_eq(ax_parse(t, "x^2", 3, in, 2, NULL, &out, &e), AG_EINVAL);
+    cr_assert_eq(e.column, 0);
+    cr_assert(strstr(e.message, "input 'y' is given but not used"), "%s", e.message);
+    ax_options o = {.allow_unused = true};
+    cr_assert_eq(ax_parse(t, "x^2", 3, in, 2, &o, &out, &e), AG_OK);
+    ag_tape_free(t);
+}
+
+Test(expr, records_powc_names_and_origins)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_anomaly_enable(t, true);
+    ag_node x = ag_var(t, 3.0), y = ag_var(t, 2.0);
+    ax_input in[2] = {{"x", x}, {"y", y}};
+    ax_error e;
+    ag_node out;
+    const char *src = "sq = x^2;\nr = x^y; sq + r";
+    cr_assert_eq(ax_parse(t, src, strlen(src), in, 2, NULL, &out, &e), AG_OK, "%s", e.message);
+    ag_node sq = ag_name_find(t, "sq"), r = ag_name_find(t, "r");
+    cr_assert_eq(ag_node_op(t, sq), AG_OP_POWC); /* a number exponent */
+    cr_assert_eq(ag_node_op(t, r), AG_OP_POW);   /* a node exponent   */
+    cr_assert_eq(ag_node_op(t, out), AG_OP_ADD);
+    /* origins: the operator's column, and the line in the label past line 1 */
+    const char *file;
+    int col;
+    ag_origin_of(t, sq, &file, &col);
+    cr_assert_str_eq(file, "<expr>");
+    cr_assert_eq(col, 7);
+    ag_origin_of(t, r, &file, &col);
+    cr_assert_str_eq(file, "<expr>:2");
+    cr_assert_eq(ax_origin_line(file), 2);
+    cr_assert_eq(col, 6);
+    /* 3^2 + 3^2 = 18 */
+    cr_assert_eq(ag_value(t, out), 18.0);
+    ag_tape_free(t);
+}
+
+Test(expr, nesting_limit)
+{
+    char src[700];
+    memset(src, '(', 300);
+    src[300] = 'x';
+    memset(src + 301, ')', 300);
+    src[601] = '\0';
+    ag_tape *t = ag_tape_new(0);
+    ax_input in[1] = {{"x", ag_var(t, 1.0)}};
+    ax_error e;
+    ag_node out;
+    cr_assert_eq(ax_parse(t, src, strlen(src), in, 1, NULL, &out, &e), AG_EPARSE);
+    cr_assert(strstr(e.message, "nests more than 200 levels"), "%s", e.message);
+    /* the top level is depth 1 and each '(' one more: depth 201 starts at column 201 */
+    cr_assert_eq(e.column, 201);
+    /* 199 parentheses are fine, and so are 10^4 unary minuses' worth of ... no: they nest too */
+    memset(src, '(', 199);
+    src[199] = 'x';
+    memset(src + 200, ')', 199);
+    src[399] = '\0';
+    cr_assert_eq(ax_parse(t, src, strlen(src), in, 1, NULL, &out, &e), AG_OK, "%s", e.message);
+    memset(src, '-', 500);
+    src[500] = 'x';
+    src[501] = '\0';
+    cr_assert_eq(ax_parse(t, src, strlen(src), in, 1, NULL, &out, &e), AG_EPARSE);
+    ag_tape_free(t);
+}
+
+Test(expr, any_bytes)
+{
+    /* seeded random byte strings drawn mostly from the language's alphabet:
+     * the parser returns a status (never crashes), and an error's column lies
+     * within the text */
+    static const char alphabet[] = "xy+-*/^(),;=.e1 2\n#sigmoid max(z";
+    uint64_t s = 12345;
+    for (int k = 0; k < 3000; k++) {
+        char src[64];
+        size_t len = (size_t)(k % 63);
+        for (size_t i = 0; i < len; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(s >> 33);
+            src[i] = (r & 7) == 0 ? (char)(r >> 8) : alphabet[(r >> 8) % (sizeof alphabet - 1)];
+        }
+        ag_tape *t = ag_tape_new(0);
+        ax_input in[2] = {{"x", ag_var(t, 0.5)}, {"y", ag_var(t, -1.5)}};
+        ax_options o = {.allow_unused = true};
+        ax_error e;
+        ag_node out;
+        ag_status st = ax_parse(t, src, len, in, 2, &o, &out, &e);
+        if (st == AG_OK) {
+            cr_assert(!ag_is_null(out));
+        } else {
+            cr_assert(e.message[0] != '\0');
+            cr_assert(e.offset <= len);
+            cr_assert(e.column >= 1 && (size_t)e.column <= len + 1, "'%.*s': column %d", (int)len, src, e.column);
+        }
+        ag_tape_free(t);
+    }
+}
+
+/* An allocator that fails from the n-th call on. */
+static long calls, fail_at;
+static void *failing(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    if (calls++ >= fail_at)
+        return NULL;
+    return realloc(p, n);
+}
+
+Test(expr, allocation_failures_are_reported)
+{
+    const char *src = "z = w*x + b; a = sigmoid(z); L = 0.5*(a - y)^2; L";
+    bool succeeded = false;
+    for (fail_at = 0; fail_at < 200 && !succeeded; fail_at++) {
+        ag_tape *t = ag_tape_new(4); /* small: the tape must grow while parsing */
+        ax_input in[4] = {{"w", ag_var(t, 1)}, {"x", ag_var(t, 2)}, {"b", ag_var(t, 3)}, {"y", ag_var(t, 4)}};
+        calls = 0;
+        ag_set_allocator(failing, NULL);
+        ax_error e;
+        ag_node out;
+        ag_status s = ax_parse(t, src, strlen(src), in, 4, NULL, &out, &e);
+        ag_set_allocator(NULL, NULL);
+        if (s == AG_OK) {
+            succeeded = true;
+            /* z = 1*2 + 3 = 5 */
+            cr_assert_eq(ag_value(t, ag_name_find(t, "z")), 5.0);
+        } else {
+            cr_assert_eq(s, AG_ENOMEM, "allocation %ld: status %d (%s)", fail_at, s, e.message);
+            cr_assert(strstr(e.message, "out of memory"), "%s", e.message);
+        }
+        ag_tape_free(t);
+    }
+    cr_assert(succeeded);
+}

@@ -1,0 +1,350 @@
+/*
+ * cli.c: the agrad command line: global and per-command options, inputs
+ * (name=value), dispatch to the subcommands; and the one place that turns an
+ * expression into a tape for them (cli_prog_build) and reports anomalies.
+ *
+ * Invariant: every path out of agrad_run frees what it allocated and
+ * returns one of the CLI_* exit statuses; nothing here calls exit().
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const cmd_names[CLI_NCMD] = {"grad", "trace", "step", "dot", "check", "gradcheck"};
+
+const char *cli_cmd_name(cli_cmd cmd) { return cmd < CLI_NCMD ? cmd_names[cmd] : "agrad"; }
+
+#define BIT(c) (1u << (c))
+#define ALL_CMDS (BIT(CLI_NCMD) - 1u)
+
+typedef enum opt_id {
+    O_HELP, O_ANOMALY, O_JSON, O_WRT, O_EXPECT, O_POINTS, O_SEED, O_RADIUS, O_TOL, O_ATOL, O_OUTPUT,
+    O_HIGHLIGHT
+} opt_id;
+
+typedef struct opt_row {
+    const char *name, *alias;
+    opt_id id;
+    bool takes_value;
+    unsigned cmds; /* which subcommands accept it */
+} opt_row;
+
+static const opt_row opts[] = {
+    {"--help", "-h", O_HELP, false, ALL_CMDS},
+    {"--anomaly", NULL, O_ANOMALY, false, ALL_CMDS},
+    {"--json", NULL, O_JSON, false, BIT(CLI_GRAD)},
+    {"--wrt", NULL, O_WRT, true, BIT(CLI_CHECK)},
+    {"--expect", NULL, O_EXPECT, true, BIT(CLI_CHECK)},
+    {"--points", NULL, O_POINTS, true, BIT(CLI_CHECK)},
+    {"--seed", NULL, O_SEED, true, BIT(CLI_CHECK)},
+    {"--radius", NULL, O_RADIUS, true, BIT(CLI_CHECK)},
+    {"--tol", NULL, O_TOL, true, BIT(CLI_CHECK) | BIT(CLI_GRADCHECK)},
+    {"--atol", NULL, O_ATOL, true, BIT(CLI_CHECK) | BIT(CLI_GRADCHECK)},
+    {"--output", "-o", O_OUTPUT, true, BIT(CLI_DOT)},
+    {"--highlight", NULL, O_HIGHLIGHT, true, BIT(CLI_DOT)},
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+/* The row for arg ("--tol", "--tol=1e-6", "-o"); *value set for "=" forms. */
+static const opt_row *find_opt(const char *arg, const char **value)
+{
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    *value = NULL;
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *names[2] = {opts[i].name, opts[i].alias};
+        for (int k = 0; k < 2; k++) {
+            if (names[k] && strlen(names[k]) == len && strncmp(arg, names[k], len) == 0) {
+                *value = eq ? eq + 1 : NULL;
+                return &opts[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+static bool parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int usage_error(const cli_io *io, cli_cmd cmd, const char *fmt, const char *what)
+{
+    fprintf(io->err, "agrad%s%s: ", cmd < CLI_NCMD ? " " : "", cmd < CLI_NCMD ? cli_cmd_name(cmd) : "");
+    fprintf(io->err, fmt, what);
+    fprintf(io->err, "\n(see 'agrad %s%s--help')\n", cmd < CLI_NCMD ? cli_cmd_name(cmd) : "",
+            cmd < CLI_NCMD ? " " : "");
+    return CLI_USAGE;
+}
+
+static int set_option(cli_args *a, const opt_row *o, const char *arg, const char *v, const cli_io *io)
+{
+    double d = 0.0;
+    switch (o->id) {
+    case O_HELP: case O_ANOMALY: case O_JSON:
+        break;
+    case O_WRT: a->wrt = v; break;
+    case O_EXPECT: a->expect = v; break;
+    case O_OUTPUT: a->output = v; break;
+    case O_HIGHLIGHT: a->highlight = v; break;
+    case O_POINTS:
+        if (!parse_double(v, &d) || d < 0 || d > 1e6 || d != floor(d))
+            return usage_error(io, a->cmd, "--points wants a whole number from 0 to 1000000, not '%s'", v);
+        a->points = (long)d;
+        break;
+    case O_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(v, &end, 0);
+        if (end == v || *end || errno || v[0] == '-')
+            return usage_error(io, a->cmd, "--seed wants a non-negative whole number, not '%s'", v);
+        a->seed = (uint64_t)s;
+        break;
+    }
+    case O_RADIUS: case O_TOL: case O_ATOL:
+        if (!parse_double(v, &d) || !(d >= 0) || isinf(d))
+            return usage_error(io, a->cmd, "wants a finite number >= 0: %s", arg);
+        if (o->id == O_RADIUS)
+            a->radius = d;
+        else if (o->id == O_TOL)
+            a->tol = d;
+        else
+            a->atol = d;
+        break;
+    }
+    return CLI_OK;
+}
+
+static int add_input(cli_args *a, const char *arg, const cli_io *io)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq)
+        return usage_error(io, a->cmd, "expected an input name=value, not '%s'", arg);
+    size_t len = (size_t)(eq - arg);
+    if (!ax_name_ok(arg, len))
+        return usage_error(io, a->cmd,
+                           "'%s': an input name is a letter or '_' then letters, digits or '_' (and not a function name)",
+                           arg);
+    cli_input *in = &a->inputs[a->n_inputs];
+    memcpy(in->name, arg, len);
+    in->name[len] = '\0';
+    for (size_t i = 0; i < a->n_inputs; i++)
+        if (strcmp(a->inputs[i].name, in->name) == 0)
+            return usage_error(io, a->cmd, "the input '%s' is given twice", in->name);
+    if (!parse_double(eq + 1, &in->value))
+        return usage_error(io, a->cmd, "the value of input '%s' is not a number", arg);
+    a->n_inputs++;
+    return CLI_OK;
+}
+
+/* -name or --name[=value]: anything else starting with '-' ("-x^2", "-2*x")
+ * can only be an expression. */
+static bool looks_like_option(const char *arg)
+{
+    const char *s = arg + (arg[1] == '-' ? 2 : 1);
+    if (arg[0] != '-' || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return false;
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+    return s[n] == '\0' || s[n] == '=';
+}
+
+/* Options may come anywhere after the command; "--" ends them (for an
+ * expression that starts with '-'). */
+static int parse_args(int argc, char **argv, int first, cli_args *a, bool *help, const cli_io *io)
+{
+    bool options_done = false;
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_done && strcmp(arg, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && looks_like_option(arg)) {
+            const char *v;
+            const opt_row *o = find_opt(arg, &v);
+            if (!o || !(o->cmds & BIT(a->cmd)))
+                return usage_error(io, a->cmd,
+                                   "unknown option '%s' (an expression starting with '-' goes after --)", arg);
+            if (o->takes_value && !v) {
+                if (i + 1 >= argc)
+                    return usage_error(io, a->cmd, "%s needs a value", o->name);
+                v = argv[++i];
+            } else if (!o->takes_value && v) {
+                return usage_error(io, a->cmd, "%s takes no value", o->name);
+            }
+            if (o->id == O_HELP)
+                *help = true;
+            if (o->id == O_ANOMALY)
+                a->anomaly = true;
+            if (o->id == O_JSON)
+                a->json = true;
+            int rc = set_option(a, o, arg, v, io);
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
+        int rc = CLI_OK;
+        if (!a->expr)
+            a->expr = arg;
+        else
+            rc = add_input(a, arg, io);
+        if (rc != CLI_OK)
+            return rc;
+    }
+    if (*help)
+        return CLI_OK;
+    if (!a->expr)
+        return usage_error(io, a->cmd, "%s", "missing the expression");
+    if (a->cmd == CLI_CHECK && (!a->wrt || !a->expect))
+        return usage_error(io, a->cmd, "%s", "needs --wrt NAME and --expect 'FORMULA'");
+    return CLI_OK;
+}
+
+typedef int (*cmd_fn)(const cli_args *, const cli_io *);
+static const cmd_fn cmd_fns[CLI_NCMD] = {cli_grad, cli_trace, cli_step, cli_dot, cli_check, cli_gradcheck};
+
+int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+    cli_io io = {in, out, err};
+    int i = 1;
+    bool anomaly = false;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            cli_help(out, CLI_NCMD);
+            return CLI_OK;
+        }
+        if (strcmp(argv[i], "--anomaly") == 0) {
+            anomaly = true;
+            continue;
+        }
+        return usage_error(&io, CLI_NCMD, "unknown option '%s'", argv[i]);
+    }
+    if (i >= argc) {
+        cli_help(err, CLI_NCMD);
+        return CLI_USAGE;
+    }
+    cli_cmd cmd = CLI_NCMD;
+    for (int c = 0; c < CLI_NCMD; c++)
+        if (strcmp(argv[i], cmd_names[c]) == 0)
+            cmd = (cli_cmd)c;
+    if (strcmp(argv[i], "help") == 0) {
+        cli_cmd which = CLI_NCMD;
+        for (int c = 0; i + 1 < argc && c < CLI_NCMD; c++)
+            if (strcmp(argv[i + 1], cmd_names[c]) == 0)
+                which = (cli_cmd)c;
+        cli_help(out, which);
+        return CLI_OK;
+    }
+    if (cmd == CLI_NCMD)
+        return usage_error(&io, CLI_NCMD,
+                           "unknown command '%s'; the commands are grad, trace, step, dot, check, gradcheck",
+                           argv[i]);
+    cli_args a = {.cmd = cmd, .anomaly = anomaly, .points = 20, .seed = 1, .radius = 0.25,
+                  .tol = cmd == CLI_CHECK ? 1e-9 : 1e-6, .atol = cmd == CLI_CHECK ? 1e-12 : 1e-8};
+    a.inputs = ag_realloc(NULL, (size_t)argc * sizeof *a.inputs);
+    if (!a.inputs) {
+        fprintf(err, "agrad: out of memory\n");
+        return CLI_FAIL;
+    }
+    bool help = false;
+    int rc = parse_args(argc, argv, i + 1, &a, &help, &io);
+    if (rc == CLI_OK && help)
+        cli_help(out, cmd);
+    else if (rc == CLI_OK)
+        rc = cmd_fns[cmd](&a, &io);
+    ag_free(a.inputs);
+    return rc;
+}
+
+/* ---- one expression on its own tape ---- */
+
+int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_unused,
+                   const char *what, const cli_io *io)
+{
+    memset(p, 0, sizeof *p);
+    p->src = src;
+    p->out = AG_NULL;
+    p->t = ag_tape_new(0);
+    ax_input *ins = ag_realloc(NULL, (a->n_inputs + 1) * sizeof *ins);
+    p->inputs = ag_realloc(NULL, (a->n_inputs + 1) * sizeof *p->inputs);
+    if (!p->t || !ins || !p->inputs || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK)) {
+        ag_free(ins);
+        fprintf(io->err, "agrad: out of memory\n");
+        return CLI_FAIL;
+    }
+    p->n_inputs = a->n_inputs;
+    p->start = ag_tape_mark(p->t);
+    for (size_t i = 0; i < a->n_inputs; i++) {
+        ag_origin_set(p->t, "<input>", (int)i + 1);
+        p->inputs[i] = ag_var(p->t, a->inputs[i].value);
+        ag_name_set(p->t, p->inputs[i], a->inputs[i].name);
+        ins[i] = (ax_input){a->inputs[i].name, p->inputs[i]};
+    }
+    if (ag_tape_status(p->t) != AG_OK && ag_tape_status(p->t) != AG_EANOMALY) {
+        ag_free(ins);
+        return cli_tape_failure(p, "recording the inputs", io);
+    }
+    ax_error e;
+    ax_options o = {.allow_unused = allow_unused};
+    ag_status s = ax_parse(p->t, src, strlen(src), ins, a->n_inputs, &o, &p->out, &e);
+    ag_free(ins);
+    if (s == AG_OK)
+        return CLI_OK;
+    cli_show_parse_error(io->err, src, &e, what);
+    return s == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+}
+
+void cli_prog_free(cli_prog *p)
+{
+    ag_tape_free(p->t);
+    ag_free(p->inputs);
+    memset(p, 0, sizeof *p);
+}
+
+/* The engine names the culprit's origin as "<expr>:COL" or "<expr>:LINE:COL". */
+static bool origin_in_message(const char *msg, int *line, int *col)
+{
+    const char *at = strstr(msg, "created at <expr>");
+    if (!at)
+        return false;
+    at += strlen("created at <expr>");
+    int a = 0, b = 0;
+    int n = sscanf(at, ":%d:%d", &a, &b);
+    if (n == 2) {
+        *line = a;
+        *col = b;
+    } else if (n == 1) {
+        *line = 1;
+        *col = a;
+    }
+    return n >= 1;
+}
+
+int cli_anomaly(const cli_prog *p, const cli_io *io)
+{
+    if (ag_tape_status(p->t) != AG_EANOMALY)
+        return CLI_OK;
+    const char *msg = ag_tape_error(p->t);
+    fprintf(io->err, "agrad: anomaly: %s\n", msg);
+    int line = 0, col = 0;
+    if (origin_in_message(msg, &line, &col))
+        cli_show_source_line(io->err, p->src, line, col);
+    return CLI_NO;
+}
+
+int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io)
+{
+    if (ag_tape_status(p->t) == AG_EANOMALY)
+        return cli_anomaly(p, io);
+    fprintf(io->err, "agrad: %s: %s\n", doing, ag_tape_error(p->t));
+    return CLI_FAIL;
+}

@@ -1,0 +1,96 @@
+/*
+ * cli.h: the agrad command, callable in-process (agrad_run) so the test
+ * runner can drive it with memory streams; the pieces the subcommand files
+ * share (argument record, one parsed expression on its own tape, error and
+ * anomaly display). Private to tools/ and its tests.
+ *
+ * Exit statuses: 0 success; 1 a negative answer (check or gradcheck found a
+ * disagreement, anomaly mode found a NaN/Inf); 2 a usage error (unknown
+ * command or option, malformed expression, missing or unused input);
+ * 3 a failure to do the work (out of memory, a file that cannot be written).
+ */
+#ifndef AGRAD_TOOLS_CLI_H
+#define AGRAD_TOOLS_CLI_H
+
+#include "autograd.h"
+#include "expr.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum { CLI_OK = 0, CLI_NO = 1, CLI_USAGE = 2, CLI_FAIL = 3 };
+
+typedef enum cli_cmd { CLI_GRAD, CLI_TRACE, CLI_STEP, CLI_DOT, CLI_CHECK, CLI_GRADCHECK, CLI_NCMD } cli_cmd;
+
+typedef struct cli_input {
+    char name[AG_NAME_MAX + 1];
+    double value;
+} cli_input;
+
+typedef struct cli_args {
+    cli_cmd cmd;
+    const char *expr;
+    cli_input *inputs;
+    size_t n_inputs;
+    bool anomaly, json;
+    const char *wrt, *expect, *output, *highlight;
+    long points;
+    uint64_t seed;
+    double radius, tol, atol;
+} cli_args;
+
+typedef struct cli_io {
+    FILE *in, *out, *err;
+} cli_io;
+
+/* Run the command line argv[0..argc) ("agrad", "grad", ...); returns the
+ * exit status. Reads `in` only for `step`. */
+int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err);
+
+/* One expression recorded on its own tape after its inputs (ag_var leaves
+ * named by the inputs, in the order given). */
+typedef struct cli_prog {
+    ag_tape *t;
+    ag_mark start;   /* before the inputs: replay with ag_forward from here */
+    ag_node *inputs; /* n_inputs handles                                   */
+    size_t n_inputs;
+    ag_node out;
+    const char *src;
+} cli_prog;
+
+/* Build the tape; on failure print what and where to io->err (`what` names
+ * the text: "expression", "--expect formula") and return the exit status. */
+int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_unused,
+                   const char *what, const cli_io *io);
+void cli_prog_free(cli_prog *p);
+/* After recording or a sweep in anomaly mode: when the tape holds an
+ * anomaly, print it with a caret under its origin and return CLI_NO. */
+int cli_anomaly(const cli_prog *p, const cli_io *io);
+/* Print "agrad: <tape error>" and return CLI_FAIL (or CLI_NO for an anomaly). */
+int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io);
+
+/* Display helpers (show.c). */
+void cli_show_source_line(FILE *f, const char *src, int line, int col);
+void cli_show_parse_error(FILE *f, const char *src, const ax_error *e, const char *what);
+/* A node for people: its name, a constant's value, else op#index. */
+const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
+/* The node's operation over its inputs' labels: "w * x", "sigmoid(z)". */
+const char *cli_node_formula(ag_tape *t, ag_node n, char *buf, size_t size);
+/* The output's name for d<name>/d...: its node name, else "f". */
+const char *cli_out_name(ag_tape *t, ag_node out);
+/* A number in JSON: %.17g, or the strings "NaN", "Infinity", "-Infinity". */
+void cli_json_number(FILE *f, double v);
+
+/* Subcommands. */
+int cli_grad(const cli_args *a, const cli_io *io);
+int cli_trace(const cli_args *a, const cli_io *io);
+int cli_dot(const cli_args *a, const cli_io *io);
+int cli_gradcheck(const cli_args *a, const cli_io *io);
+int cli_step(const cli_args *a, const cli_io *io);
+int cli_check(const cli_args *a, const cli_io *io);
+
+/* Help text (help.c): the overview for cmd == CLI_NCMD. */
+void cli_help(FILE *f, cli_cmd cmd);
+const char *cli_cmd_name(cli_cmd cmd);
+
+#endif /* AGRAD_TOOLS_CLI_H */
