@@ -21,7 +21,7 @@ CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wdouble-promotion -Werror
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -Iautograd -Inn -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -Iautograd -Inn -Iexamples/lib -MMD -MP
 LDLIBS_NN = -ljansson -lz -lm
 
 # Debian packages the build needs, and a header each provides.
@@ -94,15 +94,32 @@ $(EXAMPLES): $(BUILD)/examples/%: $(BUILD)/examples/%.o $(EX_LIB_OBJ) $(LIBNN) $
 
 # The test runner links every tests/*.c with the libraries and the tool's
 # sources (minus its main) so that the CLI can be tested in-process too.
-$(TESTS): $(TEST_OBJ) $(LIBNN) $(LIBAG) $(if $(TOOL_SRC),$(AGRAD))
-	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
+TOOL_LIB_OBJ := $(filter-out $(BUILD)/tools/main.o,$(TOOL_OBJ))
+$(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBNN) $(LIBAG) $(if $(TOOL_SRC),$(AGRAD))
+	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
-$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+# Bench programs run the examples' own training steps (examples/lib).
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
 demo: all
 	@sh examples/demo.sh $(BUILD)
+
+# Fashion-MNIST (examples/fashion.c, about a minute of training): installs
+# Debian's dataset-fashion-mnist when its files are missing (apt-get, sudo
+# when not root), then trains and tests.
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+.PHONY: fashion
+fashion: $(BUILD)/examples/fashion
+	@if [ ! -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ]; then \
+	  echo "agrad: installing the Debian package dataset-fashion-mnist"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO="sudo -n"; \
+	  else echo "agrad: not root and no sudo; install it by hand: apt-get install dataset-fashion-mnist" >&2; exit 1; fi; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null; } || \
+	  { echo "agrad: could not install dataset-fashion-mnist; install it by hand: apt-get install dataset-fashion-mnist" >&2; exit 1; }; \
+	fi
+	$(BUILD)/examples/fashion --dir $(FASHION_DIR)
 
 # Tests find ../shared and the built tools through these variables.
 test: $(TESTS) $(EXAMPLES)
@@ -115,6 +132,112 @@ check:
 # table of issue 5, bench/tape.c the engine's own per-node figures.
 bench: $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+# ---- hardening: lint, memcheck, fuzz ----------------------------------------
+# Each installs the Debian packages it needs when they are missing, as deps does.
+
+# $(call apt-need,PKGS): shell that installs PKGS (through sudo when not
+# root) or stops with a message naming them. PKGS may be a shell variable.
+apt-need = if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO="sudo -n"; \
+  else echo "agrad: cannot install$(1): not root and no sudo. Install them: apt-get install$(1)" >&2; exit 1; fi; \
+  echo "agrad: installing missing Debian packages:$(1)"; \
+  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq$(1) >/dev/null; } || \
+  { echo "agrad: could not install$(1); install them by hand: apt-get install$(1)" >&2; exit 1; }
+
+# lint: cppcheck, then clang-tidy with .clang-tidy (every finding an error),
+# over the library and the tool. Suppress a finding inline only with a reason.
+LINT_SRC   := $(AG_SRC) $(NN_SRC) $(TOOL_SRC)
+CPPCHECK   ?= cppcheck
+CLANG_TIDY ?= clang-tidy
+lint: $(DEPS)
+	@m=""; command -v $(CPPCHECK) >/dev/null || m="$$m cppcheck"; \
+	command -v $(CLANG_TIDY) >/dev/null || m="$$m clang-tidy"; \
+	if [ -n "$$m" ]; then $(call apt-need, $$m); fi
+	$(CPPCHECK) --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
+	  --std=c11 -I autograd -I nn --suppress=missingIncludeSystem -q -j2 autograd nn tools
+	@echo "$(CLANG_TIDY) over $(words $(LINT_SRC)) files (.clang-tidy)"
+	@mkdir -p $(BUILD); printf '%s\n' $(LINT_SRC) | \
+	  xargs -P2 -n2 $(CLANG_TIDY) --quiet -- $(CSTD) -Iautograd -Inn -Itools >$(BUILD)/lint.log 2>&1; \
+	  s=$$?; grep -v 'warnings\{0,1\} generated\.$$' $(BUILD)/lint.log; exit $$s
+
+# memcheck: every example with short options, and agrad on a few commands,
+# under valgrind: zero errors and zero definite/indirect leaks. An example's
+# options are MEMCHECK_ARGS_<name>; its exit status must be 0 (77: skipped).
+VALGRIND := valgrind --quiet --leak-check=full --error-exitcode=1 \
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+MEMCHECK_DIR := $(BUILD)/memcheck
+MEMCHECK_EXPECT := make_moons moons digits
+MEMCHECK_ARGS_make_moons := --n 40 -o $(MEMCHECK_DIR)/moons.csv
+MEMCHECK_ARGS_moons  := --steps 5
+MEMCHECK_ARGS_digits := --epochs 1
+memcheck: $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES)
+	@command -v valgrind >/dev/null || { $(call apt-need, valgrind); }
+	@mkdir -p $(MEMCHECK_DIR); fail=0; \
+	for e in $(MEMCHECK_EXPECT); do [ -x $(BUILD)/examples/$$e ] || \
+	  echo "memcheck: examples/$$e.c does not exist (yet): skipped"; done; \
+	run() { want=$$1; shift; log=$(MEMCHECK_DIR)/vg.log; \
+	  printf 'n\nn\np\nq\n' | $(VALGRIND) --log-file=$$log "$$@" >$(MEMCHECK_DIR)/out.txt 2>&1; s=$$?; \
+	  ok=1; [ -s $$log ] && ok=0; \
+	  [ $$s = $$want ] || { [ $$want = 0 ] && [ $$s = 77 ]; } || ok=0; \
+	  if [ $$ok = 1 ]; then echo "memcheck: ok (status $$s): $$*"; \
+	  else echo "memcheck: FAIL (status $$s, want $$want): $$*"; cat $$log; tail -5 $(MEMCHECK_DIR)/out.txt; fail=1; fi; }; \
+	$(foreach x,$(EXAMPLES),run 0 $(x) $(MEMCHECK_ARGS_$(notdir $(x)));) \
+	if [ -n "$(TOOL_SRC)" ]; then \
+	  run 0 $(AGRAD) grad 'z = w*x + b; a = sigmoid(z); 0.5*(a - y)^2' w=-3 x=2 b=0.5 y=1; \
+	  run 0 $(AGRAD) grad --json 'x^y + max(x, y) + leaky_relu(x - y)' x=2 y=3; \
+	  run 0 $(AGRAD) trace 'a = tanh(w*x); log(a^2 + softplus(x))' w=1 x=2; \
+	  run 0 $(AGRAD) step 'a = sigmoid(w*x); a^2' w=1 x=2; \
+	  run 0 $(AGRAD) dot -o $(MEMCHECK_DIR)/g.dot 'a = sigmoid(w*x); a^2' w=1 x=2; \
+	  run 0 $(AGRAD) check 'sigmoid(z)' --wrt z --expect 'sigmoid(z)*(1-sigmoid(z))' z=0.5; \
+	  run 0 $(AGRAD) gradcheck 'sin(x)*exp(y)/sqrt(x)' x=1.5 y=0.25; \
+	  run 1 $(AGRAD) --anomaly grad 'log(x - x)' x=1; \
+	  run 2 $(AGRAD) grad 'x * (y +' x=1 y=2; \
+	  run 2 $(AGRAD) grad 'x + q' x=1; \
+	fi; \
+	exit $$fail
+
+# fuzz: libFuzzer targets tests/fuzz/fuzz_NAME.c, built with clang against
+# the library, nn and the tool's parser compiled for fuzzing, each run for
+# FUZZ_SECONDS on a copy of its seed corpus tests/fuzz/corpus_NAME/ (the
+# copy in build/ grows; the committed seeds stay small). A crash stops make
+# with the input saved as $(BUILD)/fuzz/crash-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Iautograd -Inn -Itools
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(AG_SRC) $(NN_SRC) $(filter-out tools/main.c,$(TOOL_SRC)))
+FUZZ_OK      := $(FUZZ_DIR)/.clang-ok
+
+$(FUZZ_OK): | $(DEPS)
+	@mkdir -p $(@D); \
+	probe() { printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return (int)(d[0] * 0) + (int)(n * 0); }\n' | \
+	  $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - -o $(@D)/probe >/dev/null 2>&1; }; \
+	probe || { $(call apt-need, clang libclang-rt-14-dev); probe; } || \
+	{ echo "agrad: $(FUZZ_CC) cannot build libFuzzer targets; install clang and libclang-rt-14-dev (or libfuzzer-14-dev)" >&2; exit 1; }
+	@touch $@
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(FUZZ_OK)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) | $(FUZZ_OK)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJ) $(LDLIBS_NN) -o $@
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; c=$(FUZZ_DIR)/corpus_$$n; mkdir -p $$c; \
+	  cp tests/fuzz/corpus_$$n/* $$c/ 2>/dev/null; \
+	  d=""; [ -f tests/fuzz/$$n.dict ] && d="-dict=tests/fuzz/$$n.dict"; \
+	  echo "== fuzz $$n: $(FUZZ_SECONDS) s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+	      -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ $$d $$c >$(FUZZ_DIR)/$$n.log 2>&1 || \
+	    { tail -60 $(FUZZ_DIR)/$$n.log; echo "fuzz $$n: FAILED (log $(FUZZ_DIR)/$$n.log)"; exit 1; }; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$$n.log; \
+	done
+
+-include $(wildcard $(FUZZ_DIR)/obj/*/*.d)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/agrad
