@@ -66,8 +66,22 @@ UNARY(sqrt, sqrt(x), 0.5 / y)                    /* d sqrt x = 1/(2 sqrt x) */
 UNARY(abs, fabs(x), x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0)
 UNARY(sin, sin(x), cos(x))
 UNARY(cos, cos(x), -sin(x))
-UNARY(tanh, tanh(x), 1.0 - y * y)                /* F4: 1 - tanh^2          */
-UNARY(sigmoid, sigmoid(x), y * (1.0 - y))        /* F1: s(1 - s)            */
+/* F4: tanh' = 1 - tanh^2 = 4 e^-2|x| / (1 + e^-2|x|)^2; the second form
+ * keeps full relative accuracy in the tails, where 1 - y^2 cancels to 0 */
+static double dtanh(double x, double y)
+{
+    if (fabs(x) < 0.5)
+        return 1.0 - y * y;
+    double s = exp(-2.0 * fabs(x));
+    return 4.0 * s / ((1.0 + s) * (1.0 + s));
+}
+
+/* F1: sigmoid' = s(1 - s) = s(x) s(-x); for x > 0, 1 - s cancels, and
+ * s(-x) is the accurate way to get it */
+static double dsigmoid(double x, double y) { return x > 0 ? y * sigmoid(-x) : y * (1.0 - y); }
+
+UNARY(tanh, tanh(x), dtanh(x, y))                /* F4: 1 - tanh^2          */
+UNARY(sigmoid, sigmoid(x), dsigmoid(x, y))       /* F1: s(1 - s)            */
 UNARY(softplus, softplus(x), sigmoid(x))         /* d softplus = sigmoid    */
 UNARY(relu, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0)  /* F2, relu'(0) = 0        */
 

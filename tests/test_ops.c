@@ -346,6 +346,31 @@ Test(ops, stable_sigmoid_tanh_softplus_at_extremes)
     ag_tape_free(t);
 }
 
+/* In the saturated tails s(1 - s) and 1 - tanh^2 cancel to rounding noise;
+ * the engine keeps full relative accuracy there. Oracles: F1's own form
+ * e^-z / (1 + e^-z)^2 (no cancellation for z > 0) and 1 / cosh^2 z (F4's
+ * ((e^z + e^-z)^2 - (e^z - e^-z)^2) / (e^z + e^-z)^2 simplified: the
+ * numerator is 4, so tanh' = 4 / (e^z + e^-z)^2 = 1 / cosh^2). */
+Test(ops, sigmoid_and_tanh_derivatives_keep_relative_accuracy_in_the_tails)
+{
+    static const double zs[] = {8, 15, 19, 30, 37, 50, 200, -8, -15, -30, -50};
+    for (size_t k = 0; k < sizeof zs / sizeof zs[0]; k++) {
+        double z = zs[k];
+        ag_tape *t = ag_tape_new(0);
+        ag_node x = ag_var(t, z);
+        ag_backward(t, ag_sigmoid(t, x));
+        double e = exp(-fabs(z)), want = e / ((1 + e) * (1 + e)); /* F1, symmetric in z */
+        cr_assert(fabs(ag_grad(t, x) - want) <= 1e-14 * want, "sigmoid'(%g) = %.17g, F1 gives %.17g", z,
+                  ag_grad(t, x), want);
+        ag_zero_grad(t);
+        ag_backward(t, ag_tanh(t, x));
+        double c = cosh(z), want_t = isinf(c) ? 0.0 : 1.0 / (c * c);
+        cr_assert(fabs(ag_grad(t, x) - want_t) <= 1e-14 * want_t, "tanh'(%g) = %.17g, F4 gives %.17g", z,
+                  ag_grad(t, x), want_t);
+        ag_tape_free(t);
+    }
+}
+
 Test(ops, domain_errors_give_libm_values_without_crashing)
 {
     ag_tape *t = ag_tape_new(0);
