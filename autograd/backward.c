@@ -60,6 +60,10 @@ ag_status ag_backward(ag_tape *t, ag_node y)
     if (s != AG_OK)
         return s;
     seed(t, y.idx);
+    if (!t->anomaly) {
+        ag__backward_run(t, y.idx, t->first_op);
+        return AG_OK;
+    }
     for (uint32_t i = y.idx + 1; i-- > t->first_op;)
         sweep_node(t, i, NULL);
     return t->anomaly_seen ? AG_EANOMALY : AG_OK;
@@ -106,7 +110,9 @@ ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
     t->anomaly_seen = false;
     /* new values make old gradients meaningless: clear them on the way, which
      * spares the next backward its own clearing pass over these nodes */
-    for (uint32_t i = from.len; i <= to.idx; i++) {
+    if (!t->anomaly)
+        ag__forward_run(t, from.len, to.idx);
+    for (uint32_t i = from.len; t->anomaly && i <= to.idx; i++) {
         uint64_t l = t->link[i];
         ag_op op = ag__link_op(l);
         if (ag__is_leaf(op))

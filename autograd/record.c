@@ -204,6 +204,23 @@ ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_no
     return ag__append(t, ag__link(AG_OP_DOT_RUN, at, (uint32_t)n));
 }
 
+/* Append n nodes of op whose operands step through (a0 + k da, b0 + k db),
+ * then compute their values in one forward run. Room must be reserved. */
+static ag_node append_run(ag_tape *t, ag_op op, size_t n, uint32_t a0, uint32_t da, uint32_t b0, uint32_t db)
+{
+    uint32_t first = t->len;
+    for (uint32_t k = 0; k < (uint32_t)n; k++)
+        t->link[first + k] = ag__link(op, a0 + k * da, b0 + k * db);
+    t->len += (uint32_t)n;
+    ag__forward_run(t, first, t->len - 1);
+    if (t->first_op > first)
+        t->first_op = first;
+    if (t->pending_read != AG_NONE || t->anomaly)
+        for (uint32_t i = first; i < t->len; i++)
+            ag__append_slow(t, i);
+    return (ag_node){first, t->seg[t->nseg - 1].gen, t->serial};
+}
+
 ag_node ag_dot_rows(ag_tape *t, ag_node w, ag_node x, size_t n_in, size_t n_out, ag_node b)
 {
     const char *fn = "ag_dot_rows";
@@ -215,18 +232,15 @@ ag_node ag_dot_rows(ag_tape *t, ag_node w, ag_node x, size_t n_in, size_t n_out,
         (!ag_is_null(b) && ag__check_run(t, b, n_out, fn, 6) != AG_OK) ||
         ag__reserve(t, n_out, 3 * n_out, fn) != AG_OK)
         return no_node();
-    ag_node first = AG_NULL;
+    /* node j reads aux words [at + 3j, at + 3j + 3) = (row j of w, x, b_j) */
+    uint32_t at = t->aux_len, *op = t->aux + at;
     for (size_t j = 0; j < n_out; j++) {
-        uint32_t at = t->aux_len, *op = t->aux + at;
-        op[0] = w.idx + (uint32_t)(j * n_in);
-        op[1] = x.idx;
-        op[2] = ag_is_null(b) ? AG_NONE : b.idx + (uint32_t)j;
-        t->aux_len += 3;
-        ag_node z = ag__append(t, ag__link(AG_OP_DOT_RUN, at, (uint32_t)n_in));
-        if (j == 0)
-            first = z;
+        op[3 * j] = w.idx + (uint32_t)(j * n_in);
+        op[3 * j + 1] = x.idx;
+        op[3 * j + 2] = ag_is_null(b) ? AG_NONE : b.idx + (uint32_t)j;
     }
-    return first;
+    t->aux_len += (uint32_t)(3 * n_out);
+    return append_run(t, AG_OP_DOT_RUN, n_out, at, 3, (uint32_t)n_in, 0);
 }
 
 ag_node ag_map(ag_tape *t, ag_op op, ag_node first, size_t n)
@@ -238,8 +252,5 @@ ag_node ag_map(ag_tape *t, ag_op op, ag_node first, size_t n)
     }
     if (ag__check_run(t, first, n, fn, 3) != AG_OK || ag__reserve(t, n, 0, fn) != AG_OK)
         return no_node();
-    ag_node out = ag__append(t, ag__link(op, first.idx, 0));
-    for (size_t k = 1; k < n; k++)
-        ag__append(t, ag__link(op, first.idx + (uint32_t)k, 0));
-    return out;
+    return append_run(t, op, n, first.idx, 1, 0, 0);
 }

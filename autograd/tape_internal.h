@@ -163,6 +163,11 @@ typedef struct ag_op_row {
 } ag_op_row;
 extern const ag_op_row ag__ops[AG_OP_COUNT];
 
+/* The plain sweeps (no stepper, no anomaly mode): values and cleared
+ * gradients of [from, to]; backward of top down to bottom. */
+void ag__forward_run(ag_tape *t, uint32_t from, uint32_t to);
+void ag__backward_run(ag_tape *t, uint32_t top, uint32_t bottom);
+
 static inline bool ag__is_leaf(ag_op op) { return op == AG_OP_CONST || op == AG_OP_VAR; }
 size_t ag__arity(const ag_tape *t, uint32_t i);
 /* Index of the k-th input of node i (k < arity). */
