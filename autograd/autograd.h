@@ -234,6 +234,8 @@ ag_node ag_map(ag_tape *t, ag_op op, ag_node first, size_t n);
 
 /* log(sum_k e^xs[k]), computed stably; its gradient is softmax(xs) (F5). */
 ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n);
+/* The same over the run of n nodes from `first` (a layer's logits). */
+ag_node ag_logsumexp_run(ag_tape *t, ag_node first, size_t n);
 
 /* The node `offset` places after `first`, when both lie in one live run
  * (e.g. the k-th weight of a layer recorded from `first` on). */

@@ -162,6 +162,19 @@ ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n)
     return nary_list(t, AG_OP_LOGSUMEXP, xs, n, "ag_logsumexp");
 }
 
+ag_node ag_logsumexp_run(ag_tape *t, ag_node first, size_t n)
+{
+    const char *fn = "ag_logsumexp_run";
+    if (ag__check_run(t, first, n, fn, 2) != AG_OK || ag__reserve(t, 1, n, fn) != AG_OK)
+        return no_node();
+    /* the same node as ag_logsumexp: its operand list spelled out in aux */
+    uint32_t at = t->aux_len;
+    for (size_t k = 0; k < n; k++)
+        t->aux[at + k] = first.idx + (uint32_t)k;
+    t->aux_len += (uint32_t)n;
+    return ag__append(t, ag__link(AG_OP_LOGSUMEXP, at, (uint32_t)n));
+}
+
 ag_node ag_sum_run(ag_tape *t, ag_node first, size_t n)
 {
     if (ag__check_run(t, first, n, "ag_sum_run", 2) != AG_OK || ag__reserve(t, 1, 0, "ag_sum_run") != AG_OK)

@@ -16,6 +16,7 @@
  * Usage: bench [--json] [--reps N] [--data DIR]
  */
 #include "w_hand.h"
+#include "w_timing.h"
 #include "workloads.h"
 
 #include <math.h>
@@ -28,24 +29,6 @@
 #define MAX_REPS 51
 #define TOL 1e-9
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static long peak_rss_kb(void)
 {
@@ -99,11 +82,11 @@ static int moons_engine(const nn_dataset *d, bool replay, double *secs, double *
         moons_free(&w);
         return 1;
     }
-    double acc = 0, t0 = now();
+    double acc = 0, t0 = bench_now();
     ag_status s = AG_OK;
     for (size_t k = 0; k < MOONS_STEPS && s == AG_OK; k++)
         s = replay ? moons_step_replay(&w, loss, &acc) : moons_step_record(&w, loss, &acc);
-    *secs = now() - t0;
+    *secs = bench_now() - t0;
     if (s != AG_OK)
         fprintf(stderr, "bench: moons: %s\n", ag_tape_error(w.t));
     else if (replay && r)
@@ -127,10 +110,10 @@ static int moons_hand(const nn_dataset *d, double *secs, double *loss)
         return 1;
     }
     copy_weights(w.model, &h);
-    double t0 = now();
+    double t0 = bench_now();
     for (size_t k = 0; k < MOONS_STEPS; k++)
         *loss = hand_hinge_step(&h, d->x, d->y, d->rows, 1e-4, nn_schedule_lr(&w.sched, k));
-    *secs = now() - t0;
+    *secs = bench_now() - t0;
     hand_mlp_free(&h);
     moons_free(&w);
     return 0;
@@ -150,13 +133,13 @@ static int digits_engine(const nn_dataset *d, const size_t *idx, bool replay, do
         digits_free(&w);
         return 1;
     }
-    double t0 = now();
+    double t0 = bench_now();
     ag_status s = AG_OK;
     for (size_t b = 0; b < DIGITS_STEPS && s == AG_OK; b++) {
         const size_t *rows = idx + b * DIGITS_BATCH;
         s = replay ? digits_step_replay(&w, rows, loss) : digits_step_record(&w, rows, loss);
     }
-    *secs = now() - t0;
+    *secs = bench_now() - t0;
     if (s != AG_OK)
         fprintf(stderr, "bench: digits: %s\n", ag_tape_error(w.c.t));
     else if (replay && r)
@@ -189,11 +172,11 @@ static int digits_hand(const nn_dataset *d, const size_t *idx, double *secs, dou
         memcpy(x + i * DIGITS_FEATURES, d->x + idx[i] * DIGITS_FEATURES, DIGITS_FEATURES * sizeof *x);
         labels[i] = (int)d->y[idx[i]];
     }
-    double t0 = now();
+    double t0 = bench_now();
     for (size_t b = 0; b < DIGITS_STEPS; b++)
         *loss = hand_softmax_ce_step(&h, x + b * DIGITS_BATCH * DIGITS_FEATURES, labels + b * DIGITS_BATCH,
                                      DIGITS_BATCH, DIGITS_LR);
-    *secs = now() - t0;
+    *secs = bench_now() - t0;
     hand_mlp_free(&h);
     digits_free(&w);
     free(x);
@@ -235,9 +218,9 @@ static int run(result *r, way_fn fn, void *ctx, int reps)
         for (int way = 0; way < 3; way++)
             if (fn(ctx, way, &t[way][k], &loss[way], r) != 0)
                 return 1;
-    r->record_s = median(t[0], reps);
-    r->replay_s = median(t[1], reps);
-    r->hand_s = median(t[2], reps);
+    r->record_s = bench_median(t[0], reps);
+    r->replay_s = bench_median(t[1], reps);
+    r->hand_s = bench_median(t[2], reps);
     r->loss_record = loss[0];
     r->loss_replay = loss[1];
     r->loss_hand = loss[2];

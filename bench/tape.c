@@ -5,6 +5,7 @@
  * `--json` prints the figures as one JSON object.
  */
 #include "autograd.h"
+#include "w_timing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,39 +16,21 @@
 #define N_NODES 10000000u
 #define REPS 5
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
 
 /* Record a chain of N_NODES binary nodes y = (y * a) + b alternating, on a
  * warm tape (rewound, so no growth is timed), then differentiate it. */
 static void chain(ag_tape *t, ag_mark m, ag_node a, ag_node b, double *rec_s, double *back_s)
 {
     ag_tape_rewind(t, m);
-    double t0 = now();
+    double t0 = bench_now();
     ag_node y = a;
     for (unsigned i = 0; i < N_NODES / 2; i++) {
         y = ag_mul(t, y, a);
         y = ag_add(t, y, b);
     }
-    double t1 = now();
+    double t1 = bench_now();
     ag_backward(t, y);
-    double t2 = now();
+    double t2 = bench_now();
     *rec_s = t1 - t0;
     *back_s = t2 - t1;
 }
@@ -105,7 +88,7 @@ int main(int argc, char **argv)
     double rec[REPS], back[REPS];
     for (int r = 0; r < REPS; r++)
         chain(t, m, a, b, &rec[r], &back[r]);
-    double rec_ns = 1e9 * median(rec, REPS) / N_NODES, back_ns = 1e9 * median(back, REPS) / N_NODES;
+    double rec_ns = 1e9 * bench_median(rec, REPS) / N_NODES, back_ns = 1e9 * bench_median(back, REPS) / N_NODES;
     size_t tape_mb = ag_tape_bytes(t) >> 20;
     ag_tape_free(t);
 

@@ -8,12 +8,13 @@
  *   class 0) and +1 (lower moon, class 1), the hinge loss's convention.
  *
  * Invariant: the output is a function of (n, noise, seed) alone. The random
- * stream is xoshiro256** seeded through splitmix64 (integer arithmetic, the
- * same everywhere); the floating-point steps are plain IEEE operations plus
+ * stream is nn's generator (nn_rng: xoshiro256** seeded through splitmix64,
+ * integer arithmetic, the same everywhere; Gaussians by the polar method);
+ * the floating-point steps are plain IEEE operations plus
  * libm's cos, sin and log, with contraction into FMA disabled where the
  * compiler honours the pragma, so the bytes match wherever libm agrees.
  *
- * usage: make_moons [--n 100] [--noise 0.1] [--seed 2] [-o FILE]
+ * usage: make_moons [--n 100] [--noise 0.1] [--seed 42] [-o FILE]
  * Prints nothing else on success; errors go to stderr with exit status 2.
  */
 #include <errno.h>
@@ -23,97 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn.h"
+
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
 #endif
 
 #define MOONS_PI 3.141592653589793238462643383279502884
 #define MOONS_MAX_N 100000000UL
-
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-
-/* splitmix64: expands the 64-bit seed into xoshiro's 256-bit state (the
- * seeding its authors recommend: never all zero, well mixed). */
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256**: one 64-bit output, state advanced by the linear xorshift. */
-static uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-/* Uniform in [0, 1): the top 53 bits scaled by 2^-53 (exact). */
-static double rng_uniform(rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-/* Uniform integer in [0, bound), bound >= 1, without modulo bias: reject
- * the outputs below 2^64 mod bound so every residue has the same count. */
-static uint64_t rng_below(rng *r, uint64_t bound)
-{
-    uint64_t threshold = (0 - bound) % bound; /* = 2^64 mod bound */
-    for (;;) {
-        uint64_t x = rng_next(r);
-        if (x >= threshold)
-            return x % bound;
-    }
-}
-
-/* Marsaglia's polar method: (u, v) uniform in the unit disc minus the
- * origin, s = u^2 + v^2, then u * sqrt(-2 ln s / s) and v * sqrt(...) are
- * two independent N(0, 1). The second is kept for the next call. */
-typedef struct gauss {
-    rng *r;
-    int have_spare;
-    double spare;
-} gauss;
-
-static double gauss_next(gauss *g)
-{
-    if (g->have_spare) {
-        g->have_spare = 0;
-        return g->spare;
-    }
-    double u, v, s;
-    do {
-        u = 2.0 * rng_uniform(g->r) - 1.0;
-        v = 2.0 * rng_uniform(g->r) - 1.0;
-        s = u * u + v * v;
-    } while (s >= 1.0 || s == 0.0);
-    double f = sqrt(-2.0 * log(s) / s);
-    g->spare = v * f;
-    g->have_spare = 1;
-    return u * f;
-}
 
 /* numpy.linspace(0, pi, count)[i]: i * (pi / (count - 1)), the last one
  * exactly pi, and [0] alone when count == 1. */
@@ -129,7 +47,7 @@ static double linspace_pi(size_t i, size_t count)
 static int usage_error(const char *what, const char *arg)
 {
     fprintf(stderr, "make_moons: %s%s%s\n"
-                    "usage: make_moons [--n 100] [--noise 0.1] [--seed 2] [-o FILE]\n",
+                    "usage: make_moons [--n 100] [--noise 0.1] [--seed 42] [-o FILE]\n",
             what, arg ? ": " : "", arg ? arg : "");
     return 2;
 }
@@ -207,14 +125,13 @@ static void make_moons(size_t n, double noise, uint64_t seed, double *x, double 
         x[2 * (n_out + i) + 1] = 1.0 - sin(t) - 0.5;
         y[n_out + i] = 1.0;
     }
-    rng r;
-    rng_seed(&r, seed);
-    gauss g = {&r, 0, 0.0};
+    nn_rng r;
+    nn_rng_seed(&r, seed);
     for (size_t k = 0; k < 2 * n; k++)
-        x[k] += noise * gauss_next(&g);
-    /* Fisher-Yates: position i takes a uniform pick among 0..i. */
+        x[k] += noise * nn_rng_normal(&r);
+    /* Fisher-Yates over the points: position i takes a uniform pick among 0..i */
     for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)rng_below(&r, (uint64_t)i + 1);
+        size_t j = nn_rng_below(&r, i + 1);
         double t0 = x[2 * i], t1 = x[2 * i + 1], ty = y[i];
         x[2 * i] = x[2 * j];
         x[2 * i + 1] = x[2 * j + 1];
@@ -227,7 +144,7 @@ static void make_moons(size_t n, double noise, uint64_t seed, double *x, double 
 
 int main(int argc, char **argv)
 {
-    moons_opts o = {100, 2, 0.1, NULL};
+    moons_opts o = {100, 42, 0.1, NULL};
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc;

@@ -45,16 +45,7 @@ ag_node nn_softmax(ag_tape *t, ag_node first, size_t n)
         return AG_NULL;
     /* s_k = exp(z_k - logsumexp(z)): no exponent is positive, and the
      * gradient through logsumexp is softmax itself (F5) */
-    ag_node buf[64], *zs = n <= 64 ? buf : ag_realloc(NULL, n * sizeof *zs);
-    if (!zs) {
-        ag_tape_fail(t, AG_ENOMEM, "nn_softmax: out of memory for %zu inputs", n);
-        return AG_NULL;
-    }
-    for (size_t k = 0; k < n; k++)
-        zs[k] = at(first, k);
-    ag_node lse = ag_logsumexp(t, zs, n);
-    if (zs != buf)
-        ag_free(zs);
+    ag_node lse = ag_logsumexp_run(t, first, n);
     ag_node d0 = ag_sub(t, first, lse);
     bool ok = !ag_is_null(d0);
     for (size_t k = 1; k < n; k++)

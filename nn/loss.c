@@ -111,16 +111,7 @@ ag_node nn_loss_softmax_ce(ag_tape *t, ag_node z, ag_node y, size_t n)
         return AG_NULL;
     /* F17: -sum_c y_c log softmax_c(z) = logsumexp(z) sum_c y_c - sum_c y_c z_c,
      * and sum_c y_c = 1 for a one-hot target: dL/dz = softmax(z) - y */
-    ag_node buf[64], *zs = n <= 64 ? buf : ag_realloc(NULL, n * sizeof *zs);
-    if (!zs) {
-        ag_tape_fail(t, AG_ENOMEM, "nn_loss_softmax_ce: out of memory for %zu logits", n);
-        return AG_NULL;
-    }
-    for (size_t k = 0; k < n; k++)
-        zs[k] = elem(run(z), k);
-    ag_node lse = ag_logsumexp(t, zs, n);
-    if (zs != buf)
-        ag_free(zs);
+    ag_node lse = ag_logsumexp_run(t, z, n);
     return ag_sub(t, lse, ag_dot_run(t, y, z, n, AG_NULL));
 }
 

@@ -126,3 +126,25 @@ Test(runs, tape_fail_records_the_first_error)
     cr_assert_eq(ag_tape_status(t), AG_EINVAL);
     cr_assert_str_eq(ag_tape_error(t), "lib: bad 7");
 }
+
+Test(runs, logsumexp_run_equals_the_listed_form)
+{
+    /* log(e^1 + e^2 + e^3) and its gradient softmax (F5), by both calls */
+    double v[3] = {1, 2, 3};
+    ag_node x = ag_vars(t, v, 3);
+    ag_node list[3] = {x, nth(x, 1), nth(x, 2)};
+    ag_node a = ag_logsumexp_run(t, x, 3), b = ag_logsumexp(t, list, 3);
+    double want = log(exp(1.0) + exp(2.0) + exp(3.0));
+    cr_assert_float_eq(ag_value(t, a), want, 1e-15);
+    cr_assert_eq(ag_value(t, a), ag_value(t, b));
+    ag_backward(t, a);
+    double ga[3];
+    for (size_t k = 0; k < 3; k++) {
+        ga[k] = ag_grad(t, nth(x, k));
+        cr_assert_float_eq(ga[k], exp(v[k]) / exp(want), 1e-15);
+    }
+    ag_zero_grad(t);
+    ag_backward(t, b);
+    for (size_t k = 0; k < 3; k++)
+        cr_assert_eq(ag_grad(t, nth(x, k)), ga[k]);
+}
