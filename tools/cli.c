@@ -341,6 +341,18 @@ int cli_anomaly(const cli_prog *p, const cli_io *io)
     return CLI_NO;
 }
 
+int cli_prog_differentiate(cli_prog *p, const cli_args *a, const cli_io *io)
+{
+    int rc = cli_prog_build(p, a, a->expr, false, "expression", io);
+    if (rc == CLI_OK)
+        rc = cli_anomaly(p, io);
+    if (rc == CLI_OK && ag_backward(p->t, p->out) != AG_OK)
+        rc = cli_tape_failure(p, "backward", io);
+    if (rc == CLI_OK)
+        rc = cli_anomaly(p, io);
+    return rc;
+}
+
 int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io)
 {
     if (ag_tape_status(p->t) == AG_EANOMALY)

@@ -66,6 +66,9 @@ void cli_prog_free(cli_prog *p);
 /* After recording or a sweep in anomaly mode: when the tape holds an
  * anomaly, print it with a caret under its origin and return CLI_NO. */
 int cli_anomaly(const cli_prog *p, const cli_io *io);
+/* cli_prog_build of the expression, then ag_backward from its output, with
+ * an anomaly check after each (what grad and dot start with). */
+int cli_prog_differentiate(cli_prog *p, const cli_args *a, const cli_io *io);
 /* Print "agrad: <tape error>" and return CLI_FAIL (or CLI_NO for an anomaly). */
 int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io);
 

@@ -12,13 +12,7 @@
 int cli_grad(const cli_args *a, const cli_io *io)
 {
     cli_prog p;
-    int rc = cli_prog_build(&p, a, a->expr, false, "expression", io);
-    if (rc == CLI_OK)
-        rc = cli_anomaly(&p, io);
-    if (rc == CLI_OK && ag_backward(p.t, p.out) != AG_OK)
-        rc = cli_tape_failure(&p, "backward", io);
-    if (rc == CLI_OK)
-        rc = cli_anomaly(&p, io);
+    int rc = cli_prog_differentiate(&p, a, io);
     if (rc != CLI_OK) {
         cli_prog_free(&p);
         return rc;

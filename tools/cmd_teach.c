@@ -30,13 +30,7 @@ int cli_trace(const cli_args *a, const cli_io *io)
 int cli_dot(const cli_args *a, const cli_io *io)
 {
     cli_prog p;
-    int rc = cli_prog_build(&p, a, a->expr, false, "expression", io);
-    if (rc == CLI_OK)
-        rc = cli_anomaly(&p, io);
-    if (rc == CLI_OK && ag_backward(p.t, p.out) != AG_OK)
-        rc = cli_tape_failure(&p, "backward", io);
-    if (rc == CLI_OK)
-        rc = cli_anomaly(&p, io);
+    int rc = cli_prog_differentiate(&p, a, io);
     ag_graph_opts o = {.highlight = AG_NULL, .show_grad = true, .title = a->expr};
     if (rc == CLI_OK && a->highlight) {
         o.highlight = ag_name_find(p.t, a->highlight);
