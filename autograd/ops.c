@@ -144,7 +144,8 @@ BINARY(max, a >= b ? a : b, a >= b ? 1.0 : 0.0, a >= b ? 0.0 : 1.0)
  * SUM_RUN:   a = first index, b = n.               the same over a run
  * DOT:       a = aux offset of [bias, w_0..w_n-1, x_0..x_n-1], b = n
  *            y = bias + sum w_k x_k,  dy/dw_k = x_k, dy/dx_k = w_k, dy/dbias = 1
- * DOT_RUN:   a = aux offset of [w_first, x_first, bias], b = n
+ * DOT_RUN:   a = aux offset of [w_first, x_first, bias], b = n; w_first and
+ *            x_first carry AG_RUN_CONST when their run is all constants
  * LOGSUMEXP: a = aux offset of n indices, b = n.   y = log sum e^x_k,
  *            dy/dx_k = e^(x_k - y) = softmax_k (F5)
  * A bias word of AG_NONE means no bias. */
@@ -239,7 +240,22 @@ static double fw_dot_run(const ag_tape *t, uint64_t l)
 {
     const uint32_t *op = t->aux + ag__link_a(l);
     double bias = op[2] == AG_NONE ? 0.0 : VAL(t, op[2]);
-    return bias + dot_kernel(t->value + op[0], t->value + op[1], ag__link_b(l));
+    uint32_t w = op[0] & ~AG_RUN_CONST, x = op[1] & ~AG_RUN_CONST;
+    return bias + dot_kernel(t->value + w, t->value + x, ag__link_b(l));
+}
+
+/* y += g v, four at a time (see dot_backward_kernel) */
+static void axpy_kernel(double *restrict y, const double *restrict v, double g, size_t n)
+{
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        y[k] += g * v[k];
+        y[k + 1] += g * v[k + 1];
+        y[k + 2] += g * v[k + 2];
+        y[k + 3] += g * v[k + 3];
+    }
+    for (; k < n; k++)
+        y[k] += g * v[k];
 }
 /* dw_k += g x_k, dx_k += g w_k for runs whose gradients do not overlap
  * (restrict lets the four streams be scheduled freely; four at a time
@@ -268,8 +284,15 @@ static void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
 {
     uint64_t l = t->link[i];
     const uint32_t *op = t->aux + ag__link_a(l);
-    uint32_t n = ag__link_b(l), w = op[0], x = op[1];
-    if (!s && (w + n <= x || x + n <= w)) {
+    uint32_t n = ag__link_b(l), w = op[0] & ~AG_RUN_CONST, x = op[1] & ~AG_RUN_CONST;
+    bool w_const = op[0] & AG_RUN_CONST, x_const = op[1] & AG_RUN_CONST;
+    if (!s && x_const) {
+        /* a first layer: its inputs are constants, only dw_k += g x_k */
+        if (!w_const)
+            axpy_kernel(t->grad + w, t->value + x, g, n);
+    } else if (!s && w_const) {
+        axpy_kernel(t->grad + x, t->value + w, g, n);
+    } else if (!s && (w + n <= x || x + n <= w)) {
         /* the hot loop of every dense layer */
         dot_backward_kernel(t->grad + w, t->grad + x, t->value + w, t->value + x, g, n);
     } else if (!s) {
@@ -447,7 +470,7 @@ uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k)
         const uint32_t *op = t->aux + a;
         if (k == 2 * (size_t)n)
             return op[2];
-        return (k % 2 == 0 ? op[0] : op[1]) + (uint32_t)(k / 2);
+        return ((k % 2 == 0 ? op[0] : op[1]) & ~AG_RUN_CONST) + (uint32_t)(k / 2);
     }
     default:
         return k == 0 ? a : ag__link_b(l);

@@ -182,6 +182,16 @@ ag_node ag_sum_run(ag_tape *t, ag_node first, size_t n)
     return ag__append(t, ag__link(AG_OP_SUM_RUN, first.idx, (uint32_t)n));
 }
 
+/* first's index, flagged AG_RUN_CONST when the run of n is all constants
+ * (scanning stops at the first node that is not, usually the first) */
+static uint32_t run_word(const ag_tape *t, uint32_t first, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (ag__link_op(t->link[first + k]) != AG_OP_CONST)
+            return first;
+    return first | AG_RUN_CONST;
+}
+
 static bool check_bias(ag_tape *t, ag_node bias, int argno, const char *fn)
 {
     return ag_is_null(bias) || ag__check(t, bias, fn, argno) == AG_OK;
@@ -210,8 +220,8 @@ ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_no
         !check_bias(t, bias, 5, fn) || ag__reserve(t, 1, 3, fn) != AG_OK)
         return no_node();
     uint32_t at = t->aux_len, *op = t->aux + at;
-    op[0] = w_first.idx;
-    op[1] = x_first.idx;
+    op[0] = run_word(t, w_first.idx, n);
+    op[1] = run_word(t, x_first.idx, n);
     op[2] = ag_is_null(bias) ? AG_NONE : bias.idx;
     t->aux_len += 3;
     return ag__append(t, ag__link(AG_OP_DOT_RUN, at, (uint32_t)n));
@@ -246,10 +256,10 @@ ag_node ag_dot_rows(ag_tape *t, ag_node w, ag_node x, size_t n_in, size_t n_out,
         ag__reserve(t, n_out, 3 * n_out, fn) != AG_OK)
         return no_node();
     /* node j reads aux words [at + 3j, at + 3j + 3) = (row j of w, x, b_j) */
-    uint32_t at = t->aux_len, *op = t->aux + at;
+    uint32_t at = t->aux_len, *op = t->aux + at, xw = run_word(t, x.idx, n_in);
     for (size_t j = 0; j < n_out; j++) {
-        op[3 * j] = w.idx + (uint32_t)(j * n_in);
-        op[3 * j + 1] = x.idx;
+        op[3 * j] = run_word(t, w.idx + (uint32_t)(j * n_in), n_in);
+        op[3 * j + 1] = xw;
         op[3 * j + 2] = ag_is_null(b) ? AG_NONE : b.idx + (uint32_t)j;
     }
     t->aux_len += (uint32_t)(3 * n_out);

@@ -28,6 +28,10 @@
 #define AG_IDX_BITS 29
 #define AG_IDX_MASK ((UINT64_C(1) << AG_IDX_BITS) - 1)
 #define AG_NONE UINT32_MAX /* "no node" in aux words (a dot without bias) */
+/* In a DOT_RUN's w and x words: every node of that run is a constant, so
+ * no gradient flows into it and backward skips its half of the work (the
+ * inputs of a first layer, one-hot targets). Indices use 29 bits only. */
+#define AG_RUN_CONST UINT32_C(0x80000000)
 
 static inline uint64_t ag__link(ag_op op, uint32_t a, uint32_t b)
 {

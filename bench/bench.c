@@ -13,7 +13,7 @@
  * Times are medians of REPS repetitions of the training loop alone (setup
  * excluded); ratios are taken within this one run.
  *
- * Usage: bench [--json] [--reps N] [--data DIR]
+ * Usage: bench [--json] [--reps N] [--data DIR] [--only W1|W2]
  */
 #include "w_hand.h"
 #include "w_timing.h"
@@ -272,7 +272,7 @@ int main(int argc, char **argv)
 {
     bool json = false;
     int reps = 7;
-    const char *dir = "examples/data";
+    const char *dir = "examples/data", *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = true;
@@ -280,8 +280,10 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             dir = argv[++i];
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench [--json] [--reps N (1..%d)] [--data DIR]\n", MAX_REPS);
+            fprintf(stderr, "usage: bench [--json] [--reps N (1..%d)] [--data DIR] [--only W1|W2]\n", MAX_REPS);
             return 2;
         }
     }
@@ -314,12 +316,15 @@ int main(int argc, char **argv)
     result r[2] = {{.name = "W1", .steps = MOONS_STEPS}, {.name = "W2", .steps = DIGITS_STEPS}};
     moons_ctx mc = {&moons};
     digits_ctx dc = {&digits, idx};
-    int fail = run(&r[0], moons_way, &mc, reps) || run(&r[1], digits_way, &dc, reps);
-    if (!fail) {
+    bool w1 = !only || strcmp(only, "W1") == 0, w2 = !only || strcmp(only, "W2") == 0;
+    int fail = (w1 && run(&r[0], moons_way, &mc, reps)) || (w2 && run(&r[1], digits_way, &dc, reps));
+    const result *shown = w1 ? r : r + 1;
+    size_t n_shown = (size_t)w1 + (size_t)w2;
+    if (!fail && n_shown) {
         if (json)
-            print_json(r, 2);
+            print_json(shown, n_shown);
         else
-            print_table(r, 2, reps);
+            print_table(shown, n_shown, reps);
     }
     free(idx);
     nn_dataset_free(&moons);

@@ -148,3 +148,42 @@ Test(runs, logsumexp_run_equals_the_listed_form)
     for (size_t k = 0; k < 3; k++)
         cr_assert_eq(ag_grad(t, nth(x, k)), ga[k]);
 }
+
+Test(runs, dot_over_constant_runs_skips_only_what_has_no_gradient)
+{
+    /* x constant (a first layer's inputs): dL/dW = x, exactly as with
+     * variable inputs; a run mixing constants and variables still sends
+     * the variables theirs. L = sum_j z_j with z = W x, W = [[1, 2], [3, 4]]. */
+    double wv[4] = {1, 2, 3, 4}, xv[2] = {5, -6};
+    ag_node w = ag_vars(t, wv, 4), x = ag_consts(t, xv, 2);
+    ag_node z = ag_dot_rows(t, w, x, 2, 2, AG_NULL);
+    ag_node L = ag_sum_run(t, z, 2);
+    cr_assert_eq(ag_value(t, L), (5 - 12) + (15 - 24));
+    ag_backward(t, L);
+    for (size_t k = 0; k < 4; k++)
+        cr_assert_eq(ag_grad(t, nth(w, k)), xv[k % 2]);
+    cr_assert_eq(ag_grad(t, x), 0.0); /* constants carry none */
+    /* mixed run: c (constant) then v (variable) as x; dL/dv = w_1 = 2 */
+    ag_node c = ag_const(t, 5), v = ag_var(t, -6);
+    cr_assert_eq(v.idx, c.idx + 1);
+    ag_node d = ag_dot_run(t, w, c, 2, AG_NULL);
+    ag_zero_grad(t);
+    ag_backward(t, d);
+    cr_assert_eq(ag_value(t, d), 1 * 5 + 2 * -6);
+    cr_assert_eq(ag_grad(t, v), 2.0);
+    cr_assert_eq(ag_grad(t, w), 5.0);
+    cr_assert_eq(ag_grad(t, nth(w, 1)), -6.0);
+    /* replay with new constant values: the weights' gradients follow them */
+    ag_mark m = ag_tape_mark(t);
+    ag_node z2 = ag_dot_rows(t, w, x, 2, 2, AG_NULL);
+    ag_node L2 = ag_sum_run(t, z2, 2);
+    double *xs = ag_values_run(t, x, 2);
+    xs[0] = 7;
+    xs[1] = 8;
+    cr_assert_eq(ag_forward(t, m, L2), AG_OK);
+    ag_zero_grad(t);
+    ag_backward(t, L2);
+    cr_assert_eq(ag_value(t, L2), (7 + 16) + (21 + 32));
+    cr_assert_eq(ag_grad(t, nth(w, 2)), 7.0);
+    cr_assert_eq(ag_grad(t, nth(w, 3)), 8.0);
+}
