@@ -87,7 +87,9 @@ static bool inputs(ag_tape *t, uint32_t i, char *buf, size_t size, bool use_grad
 
 void ag__anomaly_forward(ag_tape *t, uint32_t i)
 {
-    if (t->anomaly_seen || isfinite(t->value[i]) || ag__is_leaf(ag__link_op(t->link[i])))
+    /* leaf first: a leaf's value is stored after it is appended, so it is
+     * not yet written here (and a leaf is never an anomaly) */
+    if (t->anomaly_seen || ag__is_leaf(ag__link_op(t->link[i])) || isfinite(t->value[i]))
         return;
     char who[160], ins[160];
     if (!inputs(t, i, ins, sizeof ins, false))

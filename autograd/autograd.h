@@ -30,10 +30,23 @@
  * return AG_NULL on failure and record the first error on the tape (sticky,
  * like cairo's status): ag_tape_status() / ag_tape_error() read it, and an
  * operation given AG_NULL propagates AG_NULL without overwriting the first
- * error, so a whole expression can be checked once at the end. Misuse (a
- * handle from another tape, a handle dropped by a rewind, an out-of-range
- * index) is always detected and reported the same way, in debug and release
- * builds alike; install ag_tape_on_error() to trap it in a debugger.
+ * error, so a whole expression can be checked once at the end.
+ *
+ * Misuse detected, in debug and release builds alike (no assert(): every
+ * case is a status code and a message naming the call, the argument and
+ * the node index; tests/test_misuse.c): AG_NULL where a node is required
+ * (AG_ENULL); a handle from another tape (AG_EFOREIGN); a handle whose node
+ * a rewind dropped, even once its index is reused (AG_ESTALE); an index,
+ * offset or run past the tape's end, or a run crossing a rewind boundary
+ * (AG_ERANGE); a mark of another tape or one dropped by an earlier rewind
+ * (AG_EFOREIGN, AG_ESTALE); backward from a constant, set_value on an op,
+ * set_grad on a non-variable (AG_EINVAL). Install ag_tape_on_error() to
+ * trap them in a debugger. Not detectable: a handle or mark forged with
+ * the right tape serial, index and generation (it is indistinguishable
+ * from a real one); a stale handle after 2^32 rewinds of one tape, or a
+ * foreign one after 2^32 tapes (the counters wrap); a freed or NULL
+ * ag_tape pointer; a pointer from ag_values_run/ag_grads_run used after
+ * the tape grew.
  * The library never prints (except the trace and dump functions given a
  * FILE *) and never exits.
  *

@@ -81,7 +81,9 @@ ag_status ag_name_set(ag_tape *t, ag_node n, const char *name)
     HASH_ADD(by_idx, t->by_idx, idx, sizeof e->idx, e);
     if (oom_hit) {
         /* the index table could not grow: the node is left without a name */
-        HASH_DELETE(by_name, t->by_name, e);
+        /* e was added to by_name above, so the table is not empty; the
+         * analyzer loses that through uthash's macros */
+        HASH_DELETE(by_name, t->by_name, e); // NOLINT(clang-analyzer-core.NullDereference)
         ag_free(e);
         return ag__fail(t, AG_ENOMEM, "ag_name_set: out of memory naming node #%u '%s'%s", n.idx, name,
                         renamed ? "; it lost its previous name" : "");
@@ -110,6 +112,8 @@ void ag__names_drop_from(ag_tape *t, uint32_t len)
     struct ag_name_entry *e, *tmp;
     uint32_t top = 0;
     HASH_ITER(by_idx, t->by_idx, e, tmp) {
+        /* HASH_ITER sets e before the body; cppcheck cannot see that */
+        // cppcheck-suppress uninitvar
         if (e->idx >= len)
             drop(t, e);
         else if (e->idx + 1 > top)

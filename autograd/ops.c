@@ -152,7 +152,9 @@ WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c)       /* F3          
 static double dpow_db(double a, double b, double y)
 {
     /* d a^b / db = a^b log a; taken as 0 where a = 0 and b > 0 (y is 0 there
-     * for every nearby b), NaN for a < 0 as log gives */
+     * for every nearby b), NaN for a < 0 as log gives. At a = b = 0 it is
+     * 1 * log 0 = -inf: 0^b falls from +inf (b < 0) through 1 to 0 (b > 0),
+     * and both one-sided difference quotients tend to -inf (PyTorch says 0). */
     if (a == 0 && b > 0)
         return 0.0;
     return y * log(a);
@@ -348,11 +350,19 @@ static double fw_logsumexp(const ag_tape *t, uint64_t l)
     double m = -HUGE_VAL;
     for (uint32_t k = 0; k < n; k++)
         m = fmax(m, VAL(t, xs[k]));
-    if (isinf(m))
-        return m; /* all -inf (empty mass) or some +inf */
+    if (isinf(m)) {
+        /* all -inf (empty mass) or some +inf; fmax skips NaNs, so a NaN
+         * input would vanish into -inf here: pass it on instead */
+        for (uint32_t k = 0; k < n; k++)
+            if (isnan(VAL(t, xs[k])))
+                return VAL(t, xs[k]);
+        return m;
+    }
     double sum = 0.0;
     for (uint32_t k = 0; k < n; k++)
         sum += exp(VAL(t, xs[k]) - m);
+    /* n >= 1 and the max term adds e^0 = 1, so sum >= 1 (or NaN) */
+    // cppcheck-suppress invalidFunctionArg
     return m + log(sum);
 }
 static void bw_logsumexp(ag_tape *t, uint32_t i, double g, ag_sink *s)

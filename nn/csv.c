@@ -82,7 +82,7 @@ static ag_status parse_number(parser *ps, span f, size_t line, size_t col, bool 
         return quiet ? AG_EPARSE
                      : nn__fail(ps->err, AG_EPARSE, "%s:%zu:%zu: empty field, a number expected",
                                 ps->src, line, col);
-    if (f.n + 1 > ps->scap) {
+    if (!ps->scratch || f.n + 1 > ps->scap) {
         char *q = ag_realloc(ps->scratch, f.n + 1);
         if (!q)
             return nn__fail(ps->err, AG_ENOMEM, "%s:%zu:%zu: out of memory", ps->src, line,
@@ -113,18 +113,22 @@ static ag_status parse_number(parser *ps, span f, size_t line, size_t col, bool 
     return AG_OK;
 }
 
-/* Header detection: a first line with any non-number field. */
-static bool looks_like_header(parser *ps, const char *a, const char *b)
+/* Header detection: a first line with any non-number field. AG_OK with
+ * *header set, or AG_ENOMEM (an allocation failure must not pass for a
+ * non-number, or a data row would be taken for a header). */
+static ag_status looks_like_header(parser *ps, const char *a, const char *b, bool *header)
 {
     for (const char *fs = a;;) {
         const char *fe = memchr(fs, ',', (size_t)(b - fs));
         if (!fe)
             fe = b;
         double v;
-        if (parse_number(ps, trim(fs, fe), 1, 1, true, &v) != AG_OK)
-            return true;
-        if (fe == b)
-            return false;
+        ag_status s = parse_number(ps, trim(fs, fe), 1, 1, true, &v);
+        if (s == AG_ENOMEM)
+            return s;
+        *header = s != AG_OK;
+        if (*header || fe == b)
+            return AG_OK;
         fs = fe + 1;
     }
 }
@@ -181,7 +185,7 @@ static ag_status read_row(parser *ps, const char *a, const char *b, size_t line,
         if (!fe)
             fe = b;
         span f = trim(fs, fe);
-        double v;
+        double v = 0.0;
         ag_status s = parse_number(ps, f, line, (size_t)(f.p - a) + 1, false, &v);
         if (s != AG_OK)
             return s;
@@ -212,7 +216,9 @@ static ag_status parse_lines(parser *ps, const char *text, const char *end,
         return nn__fail(ps->err, AG_EINVAL, "%s:1:1: label column %d, but rows have %zu fields",
                         ps->src, o->label_col, fields);
     size_t label = o->label_col < 0 ? fields - 1 : (size_t)o->label_col;
-    bool header = o->header == 1 || (o->header < 0 && looks_like_header(ps, a, b));
+    bool header = o->header == 1;
+    if (o->header < 0 && looks_like_header(ps, a, b, &header) != AG_OK)
+        return AG_ENOMEM;
     out->cols = fields - 1;
 
     /* Rows <= lines, so one allocation holds them all. */

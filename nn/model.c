@@ -157,7 +157,8 @@ ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, 
                                 "nn_param_new: tensor '%s': %zu nodes were recorded after the model's last parameter; record every parameter before anything else",
                                 name, ag_tape_len(t) - (m->first.idx + m->size));
     }
-    if (!grow((void **)&m->params, &m->cap_params, m->n_params + 1, sizeof *m->params))
+    /* an array of pointers: the element size is a pointer's, as meant */
+    if (!grow((void **)&m->params, &m->cap_params, m->n_params + 1, sizeof *m->params)) // NOLINT(bugprone-sizeof-expression)
         return ag_tape_fail(t, AG_ENOMEM, "nn_param_new: out of memory for tensor '%s'", name);
     param_entry *e = ag_realloc(NULL, sizeof *e + len + 1);
     if (!e)

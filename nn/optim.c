@@ -140,7 +140,8 @@ double nn_schedule_lr(const nn_schedule *s, size_t k)
         return s->lr0 + (s->lr_end - s->lr0) * (double)kk / (double)s->total;
     }
     case NN_SCHED_STEP:
-        return s->step_size ? s->lr0 * pow(s->gamma, (double)(k / s->step_size)) : s->lr0;
+        /* floor(k / step_size) is meant: the integer division */
+        return s->step_size ? s->lr0 * pow(s->gamma, (double)(k / s->step_size)) : s->lr0; // NOLINT(bugprone-integer-division)
     case NN_SCHED_CONSTANT:
     case NN_SCHED_COUNT:
         break;

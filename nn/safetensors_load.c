@@ -119,7 +119,7 @@ static ag_status check_offsets(const ctx *c, const char *name, json_t *v, const 
                         "(%llu bytes, file bytes %zu..%llu)",
                         c->src, name, (unsigned long long)e->begin, (unsigned long long)e->end,
                         (unsigned long long)c->data_len, c->data_start,
-                        (unsigned long long)(c->data_start + c->data_len));
+                        (unsigned long long)c->data_start + c->data_len);
     /* elements * 8 fits in size_t (nn__st_check_tensors), so * dsize does */
     uint64_t need = (uint64_t)nn__st_elements(t) * e->dsize;
     if (e->end - e->begin != need)
@@ -165,7 +165,8 @@ static ag_status check_entry(const ctx *c, const char *name, json_t *info, entry
     json_t *val;
     json_object_foreach(info, field, val)
     {
-        if (strcmp(field, "dtype") && strcmp(field, "shape") && strcmp(field, "data_offsets"))
+        if (strcmp(field, "dtype") != 0 && strcmp(field, "shape") != 0 &&
+            strcmp(field, "data_offsets") != 0)
             return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': unknown field '%s'", c->src,
                             name, field);
     }
@@ -198,7 +199,7 @@ static ag_status check_tiling(const ctx *c, entry *es, size_t m)
                             "(file byte %llu)",
                             c->src, c->ts[es[i].k].name, (unsigned long long)es[i].begin,
                             (unsigned long long)es[i].end, c->ts[es[i - 1].k].name,
-                            (unsigned long long)(c->data_start + es[i].begin));
+                            (unsigned long long)c->data_start + es[i].begin);
         if (es[i].begin > pos)
             break;
         pos = es[i].end;
@@ -213,7 +214,7 @@ static ag_status check_tiling(const ctx *c, entry *es, size_t m)
         return nn__fail(c->err, AG_EFORMAT,
                         "%s: data bytes %llu..%llu (file byte %llu) belong to no tensor",
                         c->src, (unsigned long long)pos, (unsigned long long)next,
-                        (unsigned long long)(c->data_start + pos));
+                        (unsigned long long)c->data_start + pos);
     }
     return AG_OK;
 }

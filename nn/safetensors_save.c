@@ -58,7 +58,7 @@ static json_t *build_header(const nn_tensor *ts, size_t n)
                             : json_pack("[I,I]", (json_int_t)ts[k].shape[0],
                                         (json_int_t)ts[k].shape[1]);
         json_t *info = json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F64", "shape", shape,
-                                 "data_offsets", (json_int_t)off, (json_int_t)(off + bytes));
+                                 "data_offsets", (json_int_t)off, (json_int_t)off + (json_int_t)bytes);
         if (!info || json_object_set_new(root, ts[k].name, info) != 0) {
             json_decref(root);
             return NULL;
@@ -95,6 +95,13 @@ ag_status nn_safetensors_save(const char *path, const nn_tensor *ts, size_t n, n
     json_t *root = build_header(ts, n);
     char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
     json_decref(root);
+    /* jansson 2.14's dump ignores a failed append of an object key and
+     * carries on (the header came out as {"0.weight":{"":"F64",...), so any
+     * allocation that failed on the way voids the text */
+    if (text && nn__json_alloc_failed()) {
+        ag_free(text);
+        text = NULL;
+    }
     if (!text)
         return nn__fail(err, AG_ENOMEM, "%s: out of memory building the header", path);
     size_t hlen = strlen(text);
@@ -110,7 +117,8 @@ ag_status nn_safetensors_save(const char *path, const nn_tensor *ts, size_t n, n
         return nn__fail(err, AG_ENOMEM, "%s: out of memory for %zu bytes", path, total);
     }
     nn__put_le64(file, (uint64_t)padded);
-    memcpy(file + 8, text, hlen);
+    /* the header is hlen bytes of text padded with spaces, no NUL */
+    memcpy(file + 8, text, hlen); // NOLINT(bugprone-not-null-terminated-result)
     memset(file + 8 + hlen, ' ', padded - hlen);
     ag_free(text);
 

@@ -68,6 +68,8 @@ static const opt_row *find_opt(const char *arg, const char **value)
 
 static bool parse_double(const char *s, double *out)
 {
+    if (!s)
+        return false;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -104,6 +106,8 @@ static int set_option(cli_args *a, const opt_row *o, const char *arg, const char
     case O_SEED: {
         char *end;
         errno = 0;
+        if (!v)
+            return usage_error(io, a->cmd, "%s needs a value", arg);
         unsigned long long s = strtoull(v, &end, 0);
         if (end == v || *end || errno || v[0] == '-')
             return usage_error(io, a->cmd, "--seed wants a non-negative whole number, not '%s'", v);
@@ -318,7 +322,8 @@ static bool origin_in_message(const char *msg, int *line, int *col)
         return false;
     at += strlen("created at <expr>");
     int a = 0, b = 0;
-    int n = sscanf(at, ":%d:%d", &a, &b);
+    /* the engine wrote these numbers with %d: no conversion can fail */
+    int n = sscanf(at, ":%d:%d", &a, &b); // NOLINT(cert-err34-c)
     if (n == 2) {
         *line = a;
         *col = b;

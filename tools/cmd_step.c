@@ -47,7 +47,10 @@ static char *step_text(walk *w, const ag_step *s)
         fprintf(m, "  edge %s -> %s: local d%s/d%s = %.10g, contribution %.10g × %.10g = %.10g, d%s/d%s = %.10g\n",
                 node, in, node, in, e->local, s->upstream, e->local, e->contribution, w->f, in, e->input_grad);
     }
-    fclose(m);
+    if (fclose(m) != 0) { /* the stream's text is complete only after it */
+        free(text);
+        return NULL;
+    }
     return text;
 }
 
@@ -90,7 +93,7 @@ static void walk_loop(walk *w, const cli_prog *p, const cli_args *a, const cli_i
     for (;;) {
         if (tty) {
             fputs("[Enter/n next, p previous, q quit] ", io->out);
-            fflush(io->out);
+            (void)fflush(io->out);
         }
         ssize_t n = getline(&line, &cap, io->in);
         if (n < 0)

@@ -1,0 +1,324 @@
+/*
+ * test_misuse.c: API misuse is detected and reported, never undefined
+ * behaviour (the suite runs under ASan + UBSan in `make check`). Each case
+ * checks the status and that the message names the call and the handle
+ * (its node index or argument position), and that the tape stays usable.
+ *
+ * Every node is a scalar, so "backward on a non-scalar output" cannot
+ * arise: the closest misuse, backward from a constant (nothing to
+ * differentiate), is refused instead.
+ */
+#include "autograd.h"
+#include "nn.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The tape's status is s and its message contains each of the strings. */
+#define assert_error(t, s, ...)                                                                  \
+    do {                                                                                         \
+        cr_assert_eq(ag_tape_status(t), (s), "status %s, want %s (%s)",                       \
+                     ag_status_str(ag_tape_status(t)), ag_status_str(s), ag_tape_error(t));      \
+        const char *want_[] = {__VA_ARGS__};                                                     \
+        for (size_t k_ = 0; k_ < sizeof want_ / sizeof want_[0]; k_++)                           \
+            cr_assert(strstr(ag_tape_error(t), want_[k_]), "message '%s' lacks '%s'",            \
+                      ag_tape_error(t), want_[k_]);                                              \
+    } while (0)
+
+/* After an error: clear it and check the tape still computes 2 * 3. */
+static void assert_usable(ag_tape *t)
+{
+    ag_tape_clear_error(t);
+    ag_node a = ag_var(t, 2.0), b = ag_const(t, 3.0);
+    ag_node y = ag_mul(t, a, b);
+    cr_assert_eq(ag_value(t, y), 6.0);
+    cr_assert_eq(ag_backward(t, y), AG_OK);
+    cr_assert_eq(ag_grad(t, a), 3.0);
+    cr_assert_eq(ag_tape_status(t), AG_OK);
+}
+
+Test(misuse, handle_from_another_tape)
+{
+    ag_tape *t1 = ag_tape_new(0), *t2 = ag_tape_new(0);
+    ag_node a = ag_var(t1, 1.0);
+    ag_node x = ag_var(t2, 2.0), y = ag_var(t2, 3.0); /* x has a's index 0 */
+    cr_assert_eq(x.idx, a.idx);
+    cr_assert(ag_is_null(ag_add(t1, a, y)));
+    /* argument 2, node #1 of the other tape */
+    assert_error(t1, AG_EFOREIGN, "ag_add", "argument 2", "#1", "belongs to tape");
+    ag_tape_clear_error(t1);
+    cr_assert(isnan(ag_value(t1, x)));
+    assert_error(t1, AG_EFOREIGN, "ag_value", "#0");
+    ag_tape_clear_error(t1);
+    cr_assert_eq(ag_backward(t1, x), AG_EFOREIGN);
+    assert_error(t1, AG_EFOREIGN, "ag_backward");
+    /* a mark of the other tape */
+    ag_tape_clear_error(t1);
+    cr_assert_eq(ag_tape_rewind(t1, ag_tape_mark(t2)), AG_EFOREIGN);
+    assert_error(t1, AG_EFOREIGN, "ag_tape_rewind", "mark");
+    cr_assert_eq(ag_tape_status(t2), AG_OK); /* the other tape is not touched */
+    assert_usable(t1);
+    ag_tape_free(t1);
+    ag_tape_free(t2);
+}
+
+Test(misuse, handle_dropped_by_rewind)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node w = ag_var(t, 2.0);
+    ag_mark m = ag_tape_mark(t);
+    ag_node z = ag_exp(t, w); /* node #1 */
+    cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
+    cr_assert(ag_is_null(ag_neg(t, z)));
+    assert_error(t, AG_ESTALE, "ag_neg", "argument 1", "#1", "rewind");
+    /* even when a new node took index 1 again */
+    ag_tape_clear_error(t);
+    ag_node fresh = ag_sin(t, w);
+    cr_assert_eq(fresh.idx, z.idx);
+    cr_assert_eq(ag_backward(t, z), AG_ESTALE);
+    assert_error(t, AG_ESTALE, "ag_backward", "#1");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_set_value(t, z, 1.0), AG_ESTALE);
+    assert_error(t, AG_ESTALE, "ag_set_value", "#1");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_name_set(t, z, "z"), AG_ESTALE);
+    assert_error(t, AG_ESTALE, "ag_name_set");
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, out_of_range_indices)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node a = ag_var(t, 1.0);
+    ag_node b = ag_var(t, 2.0);
+    cr_assert(ag_is_null(ag_node_from_index(t, 2)));
+    assert_error(t, AG_ERANGE, "ag_node_from_index", "index 2");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_node_input(t, ag_add(t, a, b), 2)));
+    assert_error(t, AG_ERANGE, "ag_node_input", "#2");
+    /* a run past the end, and an offset that wraps size_t */
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_sum_run(t, a, 10)));
+    assert_error(t, AG_ERANGE, "ag_sum_run", "#0");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_node_at(t, a, SIZE_MAX)));
+    assert_error(t, AG_ERANGE, "ag_node_at");
+    ag_tape_clear_error(t);
+    cr_assert_null(ag_values_run(t, b, 5)); /* #1..#5: the tape holds #0..#2 */
+    assert_error(t, AG_ERANGE, "ag_values_run", "#1");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_sum(t, NULL, 3)));
+    assert_error(t, AG_EINVAL, "ag_sum");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_map(t, (ag_op)1000, a, 1)));
+    assert_error(t, AG_EINVAL, "ag_map");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_map(t, AG_OP_MUL, a, 1)));
+    assert_error(t, AG_EINVAL, "ag_map", "mul");
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, forged_handles)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node a = ag_var(t, 1.0);
+    /* the right tape and generation, an index past the end or past any
+     * possible tape, and the top of uint32_t (AG_NULL_IDX is the null) */
+    ag_node past = {a.idx + 5, a.gen, a.tape};
+    ag_node huge = {(uint32_t)AG_MAX_NODES + 7, a.gen, a.tape};
+    ag_node top = {UINT32_MAX - 1, a.gen + 1000, a.tape};
+    cr_assert(ag_is_null(ag_mul(t, a, past)));
+    assert_error(t, AG_ERANGE, "ag_mul", "argument 2", "#5", "past the tape's end");
+    ag_tape_clear_error(t);
+    cr_assert(isnan(ag_grad(t, huge)));
+    char idx[32];
+    snprintf(idx, sizeof idx, "%u", huge.idx);
+    assert_error(t, AG_ERANGE, "ag_grad", idx);
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_tanh(t, top)));
+    cr_assert_neq(ag_tape_status(t), AG_OK);
+    cr_assert(strstr(ag_tape_error(t), "ag_tanh"), "%s", ag_tape_error(t));
+    /* a wrong generation on a live index reads as dropped */
+    ag_tape_clear_error(t);
+    ag_node wrong_gen = {a.idx, a.gen + 1, a.tape};
+    cr_assert_eq(ag_backward(t, wrong_gen), AG_ESTALE);
+    assert_error(t, AG_ESTALE, "ag_backward", "#0");
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, null_handles)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node a = ag_var(t, 1.0);
+    cr_assert(ag_is_null(ag_div(t, a, AG_NULL)));
+    assert_error(t, AG_ENULL, "ag_div", "argument 2", "null");
+    /* with an error already recorded, AG_NULL propagates quietly: the
+     * first error is kept, so a whole expression is checked once */
+    ag_node chain = ag_exp(t, ag_div(t, a, AG_NULL));
+    cr_assert(ag_is_null(chain));
+    assert_error(t, AG_ENULL, "ag_div");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_backward(t, AG_NULL), AG_ENULL);
+    assert_error(t, AG_ENULL, "ag_backward");
+    ag_tape_clear_error(t);
+    ag_node xs[2] = {a, AG_NULL};
+    cr_assert(ag_is_null(ag_sum(t, xs, 2)));
+    assert_error(t, AG_ENULL, "ag_sum");
+    ag_tape_clear_error(t);
+    cr_assert_null(ag_stepper_new(t, AG_NULL));
+    assert_error(t, AG_ENULL, "ag_stepper_new");
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, backward_on_a_constant)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node c = ag_const(t, 4.0);
+    cr_assert_eq(ag_backward(t, c), AG_EINVAL);
+    assert_error(t, AG_EINVAL, "ag_backward", "#0", "constant");
+    ag_tape_clear_error(t);
+    /* a variable is a fine output: dv/dv = 1 */
+    ag_node v = ag_var(t, 4.0);
+    cr_assert_eq(ag_backward(t, v), AG_OK);
+    cr_assert_eq(ag_grad(t, v), 1.0);
+    /* leaves only: set_value on an op, set_grad on a constant */
+    ag_node y = ag_mul(t, v, c);
+    cr_assert_eq(ag_set_value(t, y, 1.0), AG_EINVAL);
+    assert_error(t, AG_EINVAL, "ag_set_value", "#2", "not a leaf");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_set_grad(t, c, 1.0), AG_EINVAL);
+    assert_error(t, AG_EINVAL, "ag_set_grad", "#0", "not a variable");
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, rewind_to_a_mark_an_earlier_rewind_dropped)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_var(t, 1.0);
+    ag_mark outer = ag_tape_mark(t);
+    ag_var(t, 2.0);
+    ag_var(t, 3.0);
+    ag_mark inner = ag_tape_mark(t); /* at 3 nodes */
+    ag_var(t, 4.0);
+    cr_assert_eq(ag_tape_rewind(t, outer), AG_OK);
+    /* the tape is back to 1 node: the inner mark is past its end */
+    cr_assert_eq(ag_tape_rewind(t, inner), AG_ESTALE);
+    assert_error(t, AG_ESTALE, "ag_tape_rewind", "3 nodes", "dropped");
+    /* and after regrowing past 3 nodes the old mark is still refused: the
+     * node below it is a new one */
+    ag_tape_clear_error(t);
+    for (int k = 0; k < 4; k++)
+        ag_var(t, k);
+    cr_assert_eq(ag_tape_rewind(t, inner), AG_ESTALE);
+    assert_error(t, AG_ESTALE, "ag_tape_rewind");
+    cr_assert_eq(ag_tape_len(t), 5);
+    /* a stale mark for replay */
+    ag_tape_clear_error(t);
+    ag_node last = ag_node_from_index(t, 4);
+    cr_assert_eq(ag_forward(t, inner, last), AG_ESTALE);
+    assert_error(t, AG_ESTALE, "ag_forward", "mark");
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, run_crossing_a_rewind_boundary)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node first = ag_vars(t, (const double[]){1, 2, 3}, 3); /* #0..#2 */
+    ag_mark m = ag_tape_mark(t);
+    ag_var(t, 4.0);
+    cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
+    ag_var(t, 5.0); /* #3 again, in a new segment */
+    cr_assert_eq(ag_tape_len(t), 4);
+    /* #0..#3 are all live, but not one run recorded together */
+    cr_assert(ag_is_null(ag_sum_run(t, first, 4)));
+    assert_error(t, AG_ERANGE, "ag_sum_run", "#0", "#3", "crosses a rewind boundary");
+    ag_tape_clear_error(t);
+    cr_assert_null(ag_grads_run(t, first, 4));
+    assert_error(t, AG_ERANGE, "ag_grads_run", "rewind boundary");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(ag_node_at(t, first, 3)));
+    assert_error(t, AG_ERANGE, "ag_node_at");
+    /* the run below the boundary is fine */
+    ag_tape_clear_error(t);
+    ag_node s = ag_sum_run(t, first, 3);
+    cr_assert_eq(ag_value(t, s), 6.0);
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, optimizer_given_another_model)
+{
+    ag_tape *t = ag_tape_new(0);
+    nn_rng rng;
+    nn_rng_seed(&rng, 3);
+    nn_model *m1 = nn_model_new(t), *m2 = nn_model_new(t);
+    cr_assert_eq(nn_dense_new(m1, "0", 2, 1, NN_ACT_LINEAR, NN_INIT_UNIFORM, &rng, NULL), AG_OK);
+    cr_assert_eq(nn_dense_new(m2, "0", 2, 1, NN_ACT_LINEAR, NN_INIT_UNIFORM, &rng, NULL), AG_OK);
+    nn_optim_opts opts = {.kind = NN_OPTIM_SGD, .lr = 0.1};
+    nn_optim *o = nn_optim_new(m1, &opts);
+    cr_assert_not_null(o);
+    size_t n;
+    ag_node p2 = nn_model_params(m2, &n);
+    double before = ag_value(t, p2);
+    cr_assert_eq(nn_optim_step(o, m2), AG_EINVAL);
+    assert_error(t, AG_EINVAL, "nn_optim_step", "another model");
+    cr_assert_eq(ag_value(t, p2), before); /* nothing stepped */
+    ag_tape_clear_error(t);
+    cr_assert_eq(nn_optim_step(o, m1), AG_OK);
+    nn_optim_free(o);
+    nn_model_free(m1);
+    nn_model_free(m2);
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+Test(misuse, bad_names)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node a = ag_var(t, 1.0), b = ag_var(t, 2.0);
+    cr_assert_eq(ag_name_set(t, a, "w"), AG_OK);
+    cr_assert_eq(ag_name_set(t, b, "w"), AG_ENAME);
+    assert_error(t, AG_ENAME, "ag_name_set", "w");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_name_set(t, b, ""), AG_ENAME);
+    ag_tape_clear_error(t);
+    char longname[AG_NAME_MAX + 2];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    cr_assert_eq(ag_name_set(t, b, longname), AG_ENAME);
+    ag_tape_clear_error(t);
+    cr_assert_neq(ag_name_set(t, b, NULL), AG_OK);
+    assert_usable(t);
+    ag_tape_free(t);
+}
+
+/* The error hook sees every error as it is recorded, even the ones after
+ * the first (which the sticky status keeps). */
+static void count_errors(void *ctx, ag_status s, const char *message)
+{
+    (void)s;
+    cr_assert(message && *message);
+    ++*(int *)ctx;
+}
+
+Test(misuse, error_hook_sees_each_error)
+{
+    ag_tape *t = ag_tape_new(0);
+    int n = 0;
+    ag_tape_on_error(t, count_errors, &n);
+    ag_node a = ag_var(t, 1.0);
+    ag_node bad = {a.idx + 9, a.gen, a.tape};
+    ag_exp(t, bad);
+    ag_log(t, bad);
+    cr_assert_eq(n, 2);
+    assert_error(t, AG_ERANGE, "ag_exp"); /* the first one is kept */
+    ag_tape_free(t);
+}
