@@ -53,6 +53,7 @@ LIBNN := $(BUILD)/libnn.a
 AGRAD := $(BUILD)/agrad
 TESTS := $(BUILD)/tests/run
 DEPS  := $(BUILD)/.deps-ok
+GRAPHVIZ := $(BUILD)/.graphviz-ok
 
 .PHONY: all lib demo test check bench lint memcheck fuzz install clean deps
 
@@ -60,18 +61,20 @@ all: $(LIBAG) $(LIBNN) $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES)
 lib: $(LIBAG) $(LIBNN)
 
 # ---- dependencies ---------------------------------------------------------
+# $(call apt-need,PKGS): shell that installs PKGS (through sudo when not
+# root) or stops with a message naming them. PKGS may be a shell variable.
+apt-need = if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO="sudo -n"; \
+  else echo "agrad: cannot install$(1): not root and no sudo. Install them: apt-get install$(1)" >&2; exit 1; fi; \
+  echo "agrad: installing missing Debian packages:$(1)"; \
+  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq$(1) >/dev/null; } || \
+  { echo "agrad: could not install$(1); install them by hand: apt-get install$(1)" >&2; exit 1; }
+
 deps: $(DEPS)
 $(DEPS):
 	@missing=""; for p in $(DEB_PKGS); do h=$${p#*:}; \
 	  printf '#include <%s>\n' "$$h" | $(CC) -E -x c - >/dev/null 2>&1 || missing="$$missing $${p%%:*}"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "agrad: installing missing Debian packages:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO="sudo -n"; \
-	  else echo "agrad: cannot install$$missing: not root and no sudo. Install them: apt-get install$$missing" >&2; exit 1; fi; \
-	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; } || \
-	  { echo "agrad: could not install the Debian packages$$missing; install them by hand: apt-get install$$missing" >&2; exit 1; }; \
-	fi
+	if [ -n "$$missing" ]; then $(call apt-need, $$missing); fi
 	@mkdir -p $(@D) && touch $@
 
 # ---- libraries and programs -----------------------------------------------
@@ -103,8 +106,16 @@ $(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) 
 	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
-demo: all
+demo: all $(GRAPHVIZ)
 	@sh examples/demo.sh $(BUILD)
+
+# Graphviz's dot renders graphs (agrad dot -o x.svg, the demo, and the DOT
+# tests, which skip without it). Optional: when it cannot be installed the
+# build goes on and says so.
+$(GRAPHVIZ): | $(DEPS)
+	@command -v dot >/dev/null || ( $(call apt-need, graphviz) ) || \
+	  echo "agrad: going on without Graphviz: graph files other than .dot will fail, DOT tests skip"
+	@touch $@
 
 # Fashion-MNIST (examples/fashion.c, about a minute of training): installs
 # Debian's dataset-fashion-mnist when its files are missing (apt-get, sudo
@@ -112,17 +123,11 @@ demo: all
 FASHION_DIR := /usr/share/datasets/fashion-mnist
 .PHONY: fashion
 fashion: $(BUILD)/examples/fashion
-	@if [ ! -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ]; then \
-	  echo "agrad: installing the Debian package dataset-fashion-mnist"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO="sudo -n"; \
-	  else echo "agrad: not root and no sudo; install it by hand: apt-get install dataset-fashion-mnist" >&2; exit 1; fi; \
-	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null; } || \
-	  { echo "agrad: could not install dataset-fashion-mnist; install it by hand: apt-get install dataset-fashion-mnist" >&2; exit 1; }; \
-	fi
+	@if [ ! -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ]; then $(call apt-need, dataset-fashion-mnist); fi
 	$(BUILD)/examples/fashion --dir $(FASHION_DIR)
 
 # Tests find ../shared and the built tools through these variables.
-test: $(TESTS) $(EXAMPLES)
+test: $(TESTS) $(EXAMPLES) $(GRAPHVIZ)
 	AGRAD_BUILD=$(BUILD) $(TESTS) --jobs=2
 
 check:
@@ -135,14 +140,6 @@ bench: $(BENCHES)
 
 # ---- hardening: lint, memcheck, fuzz ----------------------------------------
 # Each installs the Debian packages it needs when they are missing, as deps does.
-
-# $(call apt-need,PKGS): shell that installs PKGS (through sudo when not
-# root) or stops with a message naming them. PKGS may be a shell variable.
-apt-need = if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO="sudo -n"; \
-  else echo "agrad: cannot install$(1): not root and no sudo. Install them: apt-get install$(1)" >&2; exit 1; fi; \
-  echo "agrad: installing missing Debian packages:$(1)"; \
-  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq$(1) >/dev/null; } || \
-  { echo "agrad: could not install$(1); install them by hand: apt-get install$(1)" >&2; exit 1; }
 
 # lint: cppcheck, then clang-tidy with .clang-tidy (every finding an error),
 # over the library and the tool. Suppress a finding inline only with a reason.

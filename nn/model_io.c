@@ -40,6 +40,9 @@ static nn_tensor *views(nn_model *m, nn_error *err, const char *fn)
 
 ag_status nn_model_save(nn_model *m, const char *path, nn_error *err)
 {
+    nn_error local;
+    if (!err) /* the message is optional, as in nn_io.h */
+        err = &local;
     nn_tensor *ts = views(m, err, "nn_model_save");
     if (!ts)
         return err->status;
@@ -50,6 +53,9 @@ ag_status nn_model_save(nn_model *m, const char *path, nn_error *err)
 
 ag_status nn_model_load(nn_model *m, const char *path, nn_error *err)
 {
+    nn_error local;
+    if (!err)
+        err = &local;
     nn_tensor *ts = views(m, err, "nn_model_load");
     if (!ts)
         return err->status;

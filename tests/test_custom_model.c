@@ -124,6 +124,9 @@ Test(custom_model, trains_with_adam_and_round_trips_through_a_file)
     resnet_build(&r2, t2, 99);
     cr_assert_eq(nn_model_load(r2.m, path, &err), AG_OK, "%s", err.message);
     unlink(path);
+    /* the message is optional: a failed load with no nn_error still reports */
+    cr_assert_neq(nn_model_load(r2.m, path, NULL), AG_OK);
+    cr_assert_eq(nn_model_save(r2.m, "/nonexistent-dir/m.safetensors", NULL), AG_EIO);
     for (size_t i = 0; i < 4; i++) {
         ag_node a = resnet_forward(&r, t, ag_consts(t, X[i], N));
         ag_node b = resnet_forward(&r2, t2, ag_consts(t2, X[i], N));
