@@ -6,6 +6,7 @@
 #   make test       the Criterion suite
 #   make check      the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      engine vs hand-written backprop (not part of the tests)
+#   make fashion    Fashion-MNIST (installs dataset-fashion-mnist)
 #   make lint       cppcheck + clang-tidy
 #   make memcheck   the examples under valgrind
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
@@ -230,6 +231,8 @@ $(FUZZ_OK): | $(DEPS)
 	{ echo "agrad: $(FUZZ_CC) cannot build libFuzzer targets; install clang and libclang-rt-14-dev (or libfuzzer-14-dev)" >&2; exit 1; }
 	@touch $@
 
+# kept between runs (make would delete them as intermediates of a pattern chain)
+.SECONDARY: $(FUZZ_LIB_OBJ)
 $(FUZZ_DIR)/obj/%.o: %.c | $(FUZZ_OK)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
@@ -254,7 +257,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/agrad
 	install -m 755 $(AGRAD) $(DESTDIR)$(PREFIX)/bin/agrad
 	install -m 644 $(LIBAG) $(LIBNN) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 autograd/autograd.h $(wildcard autograd/teach.h) $(wildcard nn/nn.h) $(DESTDIR)$(PREFIX)/include/agrad/
+	install -m 644 autograd/autograd.h autograd/teach.h nn/nn.h nn/nn_io.h $(DESTDIR)$(PREFIX)/include/agrad/
 
 clean:
 	rm -rf build
