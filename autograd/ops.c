@@ -14,11 +14,10 @@
  */
 #include "tape_internal.h"
 
+#include "kernels.h"
+
 #include <assert.h>
 #include <math.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #define VAL(t, i) ((t)->value[(i)])
 
@@ -54,30 +53,6 @@ static double sigmoid(double x)
         return 1.0 / (1.0 + exp(-x));
     double e = exp(x);
     return e / (1.0 + e);
-}
-
-/* x > 0 ? x : 0 (NaN and -0 give 0) without a branch: a relu's sign is a
- * coin toss the branch predictor loses half the time, and SSE2's maxsd
- * computes exactly this expression (it returns its second operand unless
- * the first is greater). */
-static inline double relu(double x)
-{
-#if defined(__SSE2__)
-    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(x), _mm_setzero_pd()));
-#else
-    return x > 0 ? x : 0.0;
-#endif
-}
-
-/* x > 0 ? 1 : 0, relu's derivative, without a branch for the same reason */
-static inline double step(double x)
-{
-#if defined(__SSE2__)
-    __m128d gt = _mm_cmpgt_sd(_mm_set_sd(x), _mm_setzero_pd());
-    return _mm_cvtsd_f64(_mm_and_pd(gt, _mm_set_sd(1.0)));
-#else
-    return x > 0 ? 1.0 : 0.0;
-#endif
 }
 
 static double softplus(double x)
@@ -245,68 +220,12 @@ static void bw_dot(ag_tape *t, uint32_t i, double g, ag_sink *s)
         edge(t, s, op[0], g, 1.0);
 }
 
-/* sum_k w_k x_k with four independent partial sums: a single running sum
- * makes every addition wait for the one before (4 cycles each), four let
- * them overlap. The rounding differs from a left-to-right sum by a few ulps. */
-static double dot_kernel(const double *restrict w, const double *restrict x, size_t n)
-{
-    /* size_t indices: 32-bit ones may wrap, which keeps GCC from packing
-     * the four lanes into vector registers */
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        s0 += w[k] * x[k];
-        s1 += w[k + 1] * x[k + 1];
-        s2 += w[k + 2] * x[k + 2];
-        s3 += w[k + 3] * x[k + 3];
-    }
-    for (; k < n; k++)
-        s0 += w[k] * x[k];
-    return (s0 + s1) + (s2 + s3);
-}
-
 static double fw_dot_run(const ag_tape *t, uint64_t l)
 {
     const uint32_t *op = t->aux + ag__link_a(l);
     double bias = op[2] == AG_NONE ? 0.0 : VAL(t, op[2]);
     uint32_t w = op[0] & ~AG_RUN_CONST, x = op[1] & ~AG_RUN_CONST;
     return bias + dot_kernel(t->value + w, t->value + x, ag__link_b(l));
-}
-
-/* y += g v, four at a time (see dot_backward_kernel) */
-static void axpy_kernel(double *restrict y, const double *restrict v, double g, size_t n)
-{
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        y[k] += g * v[k];
-        y[k + 1] += g * v[k + 1];
-        y[k + 2] += g * v[k + 2];
-        y[k + 3] += g * v[k + 3];
-    }
-    for (; k < n; k++)
-        y[k] += g * v[k];
-}
-/* dw_k += g x_k, dx_k += g w_k for runs whose gradients do not overlap
- * (restrict lets the four streams be scheduled freely; four at a time
- * because -O2 does not vectorise a loop of unknown count) */
-static void dot_backward_kernel(double *restrict gw, double *restrict gx, const double *restrict vw,
-                                const double *restrict vx, double g, size_t n)
-{
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        gw[k] += g * vx[k];
-        gw[k + 1] += g * vx[k + 1];
-        gw[k + 2] += g * vx[k + 2];
-        gw[k + 3] += g * vx[k + 3];
-        gx[k] += g * vw[k];
-        gx[k + 1] += g * vw[k + 1];
-        gx[k + 2] += g * vw[k + 2];
-        gx[k + 3] += g * vw[k + 3];
-    }
-    for (; k < n; k++) {
-        gw[k] += g * vx[k];
-        gx[k] += g * vw[k];
-    }
 }
 
 static void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
