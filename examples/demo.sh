@@ -18,7 +18,9 @@ run() {
 }
 
 say "1. One neuron: z = w1 x1 + b, a = σ(z), C = ½(a - y)²  (notes 004, F8)"
-run "$EX/neuron" --dot "$B/demo/neuron.dot"
+graph=neuron.dot
+command -v dot >/dev/null && graph=neuron.svg   # rendered when Graphviz is there
+run "$EX/neuron" --dot "$B/demo/$graph"
 
 say "2. micrograd's moons: MLP(2, [16, 16, 1]), hinge loss, 100 SGD steps"
 run "$EX/moons" --svg "$B/demo" --save "$B/demo/moons.safetensors"
