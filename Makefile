@@ -18,7 +18,7 @@ CC      ?= cc
 BUILD   ?= build
 PREFIX  ?= /usr/local
 OPT     ?= -O2
-CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wdouble-promotion -Werror
 CFLAGS  ?= $(OPT) -g

@@ -250,6 +250,12 @@ ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n);
 /* The same over the run of n nodes from `first` (a layer's logits). */
 ag_node ag_logsumexp_run(ag_tape *t, ag_node first, size_t n);
 
+/* Whether a node recorded now would extend the run of n nodes from `first`
+ * as one run: the run is live, ends at the tape's end, and no rewind
+ * boundary lies at its end. A question, not a check: it records no error
+ * (for libraries that grow one run, such as nn's parameters). */
+bool ag_run_growable(const ag_tape *t, ag_node first, size_t n);
+
 /* The node `offset` places after `first`, when both lie in one live run
  * (e.g. the k-th weight of a layer recorded from `first` on). */
 ag_node ag_node_at(ag_tape *t, ag_node first, size_t offset);

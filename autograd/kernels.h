@@ -16,16 +16,17 @@
 #include <emmintrin.h>
 #endif
 
-/* x > 0 ? x : 0 (NaN and -0 give 0) without a branch: a relu's sign is a
- * coin toss the branch predictor loses half the time, and SSE2's maxsd
- * computes exactly this expression (it returns its second operand unless
- * the first is greater). */
+/* x < 0 ? 0 : x, without a branch: a relu's sign is a coin toss the branch
+ * predictor loses half the time. A NaN passes through (as C's and PyTorch's
+ * arithmetic would carry it; anomaly mode then names where it came from),
+ * and -0 stays -0. SSE2's maxsd(a, b) returns b unless a > b, so
+ * maxsd(0, x) is exactly this expression. */
 static inline double relu(double x)
 {
 #if defined(__SSE2__)
-    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(x), _mm_setzero_pd()));
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_setzero_pd(), _mm_set_sd(x)));
 #else
-    return x > 0 ? x : 0.0;
+    return x < 0 ? 0.0 : x;
 #endif
 }
 

@@ -49,6 +49,7 @@ const char *ag_tape_error(const ag_tape *t) { return t->status == AG_OK ? "" : t
 void ag_tape_clear_error(ag_tape *t)
 {
     t->status = AG_OK;
+    t->anomaly_seen = false;
     t->error[0] = '\0';
 }
 
@@ -172,8 +173,10 @@ ag_status ag_tape_reserve(ag_tape *t, size_t nodes, size_t aux_words)
 void ag__append_slow(ag_tape *t, uint32_t i)
 {
     if (t->pending_read != AG_NONE) {
-        /* something was recorded after an interior value was read */
-        if (t->steered_by == AG_NONE)
+        /* something was recorded after an interior value was read; keep
+         * the highest such read: a replay from any mark at or below it is
+         * refused (AG_NONE is UINT32_MAX, so it is tested apart) */
+        if (t->steered_by == AG_NONE || t->pending_read > t->steered_by)
             t->steered_by = t->pending_read;
         t->pending_read = AG_NONE;
     }
@@ -236,8 +239,13 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
         return ag__fail(t, AG_ESTALE,
                         "ag_tape_rewind: the mark at %u nodes was dropped by an earlier rewind below it (the tape now holds %u)",
                         m.len, t->len);
-    if (m.len == t->len && t->seg[t->nseg - 1].start == m.len)
-        return AG_OK; /* nothing recorded since: every handle is still right */
+    if (m.len == t->len && m.aux_len == t->aux_len) {
+        /* nothing recorded since the mark: nothing to drop, and no handle can
+         * be stale (a rewind that drops nodes always opens a new segment),
+         * so no new segment either: runs ending here may still grow */
+        t->anomaly_seen = false;
+        return AG_OK;
+    }
     while (t->nseg > 1 && t->seg[t->nseg - 1].start >= m.len)
         t->nseg--;
     if (t->nseg == t->seg_cap) {
@@ -250,6 +258,7 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
     t->seg[t->nseg++] = (ag_segment){m.len, t->next_gen++};
     t->len = m.len;
     t->aux_len = m.aux_len;
+    t->anomaly_seen = false; /* the next recording may report again */
     if (t->first_op != AG_NONE && t->first_op >= m.len)
         t->first_op = AG_NONE;
     if (t->grad_dirty > m.len)
@@ -269,8 +278,9 @@ double ag_value(ag_tape *t, ag_node n)
 {
     if (ag__check(t, n, "ag_value", 1) != AG_OK)
         return (double)NAN;
-    if (!ag__is_leaf(ag__link_op(t->link[n.idx])))
-        t->pending_read = n.idx;
+    if (!ag__is_leaf(ag__link_op(t->link[n.idx])) &&
+        (t->pending_read == AG_NONE || n.idx > t->pending_read))
+        t->pending_read = n.idx; /* the highest read since the last record */
     return t->value[n.idx];
 }
 
@@ -315,6 +325,14 @@ double *ag_values_run(ag_tape *t, ag_node first, size_t n)
 double *ag_grads_run(ag_tape *t, ag_node first, size_t n)
 {
     return ag__check_run(t, first, n, "ag_grads_run", 1) == AG_OK ? t->grad + first.idx : NULL;
+}
+
+bool ag_run_growable(const ag_tape *t, ag_node first, size_t n)
+{
+    /* live, ending at the tape's end, and in the last segment: the one new
+     * nodes go to */
+    return first.tape == t->serial && first.idx < t->len && n >= 1 && n == t->len - first.idx &&
+           ag__seg_of(t, first.idx) == t->nseg - 1 && t->seg[t->nseg - 1].gen == first.gen;
 }
 
 ag_node ag_node_at(ag_tape *t, ag_node first, size_t offset)

@@ -364,7 +364,7 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     ag_free(reached);
     if (ferror(out) || fflush(out) != 0)
         return ag__fail(t, AG_EIO, "ag_trace: writing the ledger failed: %s", strerror(errno));
-    return t->anomaly && t->status == AG_EANOMALY ? AG_EANOMALY : AG_OK;
+    return t->anomaly && t->anomaly_seen ? AG_EANOMALY : AG_OK;
 }
 
 ag_status ag_trace(ag_tape *t, ag_node y, FILE *out) { return ag_trace_ex(t, y, NULL, out); }

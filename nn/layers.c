@@ -59,6 +59,10 @@ ag_node nn_activate(ag_tape *t, nn_act act, ag_node first, size_t n, double slop
         ag_tape_fail(t, AG_EINVAL, "nn_activate: empty run");
         return AG_NULL;
     }
+    /* the whole input run checked first: at() offsets handles, and a short
+     * run would reach this call's own new nodes */
+    if (!ag_values_run(t, first, n))
+        return AG_NULL;
     switch (act) {
     case NN_ACT_LINEAR:
         return first;
@@ -104,6 +108,8 @@ ag_node nn_dropout(ag_tape *t, nn_rng *rng, ag_node x, size_t n, double p, bool 
         ag_tape_fail(t, AG_EINVAL, "nn_dropout: p = %g is outside [0, 1)", p);
         return AG_NULL;
     }
+    if (!ag_values_run(t, x, n)) /* the whole run, as in nn_activate */
+        return AG_NULL;
     if (!training || p == 0.0)
         return x;
     /* inverted dropout: keep with probability 1 - p, scaled by 1/(1 - p), so

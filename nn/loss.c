@@ -44,14 +44,18 @@ static ag_node scale(ag_tape *t, ag_node x, double c)
 
 static double reduction(nn_reduce r, size_t n) { return r == NN_MEAN ? 1.0 / (double)n : 1.0; }
 
-/* n in range, and room for the loss's nodes up front (one growth at most) */
-static bool start(ag_tape *t, size_t n, const char *fn)
+/* n in range, the two operand runs live and n long (checked before
+ * anything is recorded: elem() offsets handles, and a short run would reach
+ * the loss's own new nodes), and room for the loss's nodes up front */
+static bool start(ag_tape *t, size_t n, ag_node a, ag_node y, const char *fn)
 {
-    if (n == 0 || n >= AG_MAX_NODES / 4) {
+    if (n == 0 || n >= AG_MAX_NODES / 8) {
         ag_tape_fail(t, AG_EINVAL, "%s: %zu terms (want 1 or more)", fn, n);
         return false;
     }
-    return ag_tape_reserve(t, 4 * n + 8, 8) == AG_OK;
+    if (!ag_values_run(t, a, n) || !ag_values_run(t, y, n))
+        return false;
+    return ag_tape_reserve(t, 6 * n + 8, 8) == AG_OK;
 }
 
 /* sum_k (a_k - y_k)^2 as one dot of the difference run with itself:
@@ -64,27 +68,31 @@ static ag_node sum_sq_diff(ag_tape *t, ag_node a, ag_node y, size_t n)
 
 ag_node nn_loss_half_se(ag_tape *t, ag_node a, ag_node y, size_t n, nn_reduce r)
 {
-    if (!start(t, n, "nn_loss_half_se"))
+    if (!start(t, n, a, y, "nn_loss_half_se"))
         return AG_NULL;
     return scale(t, sum_sq_diff(t, a, y, n), 0.5 * reduction(r, n)); /* F6 */
 }
 
 ag_node nn_loss_se(ag_tape *t, ag_node a, ag_node y, size_t n, nn_reduce r)
 {
-    if (!start(t, n, "nn_loss_se"))
+    if (!start(t, n, a, y, "nn_loss_se"))
         return AG_NULL;
     return scale(t, sum_sq_diff(t, a, y, n), reduction(r, n)); /* F7 */
 }
 
 ag_node nn_loss_bce(ag_tape *t, ag_node p, ag_node y, size_t n, nn_reduce r)
 {
-    if (!start(t, n, "nn_loss_bce"))
+    if (!start(t, n, p, y, "nn_loss_bce"))
         return AG_NULL;
-    /* F14: L = -(sum y log p + sum (1 - y) log(1 - p)), two dots over runs */
-    ag_node one = ag_const(t, 1.0);
+    /* F14: L = -(sum y log p + sum (1 - y) log(1 - p)), two dots over runs,
+     * each log clamped at -100 (PyTorch's BCELoss): a confident right answer
+     * p = 1 then gives 0 * -100 = 0 instead of 0 * log 0 = NaN */
+    ag_node one = ag_const(t, 1.0), floor = ag_const(t, -100.0);
     ag_node logp = ag_map(t, AG_OP_LOG, p, n);
+    logp = ag_is_null(logp) ? AG_NULL : binary_run(t, ag_max, run(logp), one_node(floor), n);
     ag_node q = binary_run(t, ag_sub, one_node(one), run(p), n); /* 1 - p */
     ag_node logq = ag_is_null(q) ? AG_NULL : ag_map(t, AG_OP_LOG, q, n);
+    logq = ag_is_null(logq) ? AG_NULL : binary_run(t, ag_max, run(logq), one_node(floor), n);
     ag_node ny = binary_run(t, ag_sub, one_node(one), run(y), n); /* 1 - y */
     if (ag_is_null(logp) || ag_is_null(logq) || ag_is_null(ny))
         return AG_NULL;
@@ -94,7 +102,7 @@ ag_node nn_loss_bce(ag_tape *t, ag_node p, ag_node y, size_t n, nn_reduce r)
 
 ag_node nn_loss_bce_logits(ag_tape *t, ag_node z, ag_node y, size_t n, nn_reduce r)
 {
-    if (!start(t, n, "nn_loss_bce_logits"))
+    if (!start(t, n, z, y, "nn_loss_bce_logits"))
         return AG_NULL;
     /* -[y log s(z) + (1 - y) log(1 - s(z))] = softplus(z) - y z, which never
      * takes the log of a rounded-to-0 probability; d/dz = sigmoid(z) - y */
@@ -107,7 +115,7 @@ ag_node nn_loss_bce_logits(ag_tape *t, ag_node z, ag_node y, size_t n, nn_reduce
 
 ag_node nn_loss_softmax_ce(ag_tape *t, ag_node z, ag_node y, size_t n)
 {
-    if (!start(t, n, "nn_loss_softmax_ce"))
+    if (!start(t, n, z, y, "nn_loss_softmax_ce"))
         return AG_NULL;
     /* F17: -sum_c y_c log softmax_c(z) = logsumexp(z) sum_c y_c - sum_c y_c z_c,
      * and sum_c y_c = 1 for a one-hot target: dL/dz = softmax(z) - y */
@@ -117,7 +125,7 @@ ag_node nn_loss_softmax_ce(ag_tape *t, ag_node z, ag_node y, size_t n)
 
 ag_node nn_loss_hinge(ag_tape *t, ag_node s, ag_node y, size_t n, nn_reduce r)
 {
-    if (!start(t, n, "nn_loss_hinge"))
+    if (!start(t, n, s, y, "nn_loss_hinge"))
         return AG_NULL;
     /* max(0, 1 - y s) = relu(1 - y s); at the kink 1 - y s = 0 the gradient
      * is 0 (relu'(0) = 0) */

@@ -5,7 +5,8 @@
  * Invariants: the model's n scalar parameters are the nodes first ..
  * first + n - 1 of one tape segment, tensors in creation order, each tensor
  * a sub-run; by_name holds exactly the tensors of `params`; a failed call
- * leaves the model as it was (nodes it recorded are rewound away).
+ * leaves the model and the tape as they were: whatever can fail is done
+ * before the first node of a tensor is recorded.
  */
 #include "nn.h"
 
@@ -132,72 +133,106 @@ static void init_values(double *v, size_t count, size_t fan_in, size_t fan_out, 
         v[k] = nn_rng_range(rng, -r, r);
 }
 
-ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, nn_init init,
-                       nn_rng *rng, nn_param *out)
+/* A tensor about to be added: checked, its entry allocated and in the name
+ * table, nothing recorded yet. */
+typedef struct pending {
+    param_entry *e;
+    size_t rows, cols, count;
+    nn_init init;
+} pending;
+
+/* Everything that can fail, before any node is recorded: the name, the
+ * shape, the entry and its place in the name table. */
+static ag_status prepare(nn_model *m, const char *fn, const char *name, size_t rows, size_t cols,
+                         nn_init init, const nn_rng *rng, pending *out)
 {
     ag_tape *t = m->t;
     size_t len = name ? strlen(name) : 0;
     if (len == 0 || len > AG_NAME_MAX)
-        return ag_tape_fail(t, AG_ENAME, "nn_param_new: a tensor name must have 1 to %d characters",
-                            AG_NAME_MAX);
+        return ag_tape_fail(t, AG_ENAME, "%s: a tensor name must have 1 to %d characters", fn, AG_NAME_MAX);
     if (find(m, name))
-        return ag_tape_fail(t, AG_ENAME, "nn_param_new: the model already has a tensor '%s'", name);
+        return ag_tape_fail(t, AG_ENAME, "%s: the model already has a tensor '%s'", fn, name);
     size_t count = rows * (cols ? cols : 1);
     if (rows == 0 || (cols && count / cols != rows) || count >= AG_MAX_NODES)
-        return ag_tape_fail(t, AG_EINVAL, "nn_param_new: tensor '%s' of shape [%zu, %zu] is empty or too large",
-                            name, rows, cols);
+        return ag_tape_fail(t, AG_EINVAL, "%s: tensor '%s' of shape [%zu, %zu] is empty or too large", fn, name,
+                            rows, cols);
     if ((unsigned)init >= NN_INIT_COUNT || (init != NN_INIT_ZERO && !rng))
-        return ag_tape_fail(t, AG_EINVAL, "nn_param_new: tensor '%s': bad initialisation or no rng", name);
-    if (m->size) {
-        /* the parameters so far must still be live and end at the tape's end */
-        if (!ag_values_run(t, m->first, m->size))
-            return ag_tape_status(t);
-        if (ag_tape_len(t) != m->first.idx + m->size)
-            return ag_tape_fail(t, AG_EINVAL,
-                                "nn_param_new: tensor '%s': %zu nodes were recorded after the model's last parameter; record every parameter before anything else",
-                                name, ag_tape_len(t) - (m->first.idx + m->size));
-    }
-    /* an array of pointers: the element size is a pointer's, as meant */
-    if (!grow((void **)&m->params, &m->cap_params, m->n_params + 1, sizeof *m->params)) // NOLINT(bugprone-sizeof-expression)
-        return ag_tape_fail(t, AG_ENOMEM, "nn_param_new: out of memory for tensor '%s'", name);
+        return ag_tape_fail(t, AG_EINVAL, "%s: tensor '%s': bad initialisation or no rng", fn, name);
     param_entry *e = ag_realloc(NULL, sizeof *e + len + 1);
     if (!e)
-        return ag_tape_fail(t, AG_ENOMEM, "nn_param_new: out of memory for tensor '%s'", name);
+        return ag_tape_fail(t, AG_ENOMEM, "%s: out of memory for tensor '%s'", fn, name);
     memset(e, 0, sizeof *e);
     memcpy(e->name, name, len + 1);
-    ag_mark before = ag_tape_mark(t);
-    ag_node first = ag_vars(t, NULL, count);
-    if (ag_is_null(first)) {
-        ag_free(e);
-        return ag_tape_status(t);
-    }
     hash_oom = 0;
     HASH_ADD_KEYPTR(hh, m->by_name, e->name, len, e);
     if (hash_oom) {
         ag_free(e);
-        ag_tape_rewind(t, before);
-        return ag_tape_fail(t, AG_ENOMEM, "nn_param_new: out of memory for tensor '%s'", name);
+        return ag_tape_fail(t, AG_ENOMEM, "%s: out of memory for tensor '%s'", fn, name);
     }
-    init_values(ag_values_run(t, first, count), count, cols ? cols : 1, rows, init, rng);
-    e->p = (nn_param){e->name, cols ? 2 : 1, rows, cols ? cols : 1, first};
-    m->params[m->n_params++] = e;
-    if (!m->size)
-        m->first = first;
-    m->size += count;
-    if (out)
-        *out = e->p;
+    *out = (pending){e, rows, cols, count, init};
     return AG_OK;
 }
 
-/* Undo the last tensor (a layer whose bias failed after its weight). */
-static void drop_last_param(nn_model *m)
+static void unprepare(nn_model *m, pending *p)
 {
-    param_entry *e = m->params[--m->n_params];
-    HASH_DELETE(hh, m->by_name, e);
-    m->size -= e->p.rows * e->p.cols;
+    /* p->e was added to by_name by prepare(), so the table is not empty;
+     * the analyzer loses that through uthash's macros */
+    HASH_DELETE(hh, m->by_name, p->e); // NOLINT(clang-analyzer-core.NullDereference)
+    ag_free(p->e);
+}
+
+/* Room for `more` tensors and `nodes` variables, and the model's run still
+ * able to grow: afterwards commit() cannot fail. */
+static ag_status make_room(nn_model *m, const char *fn, size_t more, size_t nodes)
+{
+    ag_tape *t = m->t;
+    /* an array of pointers: the element size is a pointer's, as meant */
+    if (!grow((void **)&m->params, &m->cap_params, m->n_params + more, sizeof *m->params)) // NOLINT(bugprone-sizeof-expression)
+        return ag_tape_fail(t, AG_ENOMEM, "%s: out of memory", fn);
+    if (m->size) {
+        if (!ag_values_run(t, m->first, m->size)) /* dropped: the engine says how */
+            return ag_tape_status(t);
+        if (ag_tape_len(t) != m->first.idx + m->size)
+            return ag_tape_fail(t, AG_EINVAL,
+                                "%s: %zu nodes were recorded after the model's last parameter; record every parameter before anything else",
+                                fn, ag_tape_len(t) - (m->first.idx + m->size));
+        if (!ag_run_growable(t, m->first, m->size))
+            return ag_tape_fail(t, AG_EINVAL,
+                                "%s: a rewind past nodes recorded after the model closed its run of parameters; add every parameter before the first training step",
+                                fn);
+    }
+    return ag_tape_reserve(t, nodes, 0);
+}
+
+/* Record the prepared tensor (room was made) and initialise it. */
+static nn_param commit(nn_model *m, const pending *p, nn_rng *rng)
+{
+    ag_node first = ag_vars(m->t, NULL, p->count);
+    size_t cols = p->cols ? p->cols : 1;
+    init_values(ag_values_run(m->t, first, p->count), p->count, cols, p->rows, p->init, rng);
+    p->e->p = (nn_param){p->e->name, p->cols ? 2 : 1, p->rows, cols, first};
+    m->params[m->n_params++] = p->e;
     if (!m->size)
-        m->first = AG_NULL;
-    ag_free(e);
+        m->first = first;
+    m->size += p->count;
+    return p->e->p;
+}
+
+ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, nn_init init,
+                       nn_rng *rng, nn_param *out)
+{
+    pending p;
+    ag_status s = prepare(m, "nn_param_new", name, rows, cols, init, rng, &p);
+    if (s != AG_OK)
+        return s;
+    if ((s = make_room(m, "nn_param_new", 1, p.count)) != AG_OK) {
+        unprepare(m, &p);
+        return s;
+    }
+    nn_param made = commit(m, &p, rng);
+    if (out)
+        *out = made;
+    return AG_OK;
 }
 
 ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out, nn_act act,
@@ -215,18 +250,23 @@ ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out,
                             AG_NAME_MAX - 7);
     if (!grow((void **)&m->layers, &m->cap_layers, m->n_layers + 1, sizeof *m->layers))
         return ag_tape_fail(t, AG_ENOMEM, "nn_dense_new: out of memory for layer '%s'", name);
-    ag_mark before = ag_tape_mark(t);
-    nn_param w, b;
-    ag_status s = nn_param_new(m, wname, n_out, n_in, init, rng, &w);
+    /* both tensors prepared and room made before either is recorded, so a
+     * failure leaves the model and the tape as they were */
+    pending w, b;
+    ag_status s = prepare(m, "nn_dense_new", wname, n_out, n_in, init, rng, &w);
     if (s != AG_OK)
         return s;
-    s = nn_param_new(m, bname, n_out, 0, NN_INIT_ZERO, rng, &b);
-    if (s != AG_OK) {
-        drop_last_param(m);
-        ag_tape_rewind(t, before);
+    if ((s = prepare(m, "nn_dense_new", bname, n_out, 0, NN_INIT_ZERO, rng, &b)) != AG_OK) {
+        unprepare(m, &w);
         return s;
     }
-    nn_layer l = {n_in, n_out, act, NN_LEAKY_SLOPE, w.first, b.first};
+    if ((s = make_room(m, "nn_dense_new", 2, w.count + b.count)) != AG_OK) {
+        unprepare(m, &b);
+        unprepare(m, &w);
+        return s;
+    }
+    nn_param wp = commit(m, &w, rng), bp = commit(m, &b, rng);
+    nn_layer l = {n_in, n_out, act, NN_LEAKY_SLOPE, wp.first, bp.first};
     m->layers[m->n_layers++] = l;
     if (out)
         *out = l;
@@ -236,8 +276,13 @@ ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out,
 ag_status nn_mlp_build(nn_model *m, size_t n_in, const size_t *sizes, const nn_act *acts,
                        size_t n_layers, nn_init init, nn_rng *rng)
 {
-    if (!sizes || !acts || n_layers == 0)
-        return ag_tape_fail(m->t, AG_EINVAL, "nn_mlp_build: no layers");
+    if (!sizes || !acts || n_layers == 0 || n_in == 0)
+        return ag_tape_fail(m->t, AG_EINVAL, "nn_mlp_build: no layers or no inputs");
+    /* every shape checked before the first layer is built */
+    for (size_t k = 0; k < n_layers; k++)
+        if (sizes[k] == 0 || (unsigned)acts[k] >= NN_ACT_COUNT)
+            return ag_tape_fail(m->t, AG_EINVAL, "nn_mlp_build: layer %zu: %zu outputs with activation %d", k,
+                                sizes[k], (int)acts[k]);
     size_t in = n_in, module = m->n_layers ? 2 * m->n_layers : 0;
     for (size_t k = 0; k < n_layers; k++) {
         char name[32];

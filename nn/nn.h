@@ -129,8 +129,11 @@ ag_tape *nn_model_tape(const nn_model *m);
 /* Record a parameter tensor of rows x cols (cols = 0: rank 1 of rows)
  * variables, initialised with `init` (fan_in = cols, fan_out = rows) from
  * rng. Parameters of a model must be recorded one after another: AG_EINVAL
- * when anything else was recorded on the tape since the model's last one.
- * The name must be new in the model (AG_ENAME). */
+ * when anything else was recorded on the tape since the model's last one,
+ * or a rewind that dropped nodes recorded after it closed the run (so:
+ * build the whole model before the first training step). The name must be
+ * new in the model (AG_ENAME). A failed call leaves model and tape as
+ * they were. */
 ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, nn_init init,
                        nn_rng *rng, nn_param *out);
 /* The tensor named `name`, or AG_ENOTFOUND. */
@@ -158,10 +161,12 @@ ag_node nn_dense_forward(ag_tape *t, const nn_layer *l, ag_node x);
 size_t nn_layer_count(const nn_model *m);
 const nn_layer *nn_layer_at(const nn_model *m, size_t k);
 
-/* MLP(n_in, sizes[0..n_layers)) with acts[k] after layer k, layers named as
- * in PyTorch's nn.Sequential(Linear, act, Linear, act, ...): layer k is
- * "2k" ("0", "2", "4"...) when every layer but possibly the last has an
- * activation module. */
+/* MLP(n_in, sizes[0..n_layers)) with acts[k] after layer k. Layers are
+ * named as the Linear modules of PyTorch's nn.Sequential(Linear, act,
+ * Linear, act, ...): "0", "2", "4"... (a linear layer has no activation
+ * module, so the next index is one on). Every size and activation is
+ * checked before anything is built; only running out of memory part way
+ * can leave the first layers built. */
 ag_status nn_mlp_build(nn_model *m, size_t n_in, const size_t *sizes, const nn_act *acts,
                        size_t n_layers, nn_init init, nn_rng *rng);
 /* Every layer of the model in order from the input run x; returns the first
@@ -182,7 +187,9 @@ typedef enum nn_reduce { NN_SUM, NN_MEAN } nn_reduce;
 ag_node nn_loss_half_se(ag_tape *t, ag_node a, ag_node y, size_t n, nn_reduce r);
 /* F7: sum (y - a)^2; dL/da = 2(a - y). With NN_MEAN this is MSE. */
 ag_node nn_loss_se(ag_tape *t, ag_node a, ag_node y, size_t n, nn_reduce r);
-/* F14: -sum [y log p + (1 - y) log(1 - p)] on probabilities p. */
+/* F14: -sum [y log p + (1 - y) log(1 - p)] on probabilities p, each log
+ * clamped at -100 as PyTorch's BCELoss does, so that a confident right
+ * answer (p rounded to exactly 1 or 0) gives 0, not 0 * log 0 = NaN. */
 ag_node nn_loss_bce(ag_tape *t, ag_node p, ag_node y, size_t n, nn_reduce r);
 /* BCE from logits z, stably: softplus(z) - y z; dL/dz = sigmoid(z) - y. */
 ag_node nn_loss_bce_logits(ag_tape *t, ag_node z, ag_node y, size_t n, nn_reduce r);
@@ -200,7 +207,10 @@ ag_node nn_reduce_nodes(ag_tape *t, const ag_node *xs, size_t n, nn_reduce r);
 /* ---- dropout (F19) ------------------------------------------------------------
  * Training: each of the n inputs is kept with probability 1 - p and scaled
  * by 1/(1 - p) (inverted dropout), else zeroed; the mask is drawn from rng
- * and recorded as constants. Evaluation (training false): returns x itself. */
+ * and recorded as constants. Evaluation (training false): returns x itself.
+ * A replayed step (ag_forward) reuses the recorded mask; draw a new one by
+ * writing the mask constants (ag_values_run on the run before the output's
+ * multiplications: the n nodes just before the returned run). */
 ag_node nn_dropout(ag_tape *t, nn_rng *rng, ag_node x, size_t n, double p, bool training);
 
 /* ---- optimizers ---------------------------------------------------------------- */
