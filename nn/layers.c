@@ -53,16 +53,9 @@ ag_node nn_softmax(ag_tape *t, ag_node first, size_t n)
     return ok ? ag_map(t, AG_OP_EXP, d0, n) : AG_NULL;
 }
 
-ag_node nn_activate(ag_tape *t, nn_act act, ag_node first, size_t n, double slope)
+/* act over a run known to be live and n long */
+static ag_node activate_run(ag_tape *t, nn_act act, ag_node first, size_t n, double slope)
 {
-    if (n == 0) {
-        ag_tape_fail(t, AG_EINVAL, "nn_activate: empty run");
-        return AG_NULL;
-    }
-    /* the whole input run checked first: at() offsets handles, and a short
-     * run would reach this call's own new nodes */
-    if (!ag_values_run(t, first, n))
-        return AG_NULL;
     switch (act) {
     case NN_ACT_LINEAR:
         return first;
@@ -90,6 +83,19 @@ ag_node nn_activate(ag_tape *t, nn_act act, ag_node first, size_t n, double slop
     return AG_NULL;
 }
 
+ag_node nn_activate(ag_tape *t, nn_act act, ag_node first, size_t n, double slope)
+{
+    if (n == 0) {
+        ag_tape_fail(t, AG_EINVAL, "nn_activate: empty run");
+        return AG_NULL;
+    }
+    /* the whole input run checked first: at() offsets handles, and a short
+     * run would reach this call's own new nodes */
+    if (!ag_values_run(t, first, n))
+        return AG_NULL;
+    return activate_run(t, act, first, n, slope);
+}
+
 ag_node nn_dense_forward(ag_tape *t, const nn_layer *l, ag_node x)
 {
     if (ag_is_null(x))
@@ -99,7 +105,7 @@ ag_node nn_dense_forward(ag_tape *t, const nn_layer *l, ag_node x)
     ag_node z = ag_dot_rows(t, l->w, x, l->n_in, l->n_out, l->b);
     if (ag_is_null(z))
         return AG_NULL;
-    return nn_activate(t, l->act, z, l->n_out, l->slope);
+    return activate_run(t, l->act, z, l->n_out, l->slope); /* z: just recorded, n_out long */
 }
 
 ag_node nn_dropout(ag_tape *t, nn_rng *rng, ag_node x, size_t n, double p, bool training)
