@@ -17,13 +17,11 @@
 
 static atomic_uint_fast32_t tape_serials = 1;
 
-ag_status ag__fail(ag_tape *t, ag_status s, const char *fmt, ...)
+/* Format the message once; the first error is kept, the hook sees all. */
+static ag_status fail_v(ag_tape *t, ag_status s, const char *fmt, va_list ap)
 {
     char buf[sizeof t->error];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     if (t->status == AG_OK) {
         t->status = s;
         memcpy(t->error, buf, sizeof buf);
@@ -33,14 +31,23 @@ ag_status ag__fail(ag_tape *t, ag_status s, const char *fmt, ...)
     return s;
 }
 
-ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
+ag_status ag__fail(ag_tape *t, ag_status s, const char *fmt, ...)
 {
-    char buf[sizeof t->error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    s = fail_v(t, s, fmt, ap);
     va_end(ap);
-    return ag__fail(t, s, "%s", buf);
+    return s;
+}
+
+/* The public twin of ag__fail, for libraries built on the engine. */
+ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s = fail_v(t, s, fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 ag_status ag_tape_status(const ag_tape *t) { return t->status; }
