@@ -263,3 +263,6 @@ clean:
 	rm -rf build
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+
+# Targets of separate areas (web, interop, mutate, ...) live in mk/*.mk.
+-include $(sort $(wildcard mk/*.mk))
