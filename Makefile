@@ -110,8 +110,8 @@ $(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(if $(TOOL_S
 	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
 # Bench programs run the examples' own training steps (examples/lib).
-$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
 demo: all $(GRAPHVIZ)
