@@ -37,6 +37,7 @@ typedef struct cli_args {
     bool anomaly, json;
     const char *wrt, *expect, *output, *highlight;
     const char *file, *of;   /* -f FILE (or - for stdin), --of NAME        */
+    const char *data;        /* --data NAME,NAME: inputs check holds fixed */
     bool ascii;
     long points;
     uint64_t seed;
@@ -76,6 +77,13 @@ int cli_prog_differentiate(cli_prog *p, const cli_args *a, const cli_io *io);
 /* Print "agrad: <tape error>" and return CLI_FAIL (or CLI_NO for an anomaly). */
 int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io);
 
+/* After grad without --anomaly found a value or gradient that is not
+ * finite: say so on io->err with its cause (the first node that made it,
+ * found by a second run in anomaly mode). */
+void cli_explain_nonfinite(const cli_args *a, const cli_io *io);
+/* Whether output should be plain ASCII: --ascii, or a C/POSIX locale. */
+bool cli_ascii(const cli_args *a);
+
 /* Display helpers (show.c). */
 void cli_show_source_line(FILE *f, const char *src, int line, int col);
 void cli_show_parse_error(FILE *f, const char *src, const ax_error *e, const char *what);
@@ -85,6 +93,8 @@ const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
 const char *cli_node_formula(ag_tape *t, ag_node n, char *buf, size_t size);
 /* The output's name for d<name>/d...: its node name, else "f". */
 const char *cli_out_name(ag_tape *t, ag_node out);
+/* msg with every "#N" that is a named node replaced by its name. */
+const char *cli_name_nodes(ag_tape *t, const char *msg, char *buf, size_t size);
 /* A number in JSON: %.17g, or the strings "NaN", "Infinity", "-Infinity". */
 void cli_json_number(FILE *f, double v);
 
