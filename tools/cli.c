@@ -335,8 +335,9 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
     ag_free(ins);
     /* the output is called by its name, f when it has none (as grad does) */
     if (s == AG_OK && !ag_name_of(p->t, p->out) && ag_node_op(p->t, p->out) != AG_OP_VAR &&
-        ag_node_op(p->t, p->out) != AG_OP_CONST && ag_is_null(ag_name_find(p->t, "f")))
-        (void)ag_name_set(p->t, p->out, "f");
+        ag_node_op(p->t, p->out) != AG_OP_CONST && ag_is_null(ag_name_find(p->t, "f")) &&
+        ag_name_set(p->t, p->out, "f") != AG_OK)
+        return cli_tape_failure(p, "naming the output", io);
     if (s == AG_OK)
         return CLI_OK;
     cli_show_parse_error(io->err, src, &e, what);
