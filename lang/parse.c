@@ -43,7 +43,8 @@ static void fail(parser *ps, const lx_token *at, ag_status s, const char *fmt, .
         at = &ps->prev;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ps->err->message, sizeof ps->err->message, fmt, ap);
+    /* ap comes from va_start just above; the analyzer does not follow it */
+    vsnprintf(ps->err->message, sizeof ps->err->message, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     ps->err->status = s;
     ps->err->line = at ? at->line : 0;
@@ -354,7 +355,7 @@ static int parse_expr(parser *ps, int min_prec)
         if (x < 0)
             break;
         ex_node *n = &ps->p->ex[x];
-        n->op = op.op == LX_POW2 ? '^' : op.op;
+        n->op = (char)(op.op == LX_POW2 ? '^' : op.op);
         n->a = lhs;
         n->b = rhs;
         lhs = x;

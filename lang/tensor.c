@@ -65,12 +65,11 @@ static ag_node scalar2(ev *e, const ex_node *at, char op, ag_node a, ag_node b)
 /* The broadcast shape of a and b, false when they do not go together. */
 static bool broadcast(lg_shape a, lg_shape b, lg_shape *out)
 {
-    if (a.ndim == b.ndim && a.rows == b.rows && a.cols == b.cols)
+    if ((a.ndim == b.ndim && a.rows == b.rows && a.cols == b.cols) ||
+        (a.ndim == 2 && b.ndim == 1 && b.rows == a.cols))
         *out = a;
     else if (a.ndim == 0 || b.ndim == 0)
         *out = a.ndim ? a : b;
-    else if (a.ndim == 2 && b.ndim == 1 && b.rows == a.cols)
-        *out = a;
     else if (a.ndim == 1 && b.ndim == 2 && a.rows == b.cols)
         *out = b;
     else

@@ -156,3 +156,17 @@ Test(lang_cli, messages)
     cr_assert(strstr(r.out, "step 1: f = "), "%s", r.out);
     run_free(&r);
 }
+
+Test(lang_cli, check_wrt_an_intermediate)
+{
+    /* delta = dL/dz for L = (a - y)^2 / 2, a = sigma(z): (a - y) a (1 - a), F9 */
+    run r = agrad("check", "z = w*x + b; a = sigmoid(z); L = 0.5*(a - y)^2", "--wrt", "z", "--expect",
+                  "(a - y)*a*(1 - a)", "w=0.5", "x=1.5", "b=-0.2", "y=1", "--data", "y");
+    cr_assert_eq(r.rc, 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "held fixed: y"), "%s", r.out);
+    run_free(&r);
+    r = agrad("check", "z = w*x + b; a = sigmoid(z); L = 0.5*(a - y)^2", "--wrt", "z", "--expect", "(a - y)*a",
+              "w=0.5", "x=1.5", "b=-0.2", "y=1");
+    cr_assert_eq(r.rc, 1, "%s%s", r.out, r.err);
+    run_free(&r);
+}

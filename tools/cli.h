@@ -110,6 +110,10 @@ int cli_check(const cli_args *a, const cli_io *io);
 int cli_check_file(const cli_args *a, const cli_io *io);
 int cli_grad_file(const cli_args *a, const cli_io *io);
 int cli_jacobian(const cli_args *a, const cli_io *io);
+/* check --wrt NAME where NAME is assigned in EXPR (an intermediate, such as
+ * z in 'z = w*x + b; sigmoid(z)'): checked as the derivation EXPR plus
+ * 'claim dOUT/dNAME = FORMULA', so FORMULA may use EXPR's names too. */
+int cli_check_name(const cli_args *a, const cli_io *io);
 
 /* Help text (help.c): the overview for cmd == CLI_NCMD. */
 void cli_help(FILE *f, cli_cmd cmd);

@@ -150,6 +150,8 @@ int cli_check(const cli_args *a, const cli_io *io)
     for (size_t i = 0; i < a->n_inputs; i++)
         if (strcmp(a->inputs[i].name, a->wrt) == 0)
             wrt = i;
+    if (wrt == a->n_inputs && strchr(a->expr, '=') && !strchr(a->expect, ';'))
+        return cli_check_name(a, io); /* an intermediate: the derivation language can */
     if (wrt == a->n_inputs) {
         fprintf(io->err, "agrad check: --wrt %s: '%s' is not one of the inputs given (name=value)\n", a->wrt,
                 a->wrt);

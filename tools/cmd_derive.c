@@ -83,6 +83,16 @@ static lg_prog *load(const cli_args *a, const cli_io *io, char **text, int *rc)
             return NULL;
         }
     }
+    for (const char *s = a->data; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[AG_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
+        if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
+            fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
+            lg_prog_free(p);
+            *rc = CLI_USAGE;
+            return NULL;
+        }
+    }
     *rc = CLI_OK;
     return p;
 }
@@ -223,5 +233,34 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
     ag_tape_free(t);
     lg_prog_free(p);
     ag_free(text);
+    return rc;
+}
+
+int cli_check_name(const cli_args *a, const cli_io *io)
+{
+    char *text;
+    int rc;
+    lg_prog *p = load(a, io, &text, &rc);
+    ag_tape *t = p ? ag_tape_new(0) : NULL;
+    lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    const char *out = NULL;
+    char *src = NULL;
+    if (r && lg_run_output(r, NULL, &out)) {
+        size_t n = strlen(a->expr) + strlen(out) + strlen(a->wrt) + strlen(a->expect) + 32;
+        src = ag_realloc(NULL, n);
+        if (src)
+            snprintf(src, n, "%s\nclaim d%s/d%s = %s\n", a->expr, out, a->wrt, a->expect);
+    }
+    lg_run_free(r);
+    ag_tape_free(t);
+    lg_prog_free(p);
+    ag_free(text);
+    if (!src)
+        return rc != CLI_OK ? rc : CLI_FAIL;
+    cli_args b = *a;
+    b.expr = src;
+    b.file = NULL;
+    rc = cli_check_file(&b, io);
+    ag_free(src);
     return rc;
 }
