@@ -212,6 +212,9 @@ memcheck: $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES) $(MEMCHECK_DIR)/fashion/.ok
 	  run 1 $(AGRAD) --anomaly grad 'log(x - x)' x=1; \
 	  run 2 $(AGRAD) grad 'x * (y +' x=1 y=2; \
 	  run 2 $(AGRAD) grad 'x + q' x=1; \
+	  run 0 $(AGRAD) check -f examples/derivations/004_batched.txt; \
+	  run 1 $(AGRAD) check -f examples/derivations/mistakes.txt; \
+	  run 0 $(AGRAD) jacobian 'x = [1, 2, 0.5]; s = softmax(x)' --wrt x; \
 	fi; \
 	exit $$fail
 
