@@ -170,3 +170,21 @@ Test(lang_cli, check_wrt_an_intermediate)
     cr_assert_eq(r.rc, 1, "%s%s", r.out, r.err);
     run_free(&r);
 }
+
+Test(lang_cli, trace_and_dot_of_a_file)
+{
+    /* L = sum(sigmoid(W x)); the trace names the entries z[1], z[2] */
+    run r = agrad_in("W = [[1, 2], [3, 4]]\nx = [0.5, -1]\nz = W @ x\nL = sum(sigmoid(z))\n", "trace", "--ascii", "-f",
+                     "-", (const char *)NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "backward from L") && strstr(r.out, "dL/dz[2]"), "%s", r.out);
+    run_free(&r);
+    r = agrad_in("x = 2\nf = x^2\n", "dot", "-f", "-", (const char *)NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "digraph"), "%s", r.out);
+    run_free(&r);
+    r = agrad_in("x = [1, 2]\ns = softmax(x)\n", "trace", "-f", "-", (const char *)NULL);
+    cr_assert_eq(r.rc, 2);
+    cr_assert(strstr(r.err, "not a scalar"), "%s", r.err);
+    run_free(&r);
+}

@@ -37,7 +37,8 @@ static const opt_row opts[] = {
     {"--anomaly", NULL, O_ANOMALY, false, ALL_CMDS},
     {"--json", NULL, O_JSON, false, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
     {"--wrt", NULL, O_WRT, true, BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
-    {"--file", "-f", O_FILE, true, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
+    {"--file", "-f", O_FILE, true,
+     BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_TRACE) | BIT(CLI_STEP) | BIT(CLI_DOT)},
     {"--of", NULL, O_OF, true, BIT(CLI_JACOBIAN)},
     {"--data", NULL, O_DATA, true, BIT(CLI_CHECK)},
     {"--ascii", NULL, O_ASCII, false, ALL_CMDS},
@@ -223,7 +224,7 @@ static int parse_args(int argc, char **argv, int first, cli_args *a, bool *help,
         return CLI_OK;
     if (!a->expr && !a->file)
         return usage_error(io, a->cmd, "%s", "missing the expression");
-    if (a->file && a->expr && a->cmd != CLI_CHECK && a->cmd != CLI_GRAD && a->cmd != CLI_JACOBIAN)
+    if (a->file && a->expr)
         return usage_error(io, a->cmd, "%s", "give the program either as -f FILE or as text, not both");
     if (a->cmd == CLI_JACOBIAN && !a->wrt)
         return usage_error(io, a->cmd, "%s", "needs --wrt NAME");
@@ -306,6 +307,8 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_unused,
                    const char *what, const cli_io *io)
 {
+    if (!src && a->file)
+        return cli_prog_build_file(p, a, io);
     memset(p, 0, sizeof *p);
     p->src = src;
     p->out = AG_NULL;
@@ -346,6 +349,7 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
 
 void cli_prog_free(cli_prog *p)
 {
+    ag_free(p->owned_src);
     ag_tape_free(p->t);
     ag_free(p->inputs);
     memset(p, 0, sizeof *p);

@@ -61,6 +61,7 @@ typedef struct cli_prog {
     size_t n_inputs;
     ag_node out;
     const char *src;
+    char *owned_src; /* the text of -f FILE, freed with the program       */
 } cli_prog;
 
 /* Build the tape; on failure print what and where to io->err (`what` names
@@ -114,6 +115,9 @@ int cli_jacobian(const cli_args *a, const cli_io *io);
  * z in 'z = w*x + b; sigmoid(z)'): checked as the derivation EXPR plus
  * 'claim dOUT/dNAME = FORMULA', so FORMULA may use EXPR's names too. */
 int cli_check_name(const cli_args *a, const cli_io *io);
+/* cli_prog_build for -f FILE (trace, step, dot): the derivation language's
+ * program recorded on the tape, its scalar output as out. */
+int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io);
 
 /* Help text (help.c): the overview for cmd == CLI_NCMD. */
 void cli_help(FILE *f, cli_cmd cmd);

@@ -264,3 +264,32 @@ int cli_check_name(const cli_args *a, const cli_io *io)
     ag_free(src);
     return rc;
 }
+
+int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io)
+{
+    memset(p, 0, sizeof *p);
+    p->out = AG_NULL;
+    int rc;
+    lg_prog *prog = load(a, io, &p->owned_src, &rc);
+    p->src = p->owned_src ? p->owned_src : "";
+    p->t = prog ? ag_tape_new(0) : NULL;
+    if (prog && (!p->t || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
+        fprintf(io->err, "agrad: out of memory\n");
+        rc = CLI_FAIL;
+    }
+    p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
+    lg_run *r = rc == CLI_OK ? evaluate(prog, p->t, a, io) : NULL;
+    lg_value out;
+    const char *name = "f";
+    if (r && lg_run_output(r, &out, &name) && out.shape.rows * out.shape.cols == 1) {
+        p->out = out.nodes[0];
+    } else if (r) {
+        fprintf(io->err, "agrad: the output %s is not a scalar: use agrad jacobian\n", name);
+        rc = CLI_USAGE;
+    } else if (rc == CLI_OK) {
+        rc = CLI_USAGE;
+    }
+    lg_run_free(r);
+    lg_prog_free(prog);
+    return rc;
+}
