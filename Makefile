@@ -95,6 +95,7 @@ $(LIBNN): $(NN_OBJ)
 
 $(LIBLANG): $(LANG_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@  # no stale members of deleted sources
 	$(AR) rcs $@ $^
 
 $(AGRAD): $(TOOL_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG)
