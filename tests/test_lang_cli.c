@@ -188,3 +188,17 @@ Test(lang_cli, trace_and_dot_of_a_file)
     cr_assert(strstr(r.err, "not a scalar"), "%s", r.err);
     run_free(&r);
 }
+
+Test(lang_cli, step_shows_the_local_formula_as_trace_does)
+{
+    /* z = w x at w = 2, x = 0.5: dz/dw = x = 0.5, and the gradients are not counted twice */
+    run r = agrad_in("\n\n\n", "step", "--ascii", "z = w*x; a = sigmoid(z)", "w=2", "x=0.5", (const char *)NULL);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "local dz/dw = 0.5 [x = 0.5]"), "%s", r.out);
+    cr_assert(strstr(r.out, "[sigmoid(z)(1 - sigmoid(z)) = "), "%s", r.out);
+    double s = 1 / (1 + exp(-1.0)), dz = s * (1 - s);
+    char want[128];
+    snprintf(want, sizeof want, "end of the sweep: da/dw = %.10g", dz * 0.5);
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    run_free(&r);
+}
