@@ -202,3 +202,16 @@ Test(lang_cli, step_shows_the_local_formula_as_trace_does)
     cr_assert(strstr(r.out, want), "%s", r.out);
     run_free(&r);
 }
+
+Test(lang_cli, old_check_straddles_kinks)
+{
+    /* relu'(x) = 1 only for x > 0; at x = 0.24 the 5 seeded points all land
+     * right of the kink, the two kink points do not */
+    run r = agrad("check", "relu(x)", "--wrt", "x", "--expect", "1", "x=0.24", "--points", "5");
+    cr_assert_eq(r.rc, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "DISAGREES across a kink"), "%s", r.out);
+    run_free(&r);
+    r = agrad("check", "relu(x)", "--wrt", "x", "--expect", "step(x)", "x=0.24", "--points", "5");
+    cr_assert_eq(r.rc, 0, "%s", r.out);
+    run_free(&r);
+}

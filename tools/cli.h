@@ -115,6 +115,10 @@ int cli_jacobian(const cli_args *a, const cli_io *io);
  * z in 'z = w*x + b; sigmoid(z)'): checked as the derivation EXPR plus
  * 'claim dOUT/dNAME = FORMULA', so FORMULA may use EXPR's names too. */
 int cli_check_name(const cli_args *a, const cli_io *io);
+/* After check's table agreed: the same claim through the derivation
+ * language, whose points straddle the kinks near the given point; prints
+ * its report and returns CLI_NO when it disagrees there. */
+int cli_check_kinks(const cli_args *a, const cli_io *io);
 /* cli_prog_build for -f FILE (trace, step, dot): the derivation language's
  * program recorded on the tape, its scalar output as out. */
 int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io);

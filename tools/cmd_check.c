@@ -170,6 +170,8 @@ int cli_check(const cli_args *a, const cli_io *io)
         fprintf(io->out, "d%s/d%s of %s\n  autodiff vs the formula %s\n", cli_out_name(f.t, f.out), a->wrt, a->expr,
                 a->expect);
         rc = run_points(a, io, &f, &g, wrt);
+        if (rc == CLI_OK)
+            rc = cli_check_kinks(a, io);
     }
     cli_prog_free(&f);
     cli_prog_free(&g);

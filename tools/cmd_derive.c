@@ -236,13 +236,21 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
     return rc;
 }
 
-int cli_check_name(const cli_args *a, const cli_io *io)
+/* EXPR plus "claim dOUT/dWRT = EXPECT" as a derivation text (malloc'd via
+ * ag_realloc), OUT being EXPR's output name; NULL when EXPR does not run
+ * in the derivation language (quiet when `quiet`). */
+static char *as_derivation(const cli_args *a, const cli_io *io, bool quiet)
 {
-    char *text;
+    char *text, *buf = NULL;
+    size_t len = 0;
     int rc;
-    lg_prog *p = load(a, io, &text, &rc);
+    FILE *sink = quiet ? open_memstream(&buf, &len) : NULL;
+    cli_io q = {io->in, sink ? sink : io->err, sink ? sink : io->err};
+    cli_args b = *a;
+    b.file = NULL;
+    lg_prog *p = load(&b, quiet ? &q : io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
-    lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    lg_run *r = p ? evaluate(p, t, &b, quiet ? &q : io) : NULL;
     const char *out = NULL;
     char *src = NULL;
     if (r && lg_run_output(r, NULL, &out)) {
@@ -255,12 +263,53 @@ int cli_check_name(const cli_args *a, const cli_io *io)
     ag_tape_free(t);
     lg_prog_free(p);
     ag_free(text);
+    if (sink)
+        (void)fclose(sink);
+    free(buf);
+    return src;
+}
+
+int cli_check_name(const cli_args *a, const cli_io *io)
+{
+    char *src = as_derivation(a, io, false);
     if (!src)
-        return rc != CLI_OK ? rc : CLI_FAIL;
+        return CLI_USAGE;
     cli_args b = *a;
     b.expr = src;
     b.file = NULL;
-    rc = cli_check_file(&b, io);
+    int rc = cli_check_file(&b, io);
+    ag_free(src);
+    return rc;
+}
+
+int cli_check_kinks(const cli_args *a, const cli_io *io)
+{
+    if (strchr(a->expect, ';'))
+        return CLI_OK;
+    char *src = as_derivation(a, io, true);
+    if (!src)
+        return CLI_OK; /* not in the derivation language: the table stands */
+    int rc = CLI_OK;
+    lg_prog *p = lg_parse(src, strlen(src), NULL);
+    lg_report r;
+    lg_check_opts o = {(int)a->points, a->radius, a->tol, a->atol};
+    for (size_t i = 0; p && i < a->n_inputs; i++)
+        (void)lg_prog_set_input(p, a->inputs[i].name, &a->inputs[i].value, 1, NULL);
+    for (const char *s = a->data; p && s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[AG_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
+        (void)lg_prog_set_data(p, name, true, NULL);
+    }
+    if (p && lg_check(p, &o, &r, NULL) == AG_OK) {
+        if (r.n_kinks && r.n_claims == 1 && r.claims[0].verdict == LG_DISAGREES) {
+            fprintf(io->out, "but DISAGREES across a kink: %zu kink%s near the given point, points on both sides:\n",
+                    r.n_kinks, r.n_kinks == 1 ? "" : "s");
+            lg_report_print(&r, io->out, a->ascii);
+            rc = CLI_NO;
+        }
+        lg_report_free(&r);
+    }
+    lg_prog_free(p);
     ag_free(src);
     return rc;
 }
