@@ -200,6 +200,13 @@ ag_status lg_trace_json(lg_run *r, FILE *f);
 size_t lg_report_json_buf(const lg_report *r, char *buf, size_t size);
 size_t lg_error_json_buf(const lg_error *e, const char *src, char *buf, size_t size);
 
+/* Origins stamped on nodes in anomaly mode: "<expr>" for line 1,
+ * "<expr>:N" for line N (the column is the origin's number), so an anomaly
+ * says "created at <expr>:LINE:COLUMN"; and the line a label stands for
+ * (0 when it is none of them). The labels are static strings. */
+const char *lg_origin_label(int line);
+int lg_origin_line(const char *label);
+
 /* The builtin functions, "exp log ..." (for help texts). */
 void lg_builtin_list(char *buf, size_t size);
 

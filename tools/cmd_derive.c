@@ -151,7 +151,16 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
     int rc;
     lg_prog *p = load(a, io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
+    if (t)
+        (void)ag_anomaly_enable(t, true); /* a value that is not finite is flagged with its cause */
     lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    int anomaly = CLI_OK;
+    if (r && ag_tape_status(t) == AG_EANOMALY) {
+        cli_prog shown = {.t = t, .src = lg_prog_source(p)};
+        fprintf(io->err, "agrad: warning: a value is not finite; the first:\n");
+        anomaly = cli_anomaly(&shown, io);
+        ag_tape_clear_error(t);
+    }
     lg_value out;
     const char *name = "f";
     if (r && (!lg_run_output(r, &out, &name) || out.shape.rows * out.shape.cols != 1)) {
@@ -179,6 +188,8 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
     } else if (p) {
         rc = t ? CLI_USAGE : CLI_FAIL;
     }
+    if (a->anomaly && rc == CLI_OK)
+        rc = anomaly;
     lg_run_free(r);
     ag_tape_free(t);
     lg_prog_free(p);
