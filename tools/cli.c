@@ -309,6 +309,8 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
 {
     if (!src && a->file)
         return cli_prog_build_file(p, a, io);
+    if (!src)
+        src = "";
     memset(p, 0, sizeof *p);
     p->src = src;
     p->out = AG_NULL;
