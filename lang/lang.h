@@ -170,7 +170,9 @@ void lg_report_free(lg_report *r);
 
 /* Text: the report (one block per claim); an error with a window of its
  * line around a caret (at most 72 columns, never the whole long line).
- * ascii: plain ASCII only (no ∂, ×). */
+ * ascii: plain ASCII only (the claims' text from the file, which may hold
+ * the notes' symbols, with '?' for each non-ASCII character; the rest of
+ * the report is ASCII anyway). */
 void lg_report_print(const lg_report *r, FILE *f, bool ascii);
 void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *f);
 /* Just the window of line `line` of src around 1-based column `col`, and a

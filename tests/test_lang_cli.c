@@ -229,3 +229,15 @@ Test(lang_cli, non_finite_values_of_a_file_name_their_place)
     cr_assert(strstr(r.err, "  f = log(y)\n      ^\n"), "%s", r.err);
     run_free(&r);
 }
+
+Test(lang_cli, the_notes_symbols_and_ascii_output)
+{
+    /* ⊙ is the element-wise product, σ the sigmoid, ᵀ the transpose: d/dx sum(x ⊙ x) = 2x */
+    run r = agrad_in("x = [1, 2]\nW = [[1, 0], [2, 1]]\nf = sum(x \xE2\x8A\x99 x) + sum(\xCF\x83(W\xE1\xB5\x80 @ x))\n"
+                     "claim df/dx = 2 \xE2\x8A\x99 x + W @ (\xCF\x83(W.T @ x) * (1 - sigmoid(W.T @ x)))\n",
+                     "check", "--ascii", "-f", "-", (const char *)NULL);
+    cr_assert_eq(r.rc, 0, "%s%s", r.out, r.err);
+    for (const unsigned char *c = (const unsigned char *)r.out; *c; c++)
+        cr_assert_lt(*c, 0x80, "non-ASCII byte in: %s", r.out);
+    run_free(&r);
+}
