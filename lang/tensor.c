@@ -141,6 +141,12 @@ bool lg__matmul(ev *e, const ex_node *at, val a, val b, val *out)
     }
     size_t n = inner_a;
     size_t rows = a.s.ndim == 2 ? a.s.rows : 1, cols = b.s.ndim == 2 ? b.s.cols : 1;
+    /* each product term is 8 bytes on the tape: bound the memory */
+    if ((double)rows * (double)cols * (double)n > (double)LG_MAX_NODES) {
+        lg__fail(e, at, AG_ERANGE, "this @ takes %.0f multiply-adds (%zux%zu results of %zu terms): the limit is %zu",
+                 (double)rows * (double)cols * (double)n, rows, cols, n, LG_MAX_NODES);
+        return false;
+    }
     lg_shape s = a.s.ndim == 2 && b.s.ndim == 2 ? (lg_shape){2, rows, cols}
                : a.s.ndim == 2 ? (lg_shape){1, rows, 1}
                : b.s.ndim == 2 ? (lg_shape){1, cols, 1} : (lg_shape){0, 1, 1};
