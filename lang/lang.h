@@ -32,7 +32,7 @@ extern "C" {
  * evaluation may record; exceeding one is a clear error, never a crash. */
 #define LG_MAX_DEPTH 200
 #define LG_MAX_ENTRIES ((size_t)1 << 20)
-#define LG_MAX_NODES ((size_t)1 << 24)
+#define LG_MAX_NODES ((size_t)1 << 22)
 
 typedef struct lg_error {
     ag_status status; /* AG_OK, AG_EPARSE (text), AG_ENOTFOUND (a name),
