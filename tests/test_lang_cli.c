@@ -6,7 +6,7 @@
  * non-finite values, ASCII output, --version and help for an unknown name.
  * Suite `lang_cli`.
  */
-#include "../tools/cli.h"
+#include "cli_run.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -15,37 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct run {
-    int rc;
-    char *out, *err;
-} run;
-
-static run agrad_in(const char *in, ...)
-{
-    char *argv[64] = {"agrad"};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, in);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 63;)
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    run r = {0, NULL, NULL};
-    size_t no, ne;
-    FILE *out = open_memstream(&r.out, &no), *err = open_memstream(&r.err, &ne);
-    FILE *fin = fmemopen((void *)(in ? in : "\n"), in ? strlen(in) : 1, "r"); /* no NUL: a file has none */
-    r.rc = agrad_run(argc, argv, fin, out, err);
-    fclose(out);
-    fclose(err);
-    fclose(fin);
-    return r;
-}
-#define agrad(...) agrad_in(NULL, __VA_ARGS__, (const char *)NULL)
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 Test(lang_cli, check_a_file_and_stdin)
 {
