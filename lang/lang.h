@@ -187,7 +187,9 @@ void lg_source_window(FILE *f, const char *src, int line, int col);
  *              "worst_point": k, "message": s, "diagnosis": s,
  *              "entries": [{"i": i, "j": j, "autodiff": a, "claim": b}]}]}
  *   error:    {"error": {"status": s, "message": s, "line": n, "column": n,
- *              "window": s, "caret": n}}
+ *              "window": s, "caret": n}}  (window: the line, cut to at most
+ *              72 columns around the column with "..." where cut; caret:
+ *              the 0-based character position of the column in window)
  *   gradient: {"output": name, "value": v, "grad": {"W[1,1]": g, ...}}
  *             (every input entry, in declaration order)
  *   trace:    {"output": name, "steps": [{"node": s, "formula": s,
