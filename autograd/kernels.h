@@ -15,6 +15,12 @@
 
 #include "tape_internal.h"
 
+#if defined(__GNUC__)
+#define AG_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define AG_ALWAYS_INLINE inline
+#endif
+
 #include <math.h>
 #include <stddef.h>
 #if defined(__SSE2__)
@@ -345,7 +351,7 @@ static inline void bw_dot(ag_tape *t, uint32_t i, double g, ag_sink *s)
         edge(t, s, op[0], g, 1.0);
 }
 
-static inline void fw_dot_run(ag_tape *t, uint32_t i)
+static AG_ALWAYS_INLINE void fw_dot_run(ag_tape *t, uint32_t i)
 {
     uint64_t l = t->link[i];
     const uint32_t *op = t->aux + ag__link_a(l);
@@ -354,7 +360,7 @@ static inline void fw_dot_run(ag_tape *t, uint32_t i)
     VAL(t, i) = bias + dot_kernel(t->value + w, t->value + x, ag__link_b(l));
 }
 
-static inline void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
+static AG_ALWAYS_INLINE void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
 {
     uint64_t l = t->link[i];
     const uint32_t *op = t->aux + ag__link_a(l);

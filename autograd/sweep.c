@@ -15,46 +15,34 @@
 
 #include <string.h>
 
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline)) inline
-#else
-#define ALWAYS_INLINE inline
-#endif
-
-/* The end of the stretch of nodes with op `op` from i upwards, within to. */
-static inline uint32_t stretch_up(const ag_tape *t, uint32_t i, uint32_t to, ag_op op)
-{
-    while (i < to && ag__link_op(t->link[i + 1]) == op)
-        i++;
-    return i;
-}
+#define ALWAYS_INLINE AG_ALWAYS_INLINE
 
 /* The forward loop. `check`: anomaly mode (constant at each call site, so
- * the plain sweep carries no test for it). */
+ * the plain sweep carries no test for it). Each case loops while the next
+ * node has the same op: one dispatch per stretch, the kernel inlined. */
 static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, bool check)
 {
-    for (uint32_t i = from; i <= to;) {
-        ag_op op = ag__link_op(t->link[i]);
-        uint32_t end = stretch_up(t, i, to, op);
-        switch (op) {
+    const uint64_t *link = t->link;
+    uint32_t i = from;
+    while (i <= to) {
+        switch (ag__link_op(link[i])) {
 #define FORWARD_CASE(ENUM, stem, sym, n, form)                                       \
     case AG_OP_##ENUM:                                                               \
-        for (uint32_t k = i; k <= end; k++)                                          \
-            fw_##stem(t, k);                                                         \
+        do {                                                                         \
+            fw_##stem(t, i);                                                         \
+            if (!ag__is_leaf(AG_OP_##ENUM)) {                                        \
+                t->grad[i] = 0.0; /* new values make old gradients meaningless */  \
+                if (check)                                                           \
+                    ag__anomaly_forward(t, i);                                       \
+            }                                                                        \
+        } while (++i <= to && ag__link_op(link[i]) == AG_OP_##ENUM);                 \
         break;
             AG_OPLIST(FORWARD_CASE)
 #undef FORWARD_CASE
         case AG_OP_COUNT:
+            i++;
             break;
         }
-        if (!ag__is_leaf(op)) {
-            /* new values make old gradients meaningless */
-            memset(t->grad + i, 0, (size_t)(end - i + 1) * sizeof *t->grad);
-            if (check)
-                for (uint32_t k = i; k <= end; k++)
-                    ag__anomaly_forward(t, k);
-        }
-        i = end + 1;
     }
 }
 
@@ -72,29 +60,27 @@ void ag__forward(ag_tape *t, uint32_t from, uint32_t to)
  * stepper's sink (NULL in plain sweeps), `check` anomaly mode. */
 static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t bottom, ag_sink *s, bool check)
 {
-    for (uint32_t i = top + 1; i-- > bottom;) {
-        ag_op op = ag__link_op(t->link[i]);
-        uint32_t lo = i;
-        while (lo > bottom && ag__link_op(t->link[lo - 1]) == op)
-            lo--;
-        switch (op) {
+    const uint64_t *link = t->link;
+    uint32_t i = top + 1; /* one past the next node to sweep */
+    while (i > bottom) {
+        switch (ag__link_op(link[i - 1])) {
 #define BACKWARD_CASE(ENUM, stem, sym, n, form)                                      \
     case AG_OP_##ENUM:                                                               \
-        for (uint32_t k = i + 1; k-- > lo;) {                                        \
-            double g = t->grad[k];                                                   \
-            if (g == 0.0)                                                            \
-                continue;                                                            \
-            bw_##stem(t, k, g, s);                                                   \
-            if (check)                                                               \
-                ag__anomaly_backward(t, k);                                          \
-        }                                                                            \
+        do {                                                                         \
+            double g = t->grad[--i];                                                 \
+            if (g != 0.0) {                                                          \
+                bw_##stem(t, i, g, s);                                               \
+                if (check)                                                           \
+                    ag__anomaly_backward(t, i);                                      \
+            }                                                                        \
+        } while (i > bottom && ag__link_op(link[i - 1]) == AG_OP_##ENUM);            \
         break;
             AG_OPLIST(BACKWARD_CASE)
 #undef BACKWARD_CASE
         case AG_OP_COUNT:
+            i--;
             break;
         }
-        i = lo;
     }
 }
 
