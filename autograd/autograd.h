@@ -207,6 +207,12 @@ ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Check a run (a node: ag_run_of(n, 1)) as the engine checks its
+ * arguments, for libraries built on it: AG_OK when every node is live, on
+ * this tape and in one segment; otherwise the error is recorded naming the
+ * call `fn` and the argument position `argno` (1-based), and returned. A
+ * null handle after an earlier error propagates quietly (AG_ENULL). */
+ag_status ag_check(ag_tape *t, ag_run r, const char *fn, int argno);
 /* Called on every error as it is recorded (e.g. to break into a debugger). */
 typedef void (*ag_error_fn)(void *ctx, ag_status s, const char *message);
 void ag_tape_on_error(ag_tape *t, ag_error_fn fn, void *ctx);
@@ -385,7 +391,9 @@ typedef struct ag_stepper ag_stepper;
 ag_stepper *ag_stepper_new(ag_tape *t, ag_node y);
 /* Propagate one node; false at the end (or on error: see the tape status). */
 bool ag_stepper_next(ag_stepper *s, ag_stepper_step *out);
-void ag_stepper_free(ag_stepper *s);
+/* Free the stepper; AG_EANOMALY when its sweep met an anomaly (as
+ * ag_backward would have returned), else AG_OK. */
+ag_status ag_stepper_free(ag_stepper *s);
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -415,6 +423,22 @@ void ag_origin_set(ag_tape *t, const char *file, int line);
 #define AG_HERE(t) ag_origin_set((t), __FILE__, __LINE__)
 /* The recorded origin of a node (file NULL when none). */
 void ag_origin_of(ag_tape *t, ag_node n, const char **file, int *line);
+
+/* An anomaly as data, for tools that show it their own way. */
+typedef struct ag_anomaly {
+    ag_node node;     /* the first node whose value or gradient went bad    */
+    ag_op op;
+    const char *name; /* its name, NULL when none (valid until renamed)    */
+    const char *file; /* its origin (ag_origin_set), NULL when unknown      */
+    int line;
+    bool backward;    /* met by a backward sweep (else by forward/recording) */
+    ag_node input;    /* backward: the input sent the bad gradient; AG_NULL */
+    double value;     /* the bad value (forward) or gradient (backward)     */
+} ag_anomaly;
+/* The anomaly met by the last recording or sweep, if it met one (forgotten
+ * by the next sweep, a rewind or ag_tape_clear_error): true and *out
+ * filled; false when there is none. */
+bool ag_anomaly_last(ag_tape *t, ag_anomaly *out);
 
 /* ---- allocation hook ---------------------------------------------------------- */
 

@@ -259,11 +259,13 @@ bool ag_stepper_next(ag_stepper *st, ag_stepper_step *out)
     return false;
 }
 
-void ag_stepper_free(ag_stepper *st)
+ag_status ag_stepper_free(ag_stepper *st)
 {
     if (!st)
-        return;
+        return AG_OK;
+    ag_status s = st->t->anomaly && st->t->anomaly_seen ? AG_EANOMALY : AG_OK;
     ag_free(st->needed);
     ag_free(st->sink.edges);
     ag_free(st);
+    return s;
 }

@@ -201,6 +201,11 @@ ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno)
     return AG_OK;
 }
 
+ag_status ag_check(ag_tape *t, ag_run r, const char *fn, int argno)
+{
+    return ag__check_run(t, r, fn ? fn : "ag_check", argno);
+}
+
 ag_mark ag_tape_mark(ag_tape *t)
 {
     uint32_t gen = t->len ? ag__gen_at(t, t->len - 1) : t->seg[0].gen;

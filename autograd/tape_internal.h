@@ -92,6 +92,8 @@ struct ag_tape {
                           tape's status (first error wins there) */
     ag_origin *origin;
     ag_origin here;
+    uint32_t bad_node, bad_input; /* the anomaly seen (AG_NONE: no input) */
+    double bad_value;
 
     /* replay check: the highest interior node read with ag_steer */
     uint32_t steered_by; /* AG_NONE when none */

@@ -10,10 +10,9 @@
  * the text around a local derivative only shows which closed form of ops.c
  * gave it and its operands, so the ledger cannot disagree with ag_backward.
  *
- * Uses tape_internal.h only to validate y and to record errors (ag__fail).
+ * Built on the public engine API (autograd.h) alone.
  */
 #include "teach.h"
-#include "tape_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -321,25 +320,25 @@ static void print_summary(ctx *c, ag_node y, const unsigned char *reached)
 
 ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
 {
-    ag_status s = ag__check(t, y, "ag_trace", 2);
+    ag_status s = ag_check(t, ag_run_of(y, 1), "ag_trace", 2);
     if (s != AG_OK)
         return s;
     if (!out)
-        return ag__fail(t, AG_EINVAL, "ag_trace: no output stream (FILE * is NULL)");
+        return ag_tape_fail(t, AG_EINVAL, "ag_trace: no output stream (FILE * is NULL)");
     if (ag_node_op(t, y) == AG_OP_CONST)
-        return ag__fail(t, AG_EINVAL, "ag_trace: node #%u is a constant: nothing depends on a variable",
+        return ag_tape_fail(t, AG_EINVAL, "ag_trace: node #%u is a constant: nothing depends on a variable",
                         y.idx);
     ctx c = {t, out, opts && opts->ascii ? &ascii_syms : &utf8_syms, {0}};
     ag_node_label(t, y, c.y, sizeof c.y);
     unsigned char *reached = ag_realloc(NULL, (size_t)y.idx + 1);
     if (!reached)
-        return ag__fail(t, AG_ENOMEM, "ag_trace: out of memory");
+        return ag_tape_fail(t, AG_ENOMEM, "ag_trace: out of memory");
     memset(reached, 0, (size_t)y.idx + 1);
     ag_status before = ag_tape_status(t);
     ag_stepper *st = ag_stepper_new(t, y);
     if (!st) {
         ag_free(reached);
-        return ag__fail(t, AG_ENOMEM, "ag_trace: out of memory starting the sweep");
+        return ag_tape_fail(t, AG_ENOMEM, "ag_trace: out of memory starting the sweep");
     }
     if (ag_node_op(t, y) == AG_OP_VAR)
         reached[y.idx] = 1;
@@ -347,7 +346,7 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     ag_stepper_step step;
     while (ag_stepper_next(st, &step))
         print_step(&c, &step, reached);
-    ag_stepper_free(st);
+    ag_status anomaly = ag_stepper_free(st);
     if (before == AG_OK && ag_tape_status(t) == AG_ENOMEM) {
         ag_free(reached);
         return AG_ENOMEM; /* the stepper recorded why */
@@ -355,8 +354,8 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     print_summary(&c, y, reached);
     ag_free(reached);
     if (ferror(out) || fflush(out) != 0)
-        return ag__fail(t, AG_EIO, "ag_trace: writing the ledger failed: %s", strerror(errno));
-    return t->anomaly && t->anomaly_seen ? AG_EANOMALY : AG_OK;
+        return ag_tape_fail(t, AG_EIO, "ag_trace: writing the ledger failed: %s", strerror(errno));
+    return anomaly;
 }
 
 ag_status ag_trace(ag_tape *t, ag_node y, FILE *out) { return ag_trace_ex(t, y, NULL, out); }
