@@ -26,7 +26,7 @@ static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, b
     uint32_t i = from;
     while (i <= to) {
         switch (ag__link_op(link[i])) {
-#define FORWARD_CASE(ENUM, stem, sym, n, form)                                       \
+#define FORWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
     case AG_OP_##ENUM:                                                               \
         do {                                                                         \
             fw_##stem(t, i);                                                         \
@@ -64,7 +64,7 @@ static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t botto
     uint32_t i = top + 1; /* one past the next node to sweep */
     while (i > bottom) {
         switch (ag__link_op(link[i - 1])) {
-#define BACKWARD_CASE(ENUM, stem, sym, n, form)                                      \
+#define BACKWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
     case AG_OP_##ENUM:                                                               \
         do {                                                                         \
             double g = t->grad[--i];                                                 \
