@@ -24,9 +24,7 @@ ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
     char buf[sizeof t->error];
     va_list ap;
     va_start(ap, fmt);
-    /* ap is started on the line above; clang-tidy's analyzer reports it
-     * uninitialised only when sweep.c precedes this file in one run */
-    vsnprintf(buf, sizeof buf, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (t->status == AG_OK) {
         t->status = s;
