@@ -71,6 +71,9 @@ extern "C" {
 
 /* ---- status codes ------------------------------------------------------ */
 
+/* One status space for every layer (ARCHITECTURE.md). The engine produces
+ * the first group only; the second belongs to the layers above it, which
+ * share the space so that one status travels through all of them. */
 typedef enum ag_status {
     AG_OK = 0,
     AG_ENOMEM,    /* an allocation failed; the tape is unchanged and usable  */
@@ -81,16 +84,32 @@ typedef enum ag_status {
     AG_EFULL,     /* the tape holds AG_MAX_NODES nodes already               */
     AG_EINVAL,    /* an argument that cannot be right (wrong op, bad size)   */
     AG_ENAME,     /* a name already in use, empty, or too long               */
-    AG_ENOTFOUND, /* no such name / tensor / input                          */
-    AG_EIO,       /* a file could not be read or written                     */
-    AG_EPARSE,    /* malformed text input (expression, JSON, CSV)            */
-    AG_EFORMAT,   /* a well-formed file whose content does not fit           */
+    /* ---- produced by the layers above only (teach, nn, the language) ---- */
+    AG_ENOTFOUND, /* no such tensor / input / name (nn, the language)       */
+    AG_EIO,       /* a file could not be read or written (nn, teach)        */
+    AG_EPARSE,    /* malformed text (the language, nn's JSON and CSV)       */
+    AG_EFORMAT,   /* a well-formed file whose content does not fit (nn)     */
+    /* ---- the engine again ---- */
     AG_EANOMALY,  /* anomaly mode saw a NaN or infinity appear               */
     AG_STATUS_COUNT
 } ag_status;
 
 /* Short fixed description of a status ("out of memory", ...). */
 const char *ag_status_str(ag_status s);
+
+/* The one error convention of every layer (engine, teach, nn, the
+ * language; ARCHITECTURE.md): a call that has a tape reports on it (its
+ * return value, AG_NULL / AG_NULL_RUN or a status, plus the tape's first
+ * error, ag_tape_error); a call that has no tape (reading or writing a
+ * file, parsing text) fills an ag_error the caller passes (NULL: the
+ * status alone). Either way: a status, and a message saying what and where
+ * ("moons.csv:17:5: 'abc' is not a number"); line and column, 1-based,
+ * when the error has a place in a text, else 0. */
+typedef struct ag_error {
+    ag_status status;
+    char message[512];
+    int line, column;
+} ag_error;
 
 /* ---- ops ----------------------------------------------------------------- */
 
