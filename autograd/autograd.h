@@ -234,7 +234,11 @@ ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
  * call `fn` and the argument position `argno` (1-based), and returned. A
  * null handle after an earlier error propagates quietly (AG_ENULL). */
 ag_status ag_check(ag_tape *t, ag_run r, const char *fn, int argno);
-/* Called on every error as it is recorded (e.g. to break into a debugger). */
+/* Called on every error as it is recorded (e.g. to break into a debugger),
+ * and once per tape with status AG_OK and a message starting "warning:"
+ * when the tape grew across 32 backward sweeps in a row without a rewind
+ * (a training loop that forgot ag_tape_rewind). A warning never becomes
+ * the tape's status or error. */
 typedef void (*ag_error_fn)(void *ctx, ag_status s, const char *message);
 void ag_tape_on_error(ag_tape *t, ag_error_fn fn, void *ctx);
 

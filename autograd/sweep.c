@@ -13,6 +13,7 @@
  */
 #include "kernels.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ALWAYS_INLINE AG_ALWAYS_INLINE
@@ -113,11 +114,32 @@ static ag_status check_output(ag_tape *t, ag_node y, const char *fn)
     return AG_OK;
 }
 
+/* A training loop that forgets to rewind records every step on top of the
+ * last: the tape grows and each step gets slower. Say so once, through the
+ * error hook (status AG_OK: a warning, never the tape's error). */
+#define GROWTH_SWEEPS 32
+static void watch_growth(ag_tape *t)
+{
+    if (t->rewound || t->len <= t->last_sweep_len)
+        t->growing_sweeps = 0;
+    else if (++t->growing_sweeps == GROWTH_SWEEPS && !t->warned_growth && t->on_error) {
+        char msg[sizeof t->error];
+        snprintf(msg, sizeof msg,
+                 "warning: ag_backward: the tape grew across %d backward sweeps in a row without a rewind (%u nodes now): a training loop records each step on top of the last and slows down; take a mark after the model (ag_tape_mark) and rewind to it after each step (ag_tape_rewind)",
+                 GROWTH_SWEEPS, t->len);
+        t->warned_growth = true;
+        t->on_error(t->on_error_ctx, AG_OK, msg);
+    }
+    t->rewound = false;
+    t->last_sweep_len = t->len;
+}
+
 ag_status ag_backward(ag_tape *t, ag_node y)
 {
     ag_status s = check_output(t, y, "ag_backward");
     if (s != AG_OK)
         return s;
+    watch_growth(t);
     seed(t, y.idx);
     if (t->first_op > y.idx)
         return AG_OK; /* y is a variable and nothing is computed below it */

@@ -239,6 +239,7 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
     t->seg[t->nseg++] = (ag_segment){m.len, t->next_gen++};
     t->len = m.len;
     t->aux_len = m.aux_len;
+    t->rewound = true;
     t->anomaly_seen = false; /* the next recording may report again */
     if (t->first_op != AG_NONE && t->first_op >= m.len)
         t->first_op = AG_NONE;

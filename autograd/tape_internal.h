@@ -97,6 +97,11 @@ struct ag_tape {
 
     /* replay check: the highest interior node read with ag_steer */
     uint32_t steered_by; /* AG_NONE when none */
+
+    /* the growth warning: backward sweeps in a row that found the tape
+     * longer than the sweep before and no rewind between them */
+    uint32_t last_sweep_len, growing_sweeps;
+    bool rewound, warned_growth;
 };
 
 /* ---- tape.c ---- */

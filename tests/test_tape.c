@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 Test(tape, rewind_keeps_parameters_and_their_gradients)
@@ -250,5 +251,52 @@ Test(tape, reading_is_pure)
     cr_assert_eq(ag_forward(t, m, y), AG_OK);
     cr_assert_eq(ag_value(t, y), exp(2.0));
     cr_assert_eq(ag_tape_status(t), AG_OK);
+    ag_tape_free(t);
+}
+
+typedef struct hook_log {
+    int calls, warnings;
+    ag_status last;
+    char msg[400];
+} hook_log;
+
+static void log_hook(void *ctx, ag_status s, const char *message)
+{
+    hook_log *h = ctx;
+    h->calls++;
+    h->last = s;
+    if (s == AG_OK && strncmp(message, "warning:", 8) == 0)
+        h->warnings++;
+    snprintf(h->msg, sizeof h->msg, "%s", message);
+}
+
+/* one training step: record on top of whatever is there, differentiate */
+static void step_without_rewind(ag_tape *t, ag_node w)
+{
+    ag_node L = ag_mul(t, w, w);
+    cr_assert_eq(ag_backward(t, L), AG_OK);
+}
+
+Test(tape, growth_without_rewind_warns_once)
+{
+    ag_tape *t = ag_tape_new(0);
+    hook_log h = {0};
+    ag_tape_on_error(t, log_hook, &h);
+    ag_node w = ag_var(t, 1.0);
+    ag_mark m = ag_tape_mark(t);
+    /* rewinding every step: the tape does not grow, no warning */
+    for (int k = 0; k < 100; k++) {
+        step_without_rewind(t, w);
+        cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
+    }
+    cr_assert_eq(h.calls, 0);
+    /* forgetting to: one warning, through the hook, not as an error */
+    for (int k = 0; k < 100; k++)
+        step_without_rewind(t, w);
+    cr_assert_eq(h.warnings, 1, "%d warnings: %s", h.warnings, h.msg);
+    cr_assert_eq(h.calls, 1);
+    cr_assert(strstr(h.msg, "ag_tape_rewind") != NULL, "%s", h.msg);
+    cr_assert_eq(ag_tape_status(t), AG_OK);
+    cr_assert_str_eq(ag_tape_error(t), "");
     ag_tape_free(t);
 }
