@@ -115,9 +115,9 @@ TOOL_LIB_OBJ := $(filter-out $(BUILD)/tools/main.o,$(TOOL_OBJ))
 $(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(if $(TOOL_SRC),$(AGRAD))
 	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
-# Bench programs run the examples' own training steps (examples/lib).
-$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
+# Bench programs own their workloads (bench/w_*.c), and link no example code.
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
 demo: all $(GRAPHVIZ)
