@@ -309,15 +309,12 @@ ag_node ag_logsumexp_list(ag_tape *t, const ag_node *xs, size_t n);
  * (w row-major [out][in]; b a run of n_out or AG_NULL_RUN). The outputs are
  * a run of n_out DOT_RUN nodes, the same nodes as n_out calls of ag_dot. */
 ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b);
-/* A unary op (arity 1: neg, exp, ..., step) applied to each node of x; the
- * results are a run. */
-ag_run ag_map(ag_tape *t, ag_op op, ag_run x);
-
-/* A binary op (arity 2: add, ..., max, powc, leaky_relu) applied
- * elementwise: out_k = op(a_k, b_k). A run of one node is used for every k
- * (broadcast); otherwise a and b have equal lengths. POWC's and LEAKY_RELU's
- * b must be constants. The results are a run. */
-ag_run ag_map2(ag_tape *t, ag_op op, ag_run a, ag_run b);
+/* An op applied elementwise, the results a run: a unary op (arity 1: neg,
+ * exp, ..., step) to each node of a (b = AG_NULL_RUN); a binary op (add,
+ * ..., max, powc, leaky_relu) to out_k = op(a_k, b_k), where a run of one
+ * node is used for every k (broadcast) and otherwise a and b have equal
+ * lengths. POWC's and LEAKY_RELU's b must be constants. */
+ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b);
 
 /* The k-th node of run r (k < r.n). */
 ag_node ag_at(ag_tape *t, ag_run r, size_t k);
@@ -385,12 +382,10 @@ ag_node ag_local_derivative(ag_tape *t, ag_node n, size_t k);
 double ag_steer(ag_tape *t, ag_node n);
 
 /* Re-run the forward sweep over the nodes recorded after mark `from` up to
- * and including `to`. No allocation. AG_EINVAL when a node recorded after
- * `from` was steered on (ag_replay_check). */
+ * and including `to`. No allocation. AG_EINVAL, naming the node, when a
+ * node recorded after `from` was read with ag_steer (its value may have
+ * chosen what was recorded), and nothing is recomputed. */
 ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to);
-/* AG_OK when no node recorded after `from` was read with ag_steer (its
- * values may have chosen what was recorded); otherwise AG_EINVAL naming it. */
-ag_status ag_replay_check(ag_tape *t, ag_mark from);
 
 /* ---- stepping through backward (the same sweep as ag_backward) ------------ */
 

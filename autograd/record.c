@@ -286,18 +286,6 @@ ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b)
     return append_run(t, AG_OP_DOT_RUN, n_out, at, 3, (uint32_t)n_in, 0);
 }
 
-ag_run ag_map(ag_tape *t, ag_op op, ag_run x)
-{
-    const char *fn = "ag_map";
-    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 1) {
-        ag__fail(t, AG_EINVAL, "%s: op %s is not unary", fn, ag_op_name(op));
-        return no_run();
-    }
-    if (ag__check_run(t, x, fn, 3) != AG_OK || ag__reserve(t, x.n, 0, fn) != AG_OK)
-        return no_run();
-    return append_run(t, op, x.n, x.first.idx, 1, 0, 0);
-}
-
 /* A DOT from its inputs in ag_node_input's order: w_0, x_0, w_1, x_1, ...
  * and the bias last when n is odd. */
 static ag_node dot_interleaved(ag_tape *t, const ag_node *in, size_t n, const char *fn)
@@ -315,10 +303,20 @@ static ag_node dot_interleaved(ag_tape *t, const ag_node *in, size_t n, const ch
     return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)m));
 }
 
-ag_run ag_map2(ag_tape *t, ag_op op, ag_run a, ag_run b)
+ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b)
 {
-    const char *fn = "ag_map2";
-    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 2) {
+    const char *fn = "ag_map";
+    int arity = (unsigned)op < AG_OP_COUNT ? ag__ops[op].arity : 0;
+    if (ag_run_is_null(b) && b.n == 0) { /* unary */
+        if (arity != 1) {
+            ag__fail(t, AG_EINVAL, "%s: op %s is not unary (b is AG_NULL_RUN)", fn, ag_op_name(op));
+            return no_run();
+        }
+        if (ag__check_run(t, a, fn, 3) != AG_OK || ag__reserve(t, a.n, 0, fn) != AG_OK)
+            return no_run();
+        return append_run(t, op, a.n, a.first.idx, 1, 0, 0);
+    }
+    if (arity != 2) {
         ag__fail(t, AG_EINVAL, "%s: op %s is not binary", fn, ag_op_name(op));
         return no_run();
     }

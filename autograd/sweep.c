@@ -172,11 +172,11 @@ double ag_steer(ag_tape *t, ag_node n)
     return t->value[n.idx];
 }
 
-ag_status ag_replay_check(ag_tape *t, ag_mark from)
+static ag_status replay_check(ag_tape *t, ag_mark from)
 {
     if (t->steered_by != AG_NONE && t->steered_by >= from.len)
         return ag__fail(t, AG_EINVAL,
-                        "ag_replay_check: the recording steered on the value of node #%u (%s) (ag_steer): the graph may depend on values, so replaying it with new inputs may be wrong",
+                        "ag_forward: the recording steered on the value of node #%u (%s) (ag_steer): the graph may depend on values, so replaying it with new inputs may be wrong",
                         t->steered_by, ag__ops[ag__link_op(t->link[t->steered_by])].name);
     return AG_OK;
 }
@@ -190,7 +190,7 @@ ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
         (from.len > 0 && ag__gen_at(t, from.len - 1) != from.gen))
         return ag__fail(t, AG_ESTALE, "ag_forward: the mark at %u nodes is not live on this tape or is past node #%u",
                         from.len, to.idx);
-    if ((s = ag_replay_check(t, from)) != AG_OK)
+    if ((s = replay_check(t, from)) != AG_OK)
         return s;
     t->anomaly_seen = false;
     /* the loop clears the gradients it recomputes values of, which spares

@@ -14,7 +14,7 @@
  * Both do the same arithmetic in the same order, so they give the same
  * losses bit for bit. Replay is valid because an MLP's graph depends only on
  * the batch size, never on values: relu's kink changes a derivative's value,
- * not which nodes exist (see ag_replay_check).
+ * not which nodes exist (see ag_steer).
  */
 #ifndef AGRAD_BENCH_CLASSIFIER_H
 #define AGRAD_BENCH_CLASSIFIER_H

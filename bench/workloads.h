@@ -19,8 +19,7 @@
  * and abs have kinks, but a kink changes a derivative's value, not the
  * graph), and the inputs and targets are constants that replay overwrites.
  * A program that branches on a value while recording says so with
- * ag_steer (if (ag_steer(...) > 0) ...) and is refused by ag_replay_check /
- * ag_forward.
+ * ag_steer (if (ag_steer(...) > 0) ...) and is refused by ag_forward.
  */
 #ifndef AGRAD_BENCH_WORKLOADS_H
 #define AGRAD_BENCH_WORKLOADS_H

@@ -69,7 +69,7 @@ static int run(ag_tape *t, const options *o)
 
     /* backward, printed as the chain-rule ledger */
     ag_trace_opts topts = {.ascii = o->ascii != 0};
-    if (ag_trace_ex(t, C, &topts, stdout) != AG_OK) {
+    if (ag_trace(t, C, &topts, stdout) != AG_OK) {
         fprintf(stderr, PROG ": %s\n", ag_tape_error(t));
         return EX_FAILED;
     }

@@ -9,21 +9,15 @@
  */
 #include "nn.h"
 
-static const char *const act_names[NN_ACT_COUNT] = {
-    [NN_ACT_LINEAR] = "linear",   [NN_ACT_SIGMOID] = "sigmoid",       [NN_ACT_TANH] = "tanh",
-    [NN_ACT_RELU] = "relu",       [NN_ACT_LEAKY_RELU] = "leaky_relu", [NN_ACT_SOFTMAX] = "softmax",
-};
-
-const char *nn_act_name(nn_act a) { return (unsigned)a < NN_ACT_COUNT ? act_names[a] : "?"; }
-
-ag_run nn_softmax(ag_tape *t, ag_run z)
+/* softmax over a run (F5): s_i = exp(z_i - logsumexp(z)) */
+static ag_run nn_softmax(ag_tape *t, ag_run z)
 {
     /* s_k = exp(z_k - logsumexp(z)): no exponent is positive, and the
      * gradient through logsumexp is softmax itself (F5) */
     ag_node lse = ag_logsumexp(t, z);
     if (ag_is_null(lse))
         return AG_NULL_RUN;
-    return ag_map(t, AG_OP_EXP, ag_map2(t, AG_OP_SUB, z, ag_run_of(lse, 1)));
+    return ag_map(t, AG_OP_EXP, ag_map(t, AG_OP_SUB, z, ag_run_of(lse, 1)), AG_NULL_RUN);
 }
 
 ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
@@ -34,13 +28,13 @@ ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
     case NN_ACT_LINEAR:
         return x;
     case NN_ACT_SIGMOID:
-        return ag_map(t, AG_OP_SIGMOID, x);
+        return ag_map(t, AG_OP_SIGMOID, x, AG_NULL_RUN);
     case NN_ACT_TANH:
-        return ag_map(t, AG_OP_TANH, x);
+        return ag_map(t, AG_OP_TANH, x, AG_NULL_RUN);
     case NN_ACT_RELU:
-        return ag_map(t, AG_OP_RELU, x);
+        return ag_map(t, AG_OP_RELU, x, AG_NULL_RUN);
     case NN_ACT_LEAKY_RELU: /* one shared slope constant, recorded before the run */
-        return ag_map2(t, AG_OP_LEAKY_RELU, x, ag_run_of(ag_const(t, slope), 1));
+        return ag_map(t, AG_OP_LEAKY_RELU, x, ag_run_of(ag_const(t, slope), 1));
     case NN_ACT_SOFTMAX:
         return nn_softmax(t, x);
     case NN_ACT_COUNT:
@@ -85,5 +79,5 @@ ag_run nn_dropout(ag_tape *t, nn_rng *rng, ag_run x, double p, bool training)
         return AG_NULL_RUN;
     for (size_t k = 0; k < x.n; k++)
         mv[k] = nn_rng_uniform(rng) < p ? 0.0 : keep;
-    return ag_map2(t, AG_OP_MUL, x, mask);
+    return ag_map(t, AG_OP_MUL, x, mask);
 }

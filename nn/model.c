@@ -65,7 +65,6 @@ void nn_model_free(nn_model *m)
 }
 
 ag_tape *nn_model_tape(const nn_model *m) { return m->t; }
-size_t nn_model_size(const nn_model *m) { return m->size; }
 size_t nn_param_count(const nn_model *m) { return m->n_params; }
 const nn_param *nn_param_at(const nn_model *m, size_t k) { return k < m->n_params ? &m->params[k]->p : NULL; }
 size_t nn_layer_count(const nn_model *m) { return m->n_layers; }

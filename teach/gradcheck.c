@@ -123,7 +123,7 @@ ag_status ag_gradcheck(ag_tape *t, ag_mark from, ag_node y, const ag_node *input
                         n, inputs ? "given" : "NULL", rows ? "given" : "NULL");
     if ((s = check_inputs(t, inputs, n)) != AG_OK)
         return s;
-    /* one plain replay first: it checks the mark and ag_replay_check before
+    /* one plain replay first: it checks the mark and that nothing was steered on before
      * any value is touched */
     if ((s = ag_forward(t, from, y)) != AG_OK)
         return s;

@@ -288,7 +288,7 @@ static void print_summary(ctx *c, ag_node y, const unsigned char *reached)
     fprintf(c->out, "%s\n", *sep ? "" : " none");
 }
 
-ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
+ag_status ag_trace(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
 {
     ag_status s = ag_check(t, ag_run_of(y, 1), "ag_trace", 2);
     if (s != AG_OK)
@@ -328,4 +328,3 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     return anomaly;
 }
 
-ag_status ag_trace(ag_tape *t, ag_node y, FILE *out) { return ag_trace_ex(t, y, NULL, out); }

@@ -177,7 +177,7 @@ Test(tape, replay_recomputes_with_new_inputs)
     ag_mark m = ag_tape_mark(t);
     ag_node x = ag_const(t, 2.0);
     ag_node y = ag_tanh(t, ag_mul(t, w, x));
-    cr_assert_eq(ag_replay_check(t, m), AG_OK);
+    cr_assert_eq(ag_forward(t, m, y), AG_OK);
     for (double xv = -1.0; xv <= 1.0; xv += 0.5) {
         ag_set_value(t, x, xv);
         cr_assert_eq(ag_forward(t, m, y), AG_OK);
@@ -199,10 +199,10 @@ Test(tape, replay_refuses_a_graph_steered_by_a_value)
     ag_node z = ag_mul(t, w, x);
     /* a program that branches on a recorded value, and says so */
     ag_node y = ag_steer(t, z) > 0 ? ag_exp(t, z) : ag_neg(t, z);
-    cr_assert_eq(ag_replay_check(t, m), AG_EINVAL);
+    cr_assert_eq(ag_forward(t, m, y), AG_EINVAL);
     cr_assert(strstr(ag_tape_error(t), "ag_steer"), "%s", ag_tape_error(t));
     ag_tape_clear_error(t);
-    cr_assert_eq(ag_forward(t, m, y), AG_EINVAL);
+    cr_assert_eq(ag_forward(t, m, z), AG_EINVAL); /* z itself was steered on */
     ag_tape_free(t);
 }
 
@@ -246,7 +246,6 @@ Test(tape, reading_is_pure)
     double before = ag_value(t, z);
     ag_node y = ag_exp(t, z);
     cr_assert_eq(ag_value(t, z), before);
-    cr_assert_eq(ag_replay_check(t, m), AG_OK);
     cr_assert_eq(ag_set_value(t, w, 1.0), AG_OK);
     cr_assert_eq(ag_forward(t, m, y), AG_OK);
     cr_assert_eq(ag_value(t, y), exp(2.0));
