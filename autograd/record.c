@@ -249,8 +249,11 @@ ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias)
 static ag_run append_run(ag_tape *t, ag_op op, size_t n, uint32_t a0, uint32_t da, uint32_t b0, uint32_t db)
 {
     uint32_t first = t->len;
-    for (uint32_t k = 0; k < (uint32_t)n; k++)
-        t->link[first + k] = ag__link(op, a0 + k * da, b0 + k * db);
+    /* node k's link is node 0's plus k steps: the operand fields never
+     * carry into each other (reserve keeps every index below 2^29) */
+    uint64_t *lk = t->link + first, l = ag__link(op, a0, b0), step = ag__link(0, da, db);
+    for (size_t k = 0; k < n; k++, l += step)
+        lk[k] = l;
     t->len += (uint32_t)n;
     if (t->anomaly)
         for (uint32_t i = first; i < t->len; i++)
@@ -277,10 +280,11 @@ ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b)
         return no_run();
     /* node j reads aux words [at + 3j, at + 3j + 3) = (row j of w, x, b_j) */
     uint32_t at = t->aux_len, *op = t->aux + at, xw = run_word(t, x.first.idx, n_in);
-    for (size_t j = 0; j < n_out; j++) {
-        op[3 * j] = run_word(t, w.first.idx + (uint32_t)(j * n_in), n_in);
-        op[3 * j + 1] = xw;
-        op[3 * j + 2] = ag_run_is_null(b) ? AG_NONE : b.first.idx + (uint32_t)j;
+    uint32_t row = w.first.idx, bias = ag_run_is_null(b) ? AG_NONE : b.first.idx;
+    for (size_t j = 0; j < n_out; j++, op += 3, row += (uint32_t)n_in) {
+        op[0] = run_word(t, row, n_in);
+        op[1] = xw;
+        op[2] = bias == AG_NONE ? AG_NONE : bias + (uint32_t)j;
     }
     t->aux_len += (uint32_t)(3 * n_out);
     return append_run(t, AG_OP_DOT_RUN, n_out, at, 3, (uint32_t)n_in, 0);
