@@ -234,13 +234,15 @@ ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias)
         ag__fail(t, AG_EINVAL, "%s: runs of %u and %u nodes (want equal lengths)", fn, w.n, x.n);
         return no_node();
     }
-    if (ag__reserve(t, 1, 3, fn) != AG_OK)
+    if (ag__reserve(t, 1, 4, fn) != AG_OK)
         return no_node();
+    /* a block of one row (ag__dotrow) */
     uint32_t at = t->aux_len, *op = t->aux + at;
     op[0] = run_word(t, w.first.idx, w.n);
     op[1] = run_word(t, x.first.idx, x.n);
     op[2] = ag_is_null(bias) ? AG_NONE : bias.idx;
-    t->aux_len += 3;
+    op[3] = t->len;
+    t->aux_len += 4;
     return ag__append(t, ag__link(AG_OP_DOT_RUN, at, w.n));
 }
 
@@ -276,18 +278,16 @@ ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b)
                  fn, w.n, x.n, ag_run_is_null(b) ? ", no biases" : " and ", ag_run_is_null(b) ? 0 : b.n, x.n);
         return no_run();
     }
-    if (ag__reserve(t, n_out, 3 * n_out, fn) != AG_OK)
+    if (ag__reserve(t, n_out, 4, fn) != AG_OK)
         return no_run();
-    /* node j reads aux words [at + 3j, at + 3j + 3) = (row j of w, x, b_j) */
-    uint32_t at = t->aux_len, *op = t->aux + at, xw = run_word(t, x.first.idx, n_in);
-    uint32_t row = w.first.idx, bias = ag_run_is_null(b) ? AG_NONE : b.first.idx;
-    for (size_t j = 0; j < n_out; j++, op += 3, row += (uint32_t)n_in) {
-        op[0] = run_word(t, row, n_in);
-        op[1] = xw;
-        op[2] = bias == AG_NONE ? AG_NONE : bias + (uint32_t)j;
-    }
-    t->aux_len += (uint32_t)(3 * n_out);
-    return append_run(t, AG_OP_DOT_RUN, n_out, at, 3, (uint32_t)n_in, 0);
+    /* one block for the layer (ag__dotrow): node j reads row j */
+    uint32_t at = t->aux_len, *op = t->aux + at;
+    op[0] = run_word(t, w.first.idx, w.n);
+    op[1] = run_word(t, x.first.idx, n_in);
+    op[2] = ag_run_is_null(b) ? AG_NONE : b.first.idx;
+    op[3] = t->len;
+    t->aux_len += 4;
+    return append_run(t, AG_OP_DOT_RUN, n_out, at, 0, (uint32_t)n_in, 0);
 }
 
 /* A DOT from its inputs in ag_node_input's order: w_0, x_0, w_1, x_1, ...

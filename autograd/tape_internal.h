@@ -44,6 +44,25 @@ static inline ag_op ag__link_op(uint64_t l) { return (ag_op)(l >> (2 * AG_IDX_BI
 static inline uint32_t ag__link_a(uint64_t l) { return (uint32_t)((l >> AG_IDX_BITS) & AG_IDX_MASK); }
 static inline uint32_t ag__link_b(uint64_t l) { return (uint32_t)(l & AG_IDX_MASK); }
 
+/* A DOT_RUN node's operands. Its link holds (aux offset of its layer's
+ * block, n); the block, 4 words for the whole layer (ag_dot_rows) or for
+ * one node (ag_dot), is [w0, x, b0, first]: node i is row j = i - first,
+ * reading w0 + j n.. (n weights), x.. (n inputs) and bias b0 + j (b0 is
+ * AG_NONE without bias). w0 and x carry AG_RUN_CONST when their whole run
+ * is constants (backward skips their gradients). */
+typedef struct ag_dotrow {
+    uint32_t w, x, bias, n;
+    bool w_const, x_const;
+} ag_dotrow;
+static inline ag_dotrow ag__dotrow(const uint32_t *aux, uint64_t l, uint32_t i)
+{
+    const uint32_t *blk = aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l), j = i - blk[3];
+    return (ag_dotrow){(blk[0] & ~AG_RUN_CONST) + j * n, blk[1] & ~AG_RUN_CONST,
+                       blk[2] == AG_NONE ? AG_NONE : blk[2] + j, n, (blk[0] & AG_RUN_CONST) != 0,
+                       (blk[1] & AG_RUN_CONST) != 0};
+}
+
 typedef struct ag_segment {
     uint32_t start;
     uint32_t gen;
