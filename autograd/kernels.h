@@ -358,6 +358,31 @@ static AG_ALWAYS_INLINE void fw_dot_run(ag_tape *t, uint32_t i)
     VAL(t, i) = bias + dot_kernel(t->value + d.w, t->value + d.x, d.n);
 }
 
+/* The forward sweep's DOT_RUN case (no anomaly checks): the stretch of
+ * DOT_RUN nodes from i, up to `to`. Consecutive rows of one layer share
+ * their link word, so each next row is the last one moved on by a row (w by
+ * n, the bias by one) instead of decoded again. Returns the next index. */
+static AG_ALWAYS_INLINE uint32_t fw_dot_run_stretch(ag_tape *t, uint32_t i, uint32_t to)
+{
+    uint64_t prev = 0;
+    ag_dotrow d = {0, 0, AG_NONE, 0, false, false};
+    for (; i <= to; i++) {
+        uint64_t l = t->link[i];
+        if (ag__link_op(l) != AG_OP_DOT_RUN)
+            break;
+        if (l == prev) {
+            d.w += d.n;
+            d.bias += d.bias != AG_NONE;
+        } else {
+            d = ag__dotrow(t->aux, l, i);
+            prev = l;
+        }
+        VAL(t, i) = (d.bias == AG_NONE ? 0.0 : VAL(t, d.bias)) + dot_kernel(t->value + d.w, t->value + d.x, d.n);
+        t->grad[i] = 0.0;
+    }
+    return i;
+}
+
 static AG_ALWAYS_INLINE void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
 {
     ag_dotrow d = ag__dotrow(t->aux, t->link[i], i);

@@ -29,6 +29,10 @@ static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, b
         switch (ag__link_op(link[i])) {
 #define FORWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
     case AG_OP_##ENUM:                                                               \
+        if (AG_OP_##ENUM == AG_OP_DOT_RUN && !check) {                               \
+            i = fw_dot_run_stretch(t, i, to); /* a layer's rows, row by row */     \
+            break;                                                                   \
+        }                                                                            \
         do {                                                                         \
             fw_##stem(t, i);                                                         \
             if (!ag__is_leaf(AG_OP_##ENUM)) {                                        \
