@@ -20,10 +20,9 @@ static ag_run nn_softmax(ag_tape *t, ag_run z)
     return ag_map(t, AG_OP_EXP, ag_map(t, AG_OP_SUB, z, ag_run_of(lse, 1)), AG_NULL_RUN);
 }
 
-ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
+/* act over a run already checked (or just recorded by the caller) */
+static ag_run activate(ag_tape *t, nn_act act, ag_run x, double slope)
 {
-    if (!ag_values(t, x)) /* before anything is recorded (leaky's slope) */
-        return AG_NULL_RUN;
     switch (act) {
     case NN_ACT_LINEAR:
         return x;
@@ -44,6 +43,13 @@ ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
     return AG_NULL_RUN;
 }
 
+ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
+{
+    if (ag_check(t, x, "nn_activate", 3) != AG_OK) /* before anything is recorded (leaky's slope) */
+        return AG_NULL_RUN;
+    return activate(t, act, x, slope);
+}
+
 ag_run nn_dense_forward(ag_tape *t, const nn_layer *l, ag_run x)
 {
     if (ag_run_is_null(x))
@@ -58,7 +64,7 @@ ag_run nn_dense_forward(ag_tape *t, const nn_layer *l, ag_run x)
     ag_run z = ag_dot_rows(t, l->w, x, l->b);
     if (ag_run_is_null(z))
         return AG_NULL_RUN;
-    return nn_activate(t, l->act, z, l->slope);
+    return activate(t, l->act, z, l->slope); /* z: just recorded */
 }
 
 ag_run nn_dropout(ag_tape *t, nn_rng *rng, ag_run x, double p, bool training)
@@ -67,7 +73,7 @@ ag_run nn_dropout(ag_tape *t, nn_rng *rng, ag_run x, double p, bool training)
         ag_tape_fail(t, AG_EINVAL, "nn_dropout: p = %g is outside [0, 1)", p);
         return AG_NULL_RUN;
     }
-    if (!ag_values(t, x))
+    if (ag_check(t, x, "nn_dropout", 3) != AG_OK)
         return AG_NULL_RUN;
     if (!training || p == 0.0)
         return x;

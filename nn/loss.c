@@ -23,7 +23,7 @@ static double reduction(nn_reduce r, size_t n) { return r == NN_MEAN ? 1.0 / (do
  * recorded, and room for the loss's nodes up front */
 static bool start(ag_tape *t, ag_run a, ag_run y, const char *fn)
 {
-    if (!ag_values(t, a) || !ag_values(t, y))
+    if (ag_check(t, a, fn, 2) != AG_OK || ag_check(t, y, fn, 3) != AG_OK)
         return false;
     if (a.n != y.n) {
         ag_tape_fail(t, AG_EINVAL, "%s: a prediction of width %u for a target of width %u", fn, a.n, y.n);
