@@ -305,8 +305,9 @@ ag_node ag_logsumexp(ag_tape *t, ag_run x);
 ag_node ag_logsumexp_list(ag_tape *t, const ag_node *xs, size_t n);
 
 /* A whole layer's pre-activations in one call: z_j = b_j + sum_i
- * w[j n_in + i] x_i for j < n_out, with n_in = x.n and n_out = w.n / x.n
- * (w row-major [out][in]; b a run of n_out or AG_NULL_RUN). The outputs are
+ * w[j n_in + i] x_i for j < n_out, with n_in = x.n and n_out = b.n (w.n /
+ * x.n without biases): w row-major [out][in], n_out * n_in nodes; b a run
+ * of n_out or AG_NULL_RUN. The outputs are
  * a run of n_out DOT_RUN nodes, the same nodes as n_out calls of ag_dot. */
 ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b);
 /* An op applied elementwise, the results a run: a unary op (arity 1: neg,

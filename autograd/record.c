@@ -272,8 +272,10 @@ ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b)
     if (ag__check_run(t, w, fn, 2) != AG_OK || ag__check_run(t, x, fn, 3) != AG_OK ||
         (!ag_run_is_null(b) && ag__check_run(t, b, fn, 4) != AG_OK))
         return no_run();
-    size_t n_in = x.n, n_out = w.n / x.n;
-    if (w.n % x.n != 0 || (!ag_run_is_null(b) && b.n != n_out)) {
+    /* n_out from the biases when there are some: no division on the path
+     * of every layer of every step */
+    size_t n_in = x.n, n_out = ag_run_is_null(b) ? w.n / x.n : b.n;
+    if ((size_t)w.n != n_out * n_in) {
         ag__fail(t, AG_EINVAL, "%s: %u weights for %u inputs%s%u biases (want n_out x %u weights and n_out biases)",
                  fn, w.n, x.n, ag_run_is_null(b) ? ", no biases" : " and ", ag_run_is_null(b) ? 0 : b.n, x.n);
         return no_run();
