@@ -51,6 +51,16 @@ static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, b
     }
 }
 
+/* The forward step of one node, per op, for the node-at-a-time recording
+ * path (ag__append): a small function each, called through the table. */
+#define FW_ONE(ENUM, stem, sym, n, form, d)                                          \
+    static void fw_one_##stem(ag_tape *t, uint32_t i) { fw_##stem(t, i); }
+AG_OPLIST(FW_ONE)
+#undef FW_ONE
+#define FW_ROW(ENUM, stem, sym, n, form, d) [AG_OP_##ENUM] = fw_one_##stem,
+void (*const ag__fw_one[AG_OP_COUNT])(ag_tape *t, uint32_t i) = {AG_OPLIST(FW_ROW)};
+#undef FW_ROW
+
 void ag__forward(ag_tape *t, uint32_t from, uint32_t to)
 {
     if (t->anomaly)

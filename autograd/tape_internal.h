@@ -187,6 +187,9 @@ uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k);
  * gradients cleared; anomaly checks when anomaly mode is on. Recording,
  * ag_forward and the stepper all run this. */
 void ag__forward(ag_tape *t, uint32_t from, uint32_t to);
+/* One node's forward step, per op: the recording path's (ag__append). */
+extern void (*const ag__fw_one[AG_OP_COUNT])(ag_tape *t, uint32_t i);
+void ag__anomaly_forward(ag_tape *t, uint32_t i); /* anomaly.c */
 /* Receives each edge while the stepper runs; NULL in plain backward. */
 typedef struct ag_sink {
     ag_tape *t;
@@ -208,7 +211,9 @@ static inline ag_node ag__append(ag_tape *t, uint64_t l)
     if (!ag__is_leaf(ag__link_op(l))) {
         if (t->first_op > i)
             t->first_op = i;
-        ag__forward(t, i, i);
+        ag__fw_one[ag__link_op(l)](t, i);
+        if (t->anomaly)
+            ag__anomaly_forward(t, i);
     }
     return (ag_node){i, t->seg[t->nseg - 1].gen, t->serial};
 }
@@ -218,7 +223,6 @@ void ag__names_drop_from(ag_tape *t, uint32_t len);
 void ag__names_free(ag_tape *t);
 
 /* ---- anomaly.c ---- */
-void ag__anomaly_forward(ag_tape *t, uint32_t i);
 void ag__anomaly_backward(ag_tape *t, uint32_t i);
 ag_status ag__origin_grow(ag_tape *t, uint32_t cap);
 
