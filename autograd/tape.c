@@ -184,8 +184,10 @@ ag_status ag__check_slow(ag_tape *t, ag_node n, const char *fn, int argno)
                     n.idx, n.gen);
 }
 
-ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno)
+ag_status ag__check_run_slow(ag_tape *t, uint32_t idx, uint32_t gen, uint32_t tape, uint32_t n, const char *fn,
+                             int argno)
 {
+    ag_run r = {{idx, gen, tape}, n};
     ag_status s = ag__check(t, r.first, fn, argno);
     if (s != AG_OK)
         return s;

@@ -155,16 +155,19 @@ static inline ag_status ag__check(ag_tape *t, ag_node n, const char *fn, int arg
 }
 /* Same for a run: every node live and in one segment (no rewind boundary
  * inside), n >= 1. Inline when it holds. */
-ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno);
+ag_status ag__check_run_slow(ag_tape *t, uint32_t idx, uint32_t gen, uint32_t tape, uint32_t n, const char *fn,
+                             int argno);
 static inline ag_status ag__check_run(ag_tape *t, ag_run r, const char *fn, int argno)
 {
-    ag_node first = r.first;
-    if (first.tape == t->serial && first.idx < t->len && r.n >= 1 && r.n <= t->len - first.idx) {
-        uint32_t k = ag__seg_of(t, first.idx);
-        if (t->seg[k].gen == first.gen && (k + 1 == t->nseg || first.idx + (r.n - 1) < t->seg[k + 1].start))
+    /* fields read one by one: copying the 16-byte run whole made GCC spill
+     * it and reload it as a vector, a store-forwarding stall on every call */
+    uint32_t idx = r.first.idx, n = r.n;
+    if (r.first.tape == t->serial && idx < t->len && n >= 1 && n <= t->len - idx) {
+        uint32_t k = ag__seg_of(t, idx);
+        if (t->seg[k].gen == r.first.gen && (k + 1 == t->nseg || idx + (n - 1) < t->seg[k + 1].start))
             return AG_OK;
     }
-    return ag__check_run_slow(t, r, fn, argno);
+    return ag__check_run_slow(t, idx, r.first.gen, r.first.tape, n, fn, argno);
 }
 /* Room for `nodes` more nodes and `aux_words` more aux words; on failure
  * records an error naming the call `fn`. Inline when there is room. */
