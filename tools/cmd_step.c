@@ -22,7 +22,7 @@ typedef struct walk {
     ag_stepper *st;
     const char *f;   /* the output's name */
     const char *times; /* "×", or "*" for ASCII output */
-    char *ledger;      /* the trace's text (ag_trace_ex), for the local formulas */
+    char *ledger;      /* the trace's text (ag_trace), for the local formulas */
     const char *next_edge; /* where the next edge's line of the ledger starts */
     char **hist;
     size_t n_hist, cap;
@@ -177,7 +177,7 @@ int cli_step(const cli_args *a, const cli_io *io)
         FILE *m = open_memstream(&w.ledger, &n);
         ag_trace_opts o = {.ascii = cli_ascii(a)};
         if (m) {
-            (void)ag_trace_ex(p.t, p.out, &o, m);
+            (void)ag_trace(p.t, p.out, &o, m);
             if (fclose(m) != 0) {
                 free(w.ledger);
                 w.ledger = NULL;
