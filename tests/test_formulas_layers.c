@@ -64,7 +64,7 @@ static void net_run(net_case *c, unsigned kind, uint64_t seed, size_t depth)
     nn_rng_seed(&rng, seed);
     cr_assert_eq(nn_mlp_build(c->m, c->n_in, sizes, acts, depth, NN_INIT_UNIFORM, &rng), AG_OK);
     orc_randomise_params(c->m, &r, -1, 1);
-    orc_mlp_from_model(&c->o, c->m);
+    orc_mlp_from_model(&c->o, c->m, c->n_in, sizes, acts, depth, 0.01); /* F3's slope */
 
     size_t n_out = sizes[depth - 1];
     for (size_t i = 0; i < c->n_in; i++)
