@@ -11,7 +11,7 @@
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
     if (stats->tests_skipped)
-        fprintf(stderr, "[SKIP] Skipped: %zu test(s), listed above with their reasons\n", stats->tests_skipped);
+        fprintf(stderr, "[SKIP] Skipped: %zu test(s): each says why above (tests left out by --filter count too)\n", stats->tests_skipped);
     else
         fprintf(stderr, "[====] Skipped: 0\n");
 }
