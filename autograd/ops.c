@@ -11,6 +11,7 @@
  * Conventions at kinks and edges (tested): relu'(0) = 0, abs'(0) = 0,
  * leaky_relu'(0) = slope, max sends the gradient to a when a >= b, min to a
  * when a <= b, d(a^c)/da = 0 when c = 0, d(a^b)/db = 0 when a = 0 and b > 0.
+ * F1-F5 are the derivations in docs/formulas.md.
  */
 #include "tape_internal.h"
 

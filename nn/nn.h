@@ -33,6 +33,9 @@
  * nn_dense_forward, nn_activate and any ag_* op (a residual connection is an
  * ag_add per output). Optimizers, save/load and the loop above work the same.
  *
+ * Formulas. F1, F6, ... name the hand-derived formulas the tests check
+ * against: docs/formulas.md.
+ *
  * Errors. Calls that return a node follow the engine: AG_NULL and the first
  * error recorded on the tape (ag_tape_status / ag_tape_error). Calls that
  * return a status record it on the tape too. File calls fill an nn_error.

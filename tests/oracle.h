@@ -2,7 +2,7 @@
  * oracle.h: plain-C helpers of the formula oracle tests (test_formulas_*.c):
  * a seeded stream of test inputs, the relative-error check with its per-
  * formula record of the largest error, and a dense network (forward and
- * backward) written from FORMULAS.md F1-F5 and F9-F12 with plain arrays.
+ * backward) written from docs/formulas.md F1-F5 and F9-F12 with plain arrays.
  *
  * Invariant: nothing below the "bridge" section calls the engine; the
  * oracle network sees the engine's model only through the weights copied

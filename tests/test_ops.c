@@ -1,6 +1,6 @@
 /*
  * test_ops.c: every op's value and local derivative, against closed forms
- * written out here in plain C (FORMULAS.md F0-F4 where they apply) at fixed
+ * written out here in plain C (docs/formulas.md F0-F4 where they apply) at fixed
  * points, and against central finite differences of the engine's own forward
  * at 100 seeded random points per op.
  */
