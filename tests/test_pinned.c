@@ -311,3 +311,22 @@ Test(pinned, nn_zero_grad_clears_every_parameter)
     nn_model_free(m);
     ag_tape_free(t);
 }
+
+/* ---- a shape that differs only in its columns ---------------------------------- */
+
+Test(pinned, safetensors_shape_differing_in_columns_only)
+{
+    /* [2, 4] in the file for a [2, 3] tensor: refused by the shape check
+     * itself (not only by the byte count that follows it) */
+    char hdr[] = "{\"w\":{\"dtype\":\"F64\",\"shape\":[2,4],\"data_offsets\":[0,64]}}";
+    size_t hn = sizeof hdr - 1, len = 8 + hn + 64;
+    unsigned char buf[256] = {0};
+    for (int k = 0; k < 8; k++)
+        buf[k] = (unsigned char)(hn >> (8 * k));
+    memcpy(buf + 8, hdr, hn);
+    double w[6] = {0};
+    nn_tensor t = {"w", 2, {2, 3}, w};
+    nn_error err;
+    cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.st", &t, 1, &err), AG_EFORMAT);
+    cr_expect(strstr(err.message, "tensor 'w': shape [2, 4] in the file, [2, 3] expected"), "%s", err.message);
+}
