@@ -31,7 +31,7 @@ static const ax_builtin table[] = {
     {"sigmoid", "sigmoid(x)", K_UNARY, 1, 1, ag_sigmoid, NULL},
     {"relu", "relu(x)", K_UNARY, 1, 1, ag_relu, NULL},
     {"softplus", "softplus(x)", K_UNARY, 1, 1, ag_softplus, NULL},
-    /* F3: the notes' leaky ReLU has slope 0.01 */
+    /* F3 (docs/formulas.md): the notes' leaky ReLU has slope 0.01 */
     {"leaky_relu", "leaky_relu(x[, slope])", K_LEAKY, 1, 2, NULL, NULL},
     {"pow", "pow(x, y)", K_POW, 2, 2, NULL, NULL},
     {"min", "min(a, b)", K_BINARY, 2, 2, NULL, ag_min},
