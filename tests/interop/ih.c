@@ -154,14 +154,14 @@ int main(int argc, char **argv)
             if ((size_t)n == w)
                 B++;
         nn_optim_opts o = {.kind = strcmp(argv[4], "adam") == 0 ? NN_OPTIM_ADAM : NN_OPTIM_SGD,
-                           .lr = atof(argv[5]), .momentum = atof(argv[6])};
+                           .lr = strtod(argv[5], NULL), .momentum = strtod(argv[6], NULL)};
         nn_optim *opt = nn_optim_new(m, &o);
         static ag_node losses[MAXV];
         if (!opt || B == 0 || n_out != 1) {
             rc = fail("train: bad options, no data or more than one output", ag_tape_error(t));
             goto out;
         }
-        for (long s = 0, steps = atol(argv[7]); s < steps && rc == 0; s++) {
+        for (long s = 0, steps = strtol(argv[7], NULL, 10); s < steps && rc == 0; s++) {
             ag_tape_rewind(t, mark);
             for (size_t e = 0; e < B; e++) {
                 ag_node out = nn_mlp_forward(m, ag_consts(t, rows[e], a.n_in));
