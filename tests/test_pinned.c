@@ -183,6 +183,30 @@ Test(pinned, softmax_ce_logsumexp_at_large_logits)
     }
 }
 
+/* ---- a model on its own tape, with a seeded generator ------------------------ */
+
+typedef struct pin_model {
+    ag_tape *t;
+    nn_model *m;
+    nn_rng rng;
+} pin_model;
+
+static pin_model pin_new(uint64_t seed)
+{
+    pin_model p;
+    p.t = ag_tape_new(0);
+    p.m = nn_model_new(p.t);
+    cr_assert(p.t && p.m);
+    nn_rng_seed(&p.rng, seed);
+    return p;
+}
+
+static void pin_free(pin_model *p)
+{
+    nn_model_free(p->m);
+    ag_tape_free(p->t);
+}
+
 /* ---- SGD momentum against a closed form (second test of its velocity) ---- */
 
 Test(pinned, sgd_momentum_closed_form_without_dampening)
@@ -191,12 +215,11 @@ Test(pinned, sgd_momentum_closed_form_without_dampening)
      * v_1 = c, v_t = mu v_{t-1} + c, so v_t = c (1 - mu^t)/(1 - mu) and
      * w_t = w_0 - lr c sum_{s=1..t} (1 - mu^s)/(1 - mu). */
     const double c = 0.75, mu = 0.9, lr = 0.1, w0 = 2.0;
-    ag_tape *t = ag_tape_new(0);
-    nn_model *m = nn_model_new(t);
-    nn_rng rng;
-    nn_rng_seed(&rng, 1);
+    pin_model pm = pin_new(1);
+    ag_tape *t = pm.t;
+    nn_model *m = pm.m;
     nn_param w;
-    cr_assert_eq(nn_param_new(m, "w", 1, 0, NN_INIT_ZERO, &rng, &w), AG_OK);
+    cr_assert_eq(nn_param_new(m, "w", 1, 0, NN_INIT_ZERO, &pm.rng, &w), AG_OK);
     ag_set_value(t, w.first, w0);
     nn_optim_opts o = {.kind = NN_OPTIM_SGD, .lr = lr, .momentum = mu};
     nn_optim *opt = nn_optim_new(m, &o);
@@ -214,8 +237,7 @@ Test(pinned, sgd_momentum_closed_form_without_dampening)
         cr_expect(fabs(got - want) <= 1e-14 * fabs(want), "step %d: w = %.17g, want %.17g", step, got, want);
     }
     nn_optim_free(opt);
-    nn_model_free(m);
-    ag_tape_free(t);
+    pin_free(&pm);
 }
 
 /* ---- PyTorch's state_dict names ---------------------------------------------- */
@@ -224,13 +246,11 @@ Test(pinned, mlp_tensor_names_follow_sequential_numbering)
 {
     /* Sequential(Linear(2,3), Linear(3,4), ReLU(), Linear(4,1)): a linear
      * layer has no activation module, so the Linears are modules 0, 1, 3 */
-    ag_tape *t = ag_tape_new(0);
-    nn_model *m = nn_model_new(t);
-    nn_rng rng;
-    nn_rng_seed(&rng, 5);
+    pin_model pm = pin_new(5);
+    nn_model *m = pm.m;
     size_t sizes[3] = {3, 4, 1};
     nn_act acts[3] = {NN_ACT_LINEAR, NN_ACT_RELU, NN_ACT_LINEAR};
-    cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 3, NN_INIT_HE, &rng), AG_OK);
+    cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 3, NN_INIT_HE, &pm.rng), AG_OK);
     const char *names[] = {"0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"};
     for (size_t k = 0; k < 6; k++) {
         nn_param p;
@@ -238,8 +258,7 @@ Test(pinned, mlp_tensor_names_follow_sequential_numbering)
     }
     nn_param p;
     cr_expect_neq(nn_param_find(m, "2.weight", &p), AG_OK);
-    nn_model_free(m);
-    ag_tape_free(t);
+    pin_free(&pm);
 }
 
 /* ---- Xavier's range ---------------------------------------------------------- */
@@ -249,12 +268,11 @@ Test(pinned, xavier_range_uses_fan_in_and_fan_out)
     /* U(-r, r), r = sqrt(6 / (fan_in + fan_out)); 16 x 4: r = sqrt(0.3).
      * 64 draws: all within r, and the largest beyond 0.8 r unless the
      * generator is broken (probability 0.8^64 ~ 6e-7 for a fixed seed) */
-    ag_tape *t = ag_tape_new(0);
-    nn_model *m = nn_model_new(t);
-    nn_rng rng;
-    nn_rng_seed(&rng, 11);
+    pin_model pm = pin_new(11);
+    ag_tape *t = pm.t;
+    nn_model *m = pm.m;
     nn_param w;
-    cr_assert_eq(nn_param_new(m, "w", 4, 16, NN_INIT_XAVIER, &rng, &w), AG_OK);
+    cr_assert_eq(nn_param_new(m, "w", 4, 16, NN_INIT_XAVIER, &pm.rng, &w), AG_OK);
     const double *v = ag_values_run(t, w.first, 64);
     double r = sqrt(6.0 / 20.0), big = 0.0;
     for (size_t k = 0; k < 64; k++) {
@@ -262,8 +280,7 @@ Test(pinned, xavier_range_uses_fan_in_and_fan_out)
         big = fmax(big, fabs(v[k]));
     }
     cr_expect_gt(big, 0.8 * r);
-    nn_model_free(m);
-    ag_tape_free(t);
+    pin_free(&pm);
 }
 
 /* ---- zero_grad clears the whole run, its last element included ---- */
@@ -287,13 +304,12 @@ Test(pinned, zero_grad_run_clears_the_last_element)
 
 Test(pinned, nn_zero_grad_clears_every_parameter)
 {
-    ag_tape *t = ag_tape_new(0);
-    nn_model *m = nn_model_new(t);
-    nn_rng rng;
-    nn_rng_seed(&rng, 3);
+    pin_model pm = pin_new(3);
+    ag_tape *t = pm.t;
+    nn_model *m = pm.m;
     size_t sizes[2] = {3, 2};
     nn_act acts[2] = {NN_ACT_TANH, NN_ACT_LINEAR};
-    cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 2, NN_INIT_XAVIER, &rng), AG_OK);
+    cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 2, NN_INIT_XAVIER, &pm.rng), AG_OK);
     size_t n;
     ag_node first = nn_model_params(m, &n);
     double *p = ag_values_run(t, first, n);
@@ -308,8 +324,7 @@ Test(pinned, nn_zero_grad_clears_every_parameter)
     nn_zero_grad(m);
     for (size_t k = 0; k < n; k++)
         cr_expect_eq(g[k], 0.0, "parameter %zu of %zu kept gradient %g", k, n, g[k]);
-    nn_model_free(m);
-    ag_tape_free(t);
+    pin_free(&pm);
 }
 
 /* ---- a shape that differs only in its columns ---------------------------------- */
