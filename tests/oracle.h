@@ -364,13 +364,13 @@ static inline void orc_mlp_from_model(orc_mlp *o, nn_model *m, size_t n_in, cons
         const nn_layer *ly = nn_layer_at(m, l - 1);
         size_t in = o->size[l - 1], out = sizes[l - 1];
         cr_assert(out <= ORC_MAX_WIDTH);
-        cr_assert(ly->n_in == in && ly->n_out == out,
+        cr_assert(ly->n_in == in && ly->n_out == out && ly->w.n == out * in && ly->b.n == out,
                   "layer %zu is %zu -> %zu in the model, %zu -> %zu in the test", l, ly->n_in,
                   ly->n_out, in, out);
         o->size[l] = out;
         o->act[l] = acts[l - 1];
-        const double *w = ag_values_run(t, ly->w, out * in);
-        const double *b = ag_values_run(t, ly->b, out);
+        const double *w = ag_values(t, ly->w);
+        const double *b = ag_values(t, ly->b);
         cr_assert(w && b, "%s", ag_tape_error(t));
         memcpy(o->W[l], w, out * in * sizeof *w);
         memcpy(o->b[l], b, out * sizeof *b);
@@ -382,8 +382,8 @@ static inline void orc_mlp_from_model(orc_mlp *o, nn_model *m, size_t n_in, cons
 static inline void orc_randomise_params(nn_model *m, orc_rng *r, double lo, double hi)
 {
     size_t n;
-    ag_node first = nn_model_params(m, &n);
-    double *p = ag_values_run(nn_model_tape(m), first, n);
+    ag_node first = ((n) = nn_model_params(m).n, nn_model_params(m).first);
+    double *p = ag_values(nn_model_tape(m), ag_run_of(first, n));
     cr_assert(p, "%s", ag_tape_error(nn_model_tape(m)));
     for (size_t k = 0; k < n; k++)
         p[k] = orc_uniform(r, lo, hi);

@@ -16,8 +16,8 @@
  *
  * Second tests: softmax cross-entropy's logsumexp at logits near 1000 (its
  * first test, F17, uses small ones); SGD momentum's velocity against the
- * closed form of a constant gradient (no dampening); ag_zero_grad_run and
- * nn_zero_grad clearing the run's last gradient.
+ * closed form of a constant gradient (no dampening); ag_zero_grad and
+ * nn_zero_grad clearing the last gradient.
  */
 #include "require.h"
 
@@ -129,7 +129,7 @@ static double bce(double p, double y, nn_reduce red, size_t n)
 {
     ag_tape *t = ag_tape_new(0);
     double pv[2] = {p, p}, yv[2] = {y, y};
-    ag_node L = nn_loss_bce(t, ag_consts(t, pv, n), ag_consts(t, yv, n), n, red);
+    ag_node L = nn_loss_bce(t, ag_consts(t, pv, n), ag_consts(t, yv, n), red);
     cr_assert(!ag_is_null(L), "%s", ag_tape_error(t));
     double v = ag_value(t, L);
     ag_tape_free(t);
@@ -163,8 +163,8 @@ Test(pinned, softmax_ce_logsumexp_at_large_logits)
         ag_tape *t = ag_tape_new(0);
         double y[3] = {0, 0, 0};
         y[c] = 1;
-        ag_node zr = ag_vars(t, z, 3);
-        ag_node L = nn_loss_softmax_ce(t, zr, ag_consts(t, y, 3), 3);
+        ag_run zr = ag_vars(t, z, 3);
+        ag_node L = nn_loss_softmax_ce(t, zr, ag_consts(t, y, 3));
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         /* the engine forms L as (1000 + log q) - z_c: the logsumexp rounds at
          * the scale of 1000 (ulp 1.1e-13), so the floor is 4 ulp(1000) for
@@ -173,7 +173,7 @@ Test(pinned, softmax_ce_logsumexp_at_large_logits)
         double want = (1000.0 - z[c]) + log1p(exp(-1.0) + exp(-10.0)), ulp = 1000.0 * DBL_EPSILON;
         cr_expect(fabs(ag_value(t, L) - want) <= 4 * ulp, "class %zu: L = %.17g, want %.17g", c,
                   ag_value(t, L), want);
-        const double *g = ag_grads_run(t, zr, 3);
+        const double *g = ag_grads(t, zr);
         for (size_t k = 0; k < 3; k++) {
             double gw = s[k] - y[k];
             cr_expect(fabs(g[k] - gw) <= 4 * ulp * s[k] + 4 * DBL_EPSILON * fabs(gw), "class %zu: dL/dz_%zu = %.17g, want %.17g", c, k,
@@ -220,7 +220,7 @@ Test(pinned, sgd_momentum_closed_form_without_dampening)
     nn_model *m = pm.m;
     nn_param w;
     cr_assert_eq(nn_param_new(m, "w", 1, 0, NN_INIT_ZERO, &pm.rng, &w), AG_OK);
-    ag_set_value(t, w.first, w0);
+    ag_set_value(t, w.v.first, w0);
     nn_optim_opts o = {.kind = NN_OPTIM_SGD, .lr = lr, .momentum = mu};
     nn_optim *opt = nn_optim_new(m, &o);
     cr_assert(opt);
@@ -228,12 +228,12 @@ Test(pinned, sgd_momentum_closed_form_without_dampening)
     double want = w0;
     for (int step = 1; step <= 6; step++) {
         cr_assert_eq(ag_tape_rewind(t, mark), AG_OK);
-        ag_node L = ag_mul(t, w.first, ag_const(t, c));
+        ag_node L = ag_mul(t, w.v.first, ag_const(t, c));
         nn_zero_grad(m);
         cr_assert_eq(ag_backward(t, L), AG_OK);
         cr_assert_eq(nn_optim_step(opt, m), AG_OK);
         want -= lr * c * (1.0 - pow(mu, step)) / (1.0 - mu);
-        double got = ag_value(t, w.first);
+        double got = ag_value(t, w.v.first);
         cr_expect(fabs(got - want) <= 1e-14 * fabs(want), "step %d: w = %.17g, want %.17g", step, got, want);
     }
     nn_optim_free(opt);
@@ -273,7 +273,8 @@ Test(pinned, xavier_range_uses_fan_in_and_fan_out)
     nn_model *m = pm.m;
     nn_param w;
     cr_assert_eq(nn_param_new(m, "w", 4, 16, NN_INIT_XAVIER, &pm.rng, &w), AG_OK);
-    const double *v = ag_values_run(t, w.first, 64);
+    const double *v = ag_values(t, w.v);
+    cr_assert_eq(w.v.n, 64);
     double r = sqrt(6.0 / 20.0), big = 0.0;
     for (size_t k = 0; k < 64; k++) {
         cr_expect(fabs(v[k]) <= r, "w[%zu] = %g outside +-%g", k, v[k], r);
@@ -285,20 +286,23 @@ Test(pinned, xavier_range_uses_fan_in_and_fan_out)
 
 /* ---- zero_grad clears the whole run, its last element included ---- */
 
-Test(pinned, zero_grad_run_clears_the_last_element)
+Test(pinned, zero_grad_clears_every_variable_the_last_included)
 {
     ag_tape *t = ag_tape_new(0);
     const double v[5] = {1, 2, 3, 4, 5};
-    ag_node before = ag_var(t, 7.0), x = ag_vars(t, v, 5), after = ag_var(t, 9.0);
+    ag_node before = ag_var(t, 7.0);
+    ag_run x = ag_vars(t, v, 5);
+    ag_node after = ag_var(t, 9.0);
     /* L = before * after + x . x: every gradient nonzero */
-    ag_node L = ag_add(t, ag_mul(t, before, after), ag_dot_run(t, x, x, 5, AG_NULL));
+    ag_node L = ag_add(t, ag_mul(t, before, after), ag_dot(t, x, x, AG_NULL));
     cr_assert_eq(ag_backward(t, L), AG_OK);
-    cr_assert_eq(ag_zero_grad_run(t, x, 5), AG_OK);
-    const double *g = ag_grads_run(t, x, 5);
+    cr_assert_eq(ag_grad(t, after), 7.0);
+    ag_zero_grad(t);
+    const double *g = ag_grads(t, x);
     for (size_t k = 0; k < 5; k++)
         cr_expect_eq(g[k], 0.0, "x[%zu] kept gradient %g", k, g[k]);
-    cr_expect_eq(ag_grad(t, before), 9.0); /* outside the run: untouched */
-    cr_expect_eq(ag_grad(t, after), 7.0);
+    cr_expect_eq(ag_grad(t, before), 0.0);
+    cr_expect_eq(ag_grad(t, after), 0.0, "the tape's last variable kept its gradient");
     ag_tape_free(t);
 }
 
@@ -310,16 +314,16 @@ Test(pinned, nn_zero_grad_clears_every_parameter)
     size_t sizes[2] = {3, 2};
     nn_act acts[2] = {NN_ACT_TANH, NN_ACT_LINEAR};
     cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 2, NN_INIT_XAVIER, &pm.rng), AG_OK);
-    size_t n;
-    ag_node first = nn_model_params(m, &n);
-    double *p = ag_values_run(t, first, n);
+    ag_run first = nn_model_params(m);
+    size_t n = first.n;
+    double *p = ag_values(t, first);
     for (size_t k = 0; k < n; k++)
         p[k] = 0.1 * (double)(k + 1); /* biases too, so no gradient is 0 by accident */
     const double xv[2] = {0.5, -1.5}, yv[2] = {3, -3};
-    ag_node out = nn_mlp_forward(m, ag_consts(t, xv, 2));
-    ag_node L = nn_loss_half_se(t, out, ag_consts(t, yv, 2), 2, NN_SUM);
+    ag_run out = nn_mlp_forward(m, ag_consts(t, xv, 2));
+    ag_node L = nn_loss_half_se(t, out, ag_consts(t, yv, 2), NN_SUM);
     cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
-    const double *g = ag_grads_run(t, first, n);
+    const double *g = ag_grads(t, first);
     cr_assert_neq(g[n - 1], 0.0, "the last bias has a gradient to clear");
     nn_zero_grad(m);
     for (size_t k = 0; k < n; k++)

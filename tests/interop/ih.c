@@ -38,6 +38,17 @@ typedef struct arch {
     nn_act acts[MAXL];
 } arch;
 
+/* the activation whose nn_act_name is `name` */
+static int act_named(const char *name, nn_act *out)
+{
+    for (int k = 0; k < NN_ACT_COUNT; k++)
+        if (strcmp(nn_act_name((nn_act)k), name) == 0) {
+            *out = (nn_act)k;
+            return 0;
+        }
+    return -1;
+}
+
 static int parse_arch(const char *s, arch *a)
 {
     char buf[256], *save = NULL;
@@ -52,7 +63,7 @@ static int parse_arch(const char *s, arch *a)
             return -1;
         *colon = '\0';
         a->sizes[a->depth] = strtoul(tok, NULL, 10);
-        if (nn_act_from_name(colon + 1, &a->acts[a->depth]) != AG_OK)
+        if (act_named(colon + 1, &a->acts[a->depth]) != 0)
             return -1;
         a->depth++;
     }
@@ -80,8 +91,8 @@ static void print_tensors(nn_model *m, int grads)
     ag_tape *t = nn_model_tape(m);
     for (size_t k = 0; nn_param_at(m, k); k++) {
         const nn_param *p = nn_param_at(m, k);
-        size_t n = p->rows * p->cols;
-        const double *v = grads ? ag_grads_run(t, p->first, n) : ag_values_run(t, p->first, n);
+        size_t n = p->v.n;
+        const double *v = grads ? ag_grads(t, p->v) : ag_values(t, p->v);
         printf("%s", p->name);
         for (size_t i = 0; i < n; i++)
             printf(" %.17g", v[i]);
@@ -122,8 +133,8 @@ int main(int argc, char **argv)
                 break;
             }
             ag_tape_rewind(t, mark);
-            ag_node out = nn_mlp_forward(m, ag_consts(t, x, a.n_in));
-            const double *v = ag_values_run(t, out, n_out);
+            ag_run out = nn_mlp_forward(m, ag_consts(t, x, a.n_in));
+            const double *v = ag_values(t, out);
             if (!v) {
                 rc = fail("forward", ag_tape_error(t));
                 break;
@@ -137,8 +148,8 @@ int main(int argc, char **argv)
             rc = fail("grad: want an x row and a y row", NULL);
             goto out;
         }
-        ag_node out = nn_mlp_forward(m, ag_consts(t, x, a.n_in));
-        ag_node L = nn_loss_half_se(t, out, ag_consts(t, y, n_out), n_out, NN_SUM);
+        ag_run out = nn_mlp_forward(m, ag_consts(t, x, a.n_in));
+        ag_node L = nn_loss_half_se(t, out, ag_consts(t, y, n_out), NN_SUM);
         nn_zero_grad(m);
         if (ag_backward(t, L) != AG_OK) {
             rc = fail("grad", ag_tape_error(t));
@@ -164,8 +175,8 @@ int main(int argc, char **argv)
         for (long s = 0, steps = strtol(argv[7], NULL, 10); s < steps && rc == 0; s++) {
             ag_tape_rewind(t, mark);
             for (size_t e = 0; e < B; e++) {
-                ag_node out = nn_mlp_forward(m, ag_consts(t, rows[e], a.n_in));
-                losses[e] = nn_loss_se(t, out, ag_const(t, rows[e][a.n_in]), 1, NN_SUM);
+                ag_run out = nn_mlp_forward(m, ag_consts(t, rows[e], a.n_in));
+                losses[e] = nn_loss_se(t, out, ag_consts(t, &rows[e][a.n_in], 1), NN_SUM);
             }
             ag_node L = nn_reduce_nodes(t, losses, B, NN_MEAN);
             nn_zero_grad(m);

@@ -65,14 +65,29 @@ def copy_tree(dst):
     """The working tree's files (tracked and untracked, not ignored) into dst."""
     files = subprocess.run(["git", "-C", ROOT, "ls-files", "-co", "--exclude-standard", "-z"],
                            check=True, capture_output=True).stdout.decode().split("\0")
+    keep = set()
     for rel in filter(None, files):
         src = os.path.join(ROOT, rel)
         if not os.path.isfile(src):
             continue  # deleted but still tracked
+        keep.add(os.path.normpath(rel))
         out = os.path.join(dst, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         if not os.path.exists(out) or open(src, "rb").read() != open(out, "rb").read():
             shutil.copy2(src, out)  # unchanged files keep their mtime: no rebuild
+    # files the tree no longer has (a source deleted or moved) leave the copy
+    # too, and so does its build (stale objects would stay in the archives)
+    stale = False
+    for d, dirs, names in os.walk(dst):
+        if os.path.relpath(d, dst) == ".":
+            dirs[:] = [x for x in dirs if x != "build"]
+        for n in names:
+            rel = os.path.normpath(os.path.relpath(os.path.join(d, n), dst))
+            if rel not in keep:
+                os.remove(os.path.join(d, n))
+                stale = True
+    if stale:
+        shutil.rmtree(os.path.join(dst, "build"), ignore_errors=True)
 
 
 def sh(cmd, cwd, log, timeout=None):
