@@ -297,7 +297,11 @@ Test(pinned, zero_grad_clears_every_variable_the_last_included)
     ag_node L = ag_add(t, ag_mul(t, before, after), ag_dot(t, x, x, AG_NULL));
     cr_assert_eq(ag_backward(t, L), AG_OK);
     cr_assert_eq(ag_grad(t, after), 7.0);
+    /* a variable recorded last (the tape's last node) holding a gradient */
+    ag_node last = ag_var(t, 1.0);
+    cr_assert_eq(ag_set_grad(t, last, 5.0), AG_OK);
     ag_zero_grad(t);
+    cr_expect_eq(ag_grad(t, last), 0.0, "the tape's last node kept its gradient");
     const double *g = ag_grads(t, x);
     for (size_t k = 0; k < 5; k++)
         cr_expect_eq(g[k], 0.0, "x[%zu] kept gradient %g", k, g[k]);
