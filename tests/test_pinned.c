@@ -353,3 +353,24 @@ Test(pinned, safetensors_shape_differing_in_columns_only)
     cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.st", &t, 1, &err), AG_EFORMAT);
     cr_expect(strstr(err.message, "tensor 'w': shape [2, 4] in the file, [2, 3] expected"), "%s", err.message);
 }
+
+/* ---- recorded local derivatives keep the sweep's tie convention ---------------- */
+
+Test(pinned, recorded_min_max_derivatives_send_ties_to_a)
+{
+    /* ops.c: max sends a tie's gradient to a (a >= b), min too (a <= b);
+     * the derivative recorded as ops for higher order must say the same
+     * as the sweep, at the tie and on both sides of it */
+    const double bs[] = {2.0, 1.5, 2.5};
+    for (size_t k = 0; k < 3; k++) {
+        ag_tape *t = ag_tape_new(0);
+        ag_node a = ag_var(t, 2.0), b = ag_var(t, bs[k]);
+        ag_node mx = ag_max(t, a, b), mn = ag_min(t, a, b);
+        double want_max_a = 2.0 >= bs[k], want_min_a = 2.0 <= bs[k];
+        cr_expect_eq(ag_value(t, ag_local_derivative(t, mx, 0)), want_max_a, "dmax/da at b = %g", bs[k]);
+        cr_expect_eq(ag_value(t, ag_local_derivative(t, mx, 1)), 1.0 - want_max_a, "dmax/db at b = %g", bs[k]);
+        cr_expect_eq(ag_value(t, ag_local_derivative(t, mn, 0)), want_min_a, "dmin/da at b = %g", bs[k]);
+        cr_expect_eq(ag_value(t, ag_local_derivative(t, mn, 1)), 1.0 - want_min_a, "dmin/db at b = %g", bs[k]);
+        ag_tape_free(t);
+    }
+}
