@@ -3,9 +3,8 @@ agrad (agrad grad --json EXPR x=.. y=.. z=..) and by torch.autograd, to
 1e-12 relative. Expressions are trees of depth <= 4 over + - * /, powers,
 the elementwise functions and min/max; arguments are kept in each
 function's domain by construction (log and sqrt of s^2 + 1, division by
-s^2 + 1). The floor: a derivative is a sum over paths whose terms can
-cancel; each check is relative to the larger of the value and 1e-4 times
-the expression's largest derivative."""
+s^2 + 1). Pure relative error, no floor: with these seeds no derivative
+cancels far enough to need one (a new seed that does should say why)."""
 import json
 import os
 import random
@@ -91,9 +90,8 @@ while done < 200 and tries < 2000:
     got = json.loads(run(args))
     done += 1
     expect(rel(got["value"], out.item()) <= 1e-12, "%s at %s: value %r, torch %r" % (text, vals, got["value"], out.item()))
-    big = max(abs(v) for v in want.values())
     for n in used:
-        e = rel(got["grad"][n], want[n], 1e-4 * big)
+        e = rel(got["grad"][n], want[n])
         worst = max(worst, e)
         expect(e <= 1e-12, "%s at %s: d/d%s agrad %r, torch %r (rel %.2g)" % (text, vals, n, got["grad"][n], want[n], e))
 expect(done == 200, "only %d expressions drawn" % done)

@@ -1,10 +1,8 @@
 """mlp_grads.py DIR: the gradients of 100 random MLPs (depth 1-4, widths
 1-8, activations relu, leaky_relu, tanh, sigmoid, linear; weights and
 biases U(-1, 1); L = 1/2 sum (out - y)^2) from agrad (ih grad) against
-torch.autograd, to 1e-12 relative. The floor: a gradient is a sum of
-products whose terms can cancel, so each check is relative to the larger
-of the value and 1e-4 times the tensor's largest gradient (a cancellation
-by four orders of magnitude costs at most 1e-16 * 1e4 of the terms)."""
+torch.autograd, to 1e-12 relative, no floor (relu's exact zeros are zeros
+on both sides; with these seeds no gradient cancels far enough to need one)."""
 import os
 import random
 import sys
@@ -41,10 +39,9 @@ for case in range(100):
         name, *vals = l.split()
         seen.add(name)
         want = grads[name].flatten().tolist()
-        big = max([abs(v) for v in want] + [0.0])
         expect(len(vals) == len(want), "case %d: %s has %d gradients in C" % (case, name, len(vals)))
         for k, (a, b) in enumerate(zip(map(float, vals), want)):
-            e = rel(a, b, 1e-4 * big)
+            e = rel(a, b)
             worst, count = max(worst, e), count + 1
             expect(e <= 1e-12, "case %d %s: d/d%s[%d]: agrad %.17g, torch %.17g (rel %.2g)" % (case, arch, name, k, a, b, e))
     expect(seen == set(grads), "case %d: tensors %s in C, %s in torch" % (case, sorted(seen), sorted(grads)))
