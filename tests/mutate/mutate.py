@@ -160,6 +160,9 @@ def main():
                 f.write(orig)
         results.append((m, res))
         note = "  (explained)" if res == "survived" and m["why"] else ""
+        if res == "killed":  # the first test that failed, to see what holds the line
+            fails = [l.split()[1].rstrip(":") for l in open(log, errors="replace") if l.startswith("[FAIL] ")]
+            note = "  by %s%s" % (fails[0], " +%d" % (len(fails) - 1) if len(fails) > 1 else "") if fails else ""
         print(f"mutate: [{k}/{len(muts)}] {m['id']:5} {res:11} {time.time() - t0:5.1f} s  {m['what']}{note}",
               flush=True)
 
