@@ -9,9 +9,9 @@ BT_EXPORT := $(BT_DIR)/bench_export
 
 .PHONY: bench-torch
 bench: bench-torch
-$(BT_EXPORT): tests/interop/bench_export.c $(EX_LIB_OBJ) $(LIBNN) $(LIBAG)
+$(BT_EXPORT): tests/interop/bench_export.c $(BENCH_MOD_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(EX_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+	$(CC) $(ALL_CFLAGS) -Ibench $< $(BENCH_MOD_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
 
 bench-torch: $(BT_EXPORT) $(BUILD)/bench/bench
 	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then \

@@ -17,9 +17,9 @@ $(INTEROP_OK): | $(DEPS)
 	@$(INTEROP_PY) -c 'import torch' || { echo "agrad: $(INTEROP_PY) cannot import torch after installing python3-torch" >&2; exit 1; }
 	@touch $@
 
-$(INTEROP_IH): tests/interop/ih.c $(LIBNN) $(LIBAG)
+$(INTEROP_IH): tests/interop/ih.c $(LIBNN) $(LIBUTIL) $(LIBAG)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+	$(CC) $(ALL_CFLAGS) $< $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
 
 interop: $(INTEROP_OK) $(INTEROP_IH) $(AGRAD) $(BUILD)/examples/moons
 	$(BUILD)/examples/moons --save $(INTEROP_DIR)/moons.safetensors >$(INTEROP_DIR)/moons.log

@@ -19,7 +19,7 @@ int cli_trace(const cli_args *a, const cli_io *io)
     int rc = cli_prog_build(&p, a, a->expr, false, "expression", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);
-    if (rc == CLI_OK && ag_trace(p.t, p.out, io->out) != AG_OK)
+    if (rc == CLI_OK && ag_trace(p.t, p.out, NULL, io->out) != AG_OK)
         rc = cli_tape_failure(&p, "trace", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);

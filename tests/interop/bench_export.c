@@ -1,8 +1,8 @@
 /*
  * bench_export.c: what PyTorch needs to run the benchmark's W1 and W2
  * training (bench/bench.c) from the same start: each workload's initial
- * weights, built by the examples' own setup code (examples/lib/workloads.c)
- * and saved as safetensors, and W2's order of training rows.
+ * weights, built by the bench's own setup code (bench/w_workloads.c) and
+ * saved as safetensors, and W2's order of training rows.
  *
  *   bench_export DATA_DIR OUT_DIR
  * writes OUT_DIR/w1_init.safetensors, w2_init.safetensors, w2_order.txt
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/w2_order.txt", argv[2]);
     FILE *f = rc == 0 && idx ? fopen(path, "w") : NULL;
     if (f) {
-        digits_shuffle(idx, digits.rows, 1); /* as bench.c: the examples' split, train first */
+        digits_shuffle(idx, digits.rows, 1); /* as bench.c: the split, train first */
         for (size_t i = 0; i < DIGITS_TRAIN; i++)
             fprintf(f, "%zu\n", idx[i]);
         rc = fclose(f) != 0;

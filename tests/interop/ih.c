@@ -15,8 +15,8 @@
  *                                Prints "loss L" before every step, then
  *                                "NAME v..." per tensor after the last
  *
- * ARCH is "N_IN,SIZE:ACT,SIZE:ACT,..." (ACT as nn_act_name: relu, tanh,
- * sigmoid, leaky_relu, linear). Exit 0, or 2 with a message.
+ * ARCH is "N_IN,SIZE:ACT,SIZE:ACT,..." (ACT: relu, tanh, sigmoid,
+ * leaky_relu, linear). Exit 0, or 2 with a message.
  */
 #include "nn.h"
 
@@ -38,12 +38,17 @@ typedef struct arch {
     nn_act acts[MAXL];
 } arch;
 
-/* the activation whose nn_act_name is `name` */
+/* the activation named `name` (PyTorch's module names, lower case) */
 static int act_named(const char *name, nn_act *out)
 {
-    for (int k = 0; k < NN_ACT_COUNT; k++)
-        if (strcmp(nn_act_name((nn_act)k), name) == 0) {
-            *out = (nn_act)k;
+    static const struct {
+        const char *name;
+        nn_act act;
+    } acts[] = {{"linear", NN_ACT_LINEAR}, {"sigmoid", NN_ACT_SIGMOID}, {"tanh", NN_ACT_TANH},
+                {"relu", NN_ACT_RELU}, {"leaky_relu", NN_ACT_LEAKY_RELU}};
+    for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++)
+        if (strcmp(acts[k].name, name) == 0) {
+            *out = acts[k].act;
             return 0;
         }
     return -1;
