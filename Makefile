@@ -149,7 +149,7 @@ fashion: $(BUILD)/examples/fashion
 	@if [ ! -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ]; then $(call apt-need, dataset-fashion-mnist); fi
 	$(BUILD)/examples/fashion --dir $(FASHION_DIR)
 
-# Tests find ../shared and the built tools through these variables.
+# Tests find the built tools through AGRAD_BUILD.
 test: $(TESTS) $(EXAMPLES) $(GRAPHVIZ)
 	AGRAD_BUILD=$(BUILD) $(TESTS) --jobs=2
 

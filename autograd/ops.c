@@ -7,7 +7,8 @@
  * is the closed form of bw_<stem> in kernels.h written in ops: what the
  * sweep computes as a double, this records as nodes, so differentiating it
  * again is ordinary backward. Rows and kernels come from one list, so a row
- * without its kernels does not compile (make oplist-check).
+ * without its kernels does not compile (make oplist-check). F1-F5 are the
+ * derivations in docs/formulas.md.
  */
 #include "tape_internal.h"
 

@@ -1,7 +1,7 @@
 /*
  * w_hand.h: the hand-written backprop floor of the benchmarks. A dense MLP
  * on plain row-major arrays, trained by formulas written out by hand from
- * FORMULAS.md (F9-F13, F15, F17) with no autodiff: the speed the engine is
+ * docs/formulas.md (F9-F13, F15, F17) with no autodiff: the speed the engine is
  * measured against, and the same computation, so that both reach the same
  * loss to 1e-9.
  *

@@ -17,7 +17,7 @@ run() {
     "$@" || { rc=$?; echo "!! $1 exited with status $rc"; failed="$failed $1"; }
 }
 
-say "1. One neuron: z = w1 x1 + b, a = σ(z), C = ½(a - y)²  (notes 004, F8)"
+say "1. One neuron: z = w1 x1 + b, a = σ(z), C = ½(a - y)²  (note 004, F8 in docs/formulas.md)"
 graph=neuron.dot
 command -v dot >/dev/null && graph=neuron.svg   # rendered when Graphviz is there
 run "$EX/neuron" --dot "$B/demo/$graph"

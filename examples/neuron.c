@@ -1,6 +1,6 @@
 /*
  * neuron.c: one sigmoid neuron, differentiated by hand and by the engine
- * (the single neuron of notes 004, FORMULAS.md F8):
+ * (the single neuron of note 004, docs/formulas.md F8):
  *
  *   z = w1 x1 + b,   a = σ(z),   C = ½ (a - y)²
  *
@@ -78,7 +78,7 @@ static int run(ag_tape *t, const options *o)
     double zz = o->w1 * o->x1 + o->b, s = 1.0 / (1.0 + exp(-zz)), ds = s * (1.0 - s);
     double f8_w1 = (s - o->y) * ds * o->x1, f8_b = (s - o->y) * ds;
     double ad_w1 = ag_grad(t, w1), ad_b = ag_grad(t, b);
-    printf("\nF8 (notes 004): dC/dw1 = (a - y) σ'(z) x1,  dC/db = (a - y) σ'(z),  σ'(z) = σ(z)(1 - σ(z))\n");
+    printf("\nF8 (note 004): dC/dw1 = (a - y) σ'(z) x1,  dC/db = (a - y) σ'(z),  σ'(z) = σ(z)(1 - σ(z))\n");
     printf("  σ'(z) = %.17g\n", ds);
     printf("  autodiff dC/dw1 = %.17g   F8 dC/dw1 = %.17g\n", ad_w1, f8_w1);
     printf("  autodiff dC/db = %.17g   F8 dC/db = %.17g\n", ad_b, f8_b);

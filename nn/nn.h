@@ -34,6 +34,9 @@
  * nn_dense_forward, nn_activate and any ag_* op (a residual connection is an
  * ag_add per output). Optimizers, save/load and the loop above work the same.
  *
+ * Formulas. F1, F6, ... name the hand-derived formulas the tests check
+ * against: docs/formulas.md.
+ *
  * Errors: one convention for engine, nn and the language (ARCHITECTURE.md).
  * Calls that return a node or run follow the engine: AG_NULL / AG_NULL_RUN
  * and the first error recorded on the tape (ag_tape_status / ag_tape_error).

@@ -2,11 +2,12 @@
  * oracle.h: plain-C helpers of the formula oracle tests (test_formulas_*.c):
  * a seeded stream of test inputs, the relative-error check with its per-
  * formula record of the largest error, and a dense network (forward and
- * backward) written from FORMULAS.md F1-F5 and F9-F12 with plain arrays.
+ * backward) written from docs/formulas.md F1-F5 and F9-F12 with plain arrays.
  *
  * Invariant: nothing below the "bridge" section calls the engine; the
  * oracle network sees the engine's model only through the weights copied
- * out of it (orc_mlp_from_model), so every expected gradient comes from the
+ * out of it (orc_mlp_from_model): its shape, activations and slope come from
+ * the test's own description, so every expected gradient comes from the
  * formulas, never from the code under test.
  */
 #ifndef AGRAD_TESTS_ORACLE_H
@@ -71,8 +72,11 @@ static inline double orc_rel(double got, double want, double abs_floor)
     return fabs(got - want) / scale;
 }
 
+/* Print the record and fail when it holds no comparison: an oracle whose
+ * loop never ran (an empty case list, a skipped branch) must not pass. */
 static inline void orc_stat_print(const orc_stat *s)
 {
+    cr_assert_gt(s->n, 0, "%s: the oracle compared no value", s->name);
     if (s->n_floored == 0)
         fprintf(stderr, "%s max rel err %.1e over %zu gradients\n", s->name, s->max_rel, s->n);
     else
@@ -339,26 +343,37 @@ static inline void orc_backward(orc_mlp *m, const double *dLdaL, const double *d
 
 /* ---- bridge: copying parameters between the engine's model and the oracle ---- */
 
-/* Copy every layer's weights and biases out of the tape into the oracle
- * (sizes, activations and slopes too). */
-static inline void orc_mlp_from_model(orc_mlp *o, nn_model *m)
+/* The oracle network from the test's own description of it: n_in inputs,
+ * layer l (1-based) with sizes[l-1] outputs and activation acts[l-1], leaky
+ * relu's slope `slope` (F3 says 0.01). Only the weights and biases are
+ * copied out of the engine's model; its layers must have the described
+ * sizes. Sizes, activations and slope never come from the model, so a model
+ * built wrong (layers swapped, an activation replaced) is not checked
+ * against itself. */
+static inline void orc_mlp_from_model(orc_mlp *o, nn_model *m, size_t n_in, const size_t *sizes,
+                                      const nn_act *acts, size_t depth, double slope)
 {
     ag_tape *t = nn_model_tape(m);
-    size_t L = nn_layer_count(m);
-    cr_assert(L >= 1 && L <= ORC_MAX_LAYERS);
-    o->n_layers = L;
-    for (size_t l = 1; l <= L; l++) {
+    cr_assert(depth >= 1 && depth <= ORC_MAX_LAYERS && n_in <= ORC_MAX_WIDTH);
+    cr_assert_eq(nn_layer_count(m), depth, "the model has %zu layers, the test built %zu",
+                 nn_layer_count(m), depth);
+    o->n_layers = depth;
+    o->slope = slope;
+    o->size[0] = n_in;
+    for (size_t l = 1; l <= depth; l++) {
         const nn_layer *ly = nn_layer_at(m, l - 1);
-        cr_assert(ly->n_in <= ORC_MAX_WIDTH && ly->n_out <= ORC_MAX_WIDTH);
-        o->size[l - 1] = ly->n_in;
-        o->size[l] = ly->n_out;
-        o->act[l] = ly->act;
-        o->slope = ly->slope;
+        size_t in = o->size[l - 1], out = sizes[l - 1];
+        cr_assert(out <= ORC_MAX_WIDTH);
+        cr_assert(ly->n_in == in && ly->n_out == out && ly->w.n == out * in && ly->b.n == out,
+                  "layer %zu is %zu -> %zu in the model, %zu -> %zu in the test", l, ly->n_in,
+                  ly->n_out, in, out);
+        o->size[l] = out;
+        o->act[l] = acts[l - 1];
         const double *w = ag_values(t, ly->w);
         const double *b = ag_values(t, ly->b);
         cr_assert(w && b, "%s", ag_tape_error(t));
-        memcpy(o->W[l], w, ly->n_out * ly->n_in * sizeof *w);
-        memcpy(o->b[l], b, ly->n_out * sizeof *b);
+        memcpy(o->W[l], w, out * in * sizeof *w);
+        memcpy(o->b[l], b, out * sizeof *b);
     }
 }
 

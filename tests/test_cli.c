@@ -5,6 +5,7 @@
  * Suite `cli`. The expression parser's own errors are in test_cli_expr.c.
  */
 #include "cli_run.h"
+#include "require.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -374,7 +375,7 @@ Test(cli, binary_step_from_a_pipe)
 {
     const char *build = getenv("AGRAD_BUILD");
     if (!build)
-        cr_skip_test("AGRAD_BUILD is not set (run through make test)");
+        AG_TEST_SKIP("AGRAD_BUILD is not set (run through make test)");
     char cmd[512];
     snprintf(cmd, sizeof cmd, "printf 'n\\nq\\n' | %s/agrad step 'a = sigmoid(x)' x=0 2>&1", build);
     FILE *p = popen(cmd, "r");

@@ -1,6 +1,6 @@
 /*
  * test_formulas_act.c: the activations of nn/ (nn_activate, its softmax and a
- * dense layer's leaky ReLU) against FORMULAS.md F1-F5 and the saturation
+ * dense layer's leaky ReLU) against docs/formulas.md F1-F5 and the saturation
  * half of F16, computed here in plain C at fixed and seeded random points.
  *
  * Every expected value is the formula itself (helpers in oracle.h); each

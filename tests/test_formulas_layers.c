@@ -1,5 +1,5 @@
 /*
- * test_formulas_layers.c: nn/'s dense layers and MLPs against FORMULAS.md
+ * test_formulas_layers.c: nn/'s dense layers and MLPs against docs/formulas.md
  * F8-F13 and F18: every weight, bias and activation gradient the engine
  * derives on seeded random networks (depth 2-4, widths 1-8, every
  * activation; softmax as an output with cross-entropy) is compared with
@@ -70,7 +70,7 @@ static void net_run(net_case *c, unsigned kind, uint64_t seed, size_t depth)
     nn_rng_seed(&rng, seed);
     cr_assert_eq(nn_mlp_build(c->m, c->n_in, sizes, acts, depth, NN_INIT_UNIFORM, &rng), AG_OK);
     orc_randomise_params(c->m, &r, -1, 1);
-    orc_mlp_from_model(&c->o, c->m);
+    orc_mlp_from_model(&c->o, c->m, c->n_in, sizes, acts, depth, 0.01); /* F3's slope */
 
     size_t n_out = sizes[depth - 1];
     for (size_t i = 0; i < c->n_in; i++)
@@ -221,7 +221,7 @@ Test(formulas, F11_hidden_delta)
     orc_stat_print(&st);
 }
 
-/* F12 (seed 003): dL/da^k from dL/da^{k+1} through da^{k+1}/dz^{k+1} and
+/* F12 (note 003): dL/da^k from dL/da^{k+1} through da^{k+1}/dz^{k+1} and
  * dz^{k+1}/da^k = W^{k+1}, down to the inputs (k = 0: the input variables),
  * against the engine's gradient at each layer's output nodes. */
 static void check_f12(net_case *c, orc_stat *st)
@@ -243,7 +243,7 @@ Test(formulas, F12_activation_gradient_induction)
     orc_stat_print(&st);
 }
 
-/* ---- F18: the vectorised two-layer form of seed 002 ---------------------- */
+/* ---- F18: the vectorised two-layer form of note 002 ---------------------- */
 
 /* out = M^T v for M [rows][cols] row-major: out_c = sum_r M[r][c] v_r */
 static void mat_t_vec(const double *M, size_t rows, size_t cols, const double *v, double *out)
@@ -304,7 +304,7 @@ Test(formulas, F18_two_layer_vectorised)
     orc_stat_print(&st);
 }
 
-/* ---- F8: seed 004's single neuron ------------------------------------------ */
+/* ---- F8: note 004's single neuron ------------------------------------------ */
 
 /* z = w1 x1 + b, a = sigma(z), C = 1/2 (a - y)^2:
  * dC/dw1 = (a - y) sigma'(z) x1, dC/db = (a - y) sigma'(z). The first case
@@ -348,16 +348,16 @@ Test(formulas, F8_single_neuron)
     orc_stat_print(&st);
 }
 
-/* ---- F13: the batched form of seed 004 --------------------------------------- */
+/* ---- F13: the batched form of note 004 --------------------------------------- */
 
 #define MAX_B 16
 
 /* A two-layer sigmoid network n0 -> n1 -> n2 over a batch of B examples,
  * each recorded by its own forward and F6 loss, reduced with
- * nn_reduce_nodes. Rows are examples (seed 004):
+ * nn_reduce_nodes. Rows are examples (note 004):
  *   D2 = (A2 - Y) (.) s'(Z2), dW2 = D2^T A1, db2 = sum_batch D2,
  *   D1 = (D2 W2) (.) s'(Z1),  dW1 = D1^T A0, db1 = sum_batch D1
- * (W stored [out][in], so D2 W2 is seed 004's D2 W2^T), times 1/B for the
+ * (W stored [out][in], so D2 W2 is note 004's D2 W2^T), times 1/B for the
  * mean. */
 static void f13_case(uint64_t seed, nn_reduce red, orc_stat *st)
 {

@@ -1,5 +1,5 @@
 /*
- * test_formulas_loss.c: nn/'s losses against FORMULAS.md F6, F7, F14, F17
+ * test_formulas_loss.c: nn/'s losses against docs/formulas.md F6, F7, F14, F17
  * and the closed forms of the others (MSE, BCE from logits, hinge, L2):
  * value and gradient, each computed here in plain C from the formula, with
  * NN_SUM and NN_MEAN reductions.
@@ -32,7 +32,7 @@ static const double *loss_grads(loss_case *c, ag_node L)
     return ag_grads(c->t, ag_run_of(c->a, c->n));
 }
 
-/* F6, seed 001's worked numbers: a = (0.3, 0.5), y = (0, 1):
+/* F6, note 001's worked numbers: a = (0.3, 0.5), y = (0, 1):
  * L = 1/2 (0.3^2 + 0.5^2) = 0.17, dL/da = (0.3 - 0, 0.5 - 1) = (0.3, -0.5),
  * exactly: a - y is exact for these, and 2 (a - y) / 2 is exact. */
 Test(formulas, F6_half_square_error)
@@ -69,7 +69,7 @@ Test(formulas, F6_half_square_error)
     orc_stat_print(&st);
 }
 
-/* F7 (seed 003): L = (y - a)^2, dL/da = -2 (y - a) = 2 (a - y); summed over
+/* F7 (note 003): L = (y - a)^2, dL/da = -2 (y - a) = 2 (a - y); summed over
  * n outputs, and with NN_MEAN it is the mean squared error:
  * L = 1/n sum (y - a)^2, dL/da_j = 2 (a_j - y_j) / n. */
 Test(formulas, F7_square_error_and_mse)
@@ -140,7 +140,7 @@ Test(formulas, F14_bce_with_sigmoid_output)
     orc_stat_print(&sv);
 }
 
-/* F14's decision rule (seed 001): y^ > 0.5 is class 1, y^ < 0.5 class 0.
+/* F14's decision rule (note 001): y^ > 0.5 is class 1, y^ < 0.5 class 0.
  * With y^ = sigma(z) that is the sign of z: sigma(0) = 1/2 exactly (no
  * class), and for |z| >= 1e-15 (past the rounding of 1/2 + z/4) the class
  * of the engine's y^ is the class of z. */

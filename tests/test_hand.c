@@ -8,6 +8,7 @@
  * bench/w_hand.c is compiled into this file (a unity-build include) because
  * the test runner links only the tests/ files and the libraries.
  */
+#include "require.h"
 #include "../bench/w_hand.c"
 
 #include <criterion/criterion.h>
@@ -433,7 +434,7 @@ Test(hand, make_moons_reproduces_the_shipped_file)
 {
     const char *build = getenv("AGRAD_BUILD");
     if (!build)
-        cr_skip_test("AGRAD_BUILD is not set (make test sets it)");
+        AG_TEST_SKIP("AGRAD_BUILD is not set (make test sets it)");
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "%s/examples/make_moons", build);
     FILE *p = popen(cmd, "r");

@@ -5,6 +5,7 @@
  * writes .dot and .svg files whole, and fails cleanly (no file left) on a
  * missing directory, an unknown extension or a missing `dot`.
  */
+#include "require.h"
 #include "teach.h"
 #include "teach_util.h"
 
@@ -135,7 +136,7 @@ Test(teach_graph, dot_is_deterministic_and_accepted_by_graphviz)
         free(one);
         free(two);
         ag_tape_free(t);
-        cr_skip_test("Graphviz 'dot' is not installed (apt-get install graphviz): DOT not validated");
+        AG_TEST_SKIP("Graphviz 'dot' is not installed (apt-get install graphviz): DOT not validated");
     }
     char path[] = "/tmp/agrad-teach-XXXXXX";
     int fd = mkstemp(path);
@@ -233,6 +234,6 @@ Test(teach_graph, graph_write_dot_svg_and_failures)
     rmdir(dir);
     ag_tape_free(g.t);
     if (!have_dot())
-        cr_skip_test("Graphviz 'dot' is not installed (apt-get install graphviz): .svg not rendered");
+        AG_TEST_SKIP("Graphviz 'dot' is not installed (apt-get install graphviz): .svg not rendered");
 }
 

@@ -35,7 +35,7 @@ static const ax_builtin table[] = {
 };
 #define N_BUILTINS (sizeof table / sizeof table[0])
 
-/* F3: the notes' leaky ReLU has slope 0.01, and the slope may be left out */
+/* F3 (docs/formulas.md): the notes' leaky ReLU has slope 0.01, and the slope may be left out */
 #define LEAKY_SLOPE 0.01
 
 const ax_builtin *ax_builtin_find(const char *name, size_t len)
