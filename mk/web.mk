@@ -92,4 +92,17 @@ webtest: web $(AGRAD) $(BUILD)/examples/moons $(WEB)/moons_time
 	node web/test.mjs --page $(WEB)/agrad.html --agrad $(AGRAD) --moons $(BUILD)/examples/moons \
 	  --moons-time $(WEB)/moons_time --chromium $(CHROMIUM) --shot $(WEB)/backward-step.png
 
+# make lint covers the page's C glue too (natively; compat.c only makes
+# sense against wasi-libc's headers and is left out).
+WEB_LINT_SRC := $(filter-out web/compat.c,$(wildcard web/*.c))
+.PHONY: weblint
+lint: weblint
+weblint: $(DEPS)
+	@command -v $(CPPCHECK) >/dev/null && command -v $(CLANG_TIDY) >/dev/null || { $(call apt-need, cppcheck clang-tidy); }
+	$(CPPCHECK) --enable=warning,performance,portability --error-exitcode=1 --inline-suppr --std=c11 \
+	  -I autograd -I nn -I tools -I web --suppress=missingIncludeSystem -q $(WEB_LINT_SRC)
+	@echo "$(CLANG_TIDY) over $(WEB_LINT_SRC)"; mkdir -p $(WEB); \
+	  $(CLANG_TIDY) --quiet $(WEB_LINT_SRC) -- $(CSTD) -Iautograd -Inn -Itools -Iexamples/lib -Iweb \
+	  >$(WEB)/lint.log 2>&1; s=$$?; grep -v 'warnings\{0,1\} generated\.$$' $(WEB)/lint.log; exit $$s
+
 -include $(wildcard $(WEB)/obj/*/*.d $(WEB)/obj/*/*/*.d)

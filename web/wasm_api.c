@@ -131,14 +131,12 @@ static char *graph_error(const char *expr, const ax_error *e)
     char *caret = NULL;
     size_t caret_size = 0;
     FILE *c = open_memstream(&caret, &caret_size);
-    if (!c || !jw_open(&w)) {
-        if (c)
-            fclose(c);
+    if (c)
+        cli_show_parse_error(c, expr, e, "expression");
+    if (!c || fclose(c) != 0 || !jw_open(&w)) {
         free(caret);
         return jw_error("out of memory");
     }
-    cli_show_parse_error(c, expr, e, "expression");
-    fclose(c);
     fputs("{\"ok\": false, \"error\": {\"message\": ", w.f);
     jw_str(w.f, e->message);
     fprintf(w.f, ", \"status\": \"%s\", \"line\": %d, \"column\": %d, \"offset\": %zu, \"text\": ",
@@ -189,7 +187,10 @@ static void write_graph(FILE *f, ag_tape *t, ag_node y, ag_node *seen, size_t co
     size_t dot_size = 0;
     FILE *d = open_memstream(&dot, &dot_size);
     ag_graph_opts go = {.highlight = AG_NULL, .show_grad = true};
-    if (d && ag_graph_dot(t, y, &go, d) == AG_OK && fclose(d) == 0)
+    bool drawn = d && ag_graph_dot(t, y, &go, d) == AG_OK;
+    if (d && fclose(d) != 0)
+        drawn = false;
+    if (drawn)
         jw_str(f, dot);
     else
         fputs("null", f);
@@ -261,7 +262,7 @@ char *agw_cli(const char *args, size_t len)
 {
     char *argv[AGW_MAX_ARGS + 1] = {"agrad"};
     int argc = 1;
-    if (len > 4 * AGW_MAX_TEXT)
+    if (len > (size_t)4 * AGW_MAX_TEXT)
         return jw_error("the arguments are too long");
     /* no step (it reads commands from a stream) and no dot (it writes files) */
     static const char *const allowed[] = {"grad", "trace", "check", "gradcheck"};
@@ -278,14 +279,14 @@ char *agw_cli(const char *args, size_t len)
     char *out = NULL, *err = NULL;
     size_t out_size = 0, err_size = 0;
     FILE *o = open_memstream(&out, &out_size), *e = open_memstream(&err, &err_size);
+    int rc = o && e ? agrad_run(argc, argv, NULL, o, e) : CLI_FAIL;
+    /* the texts are complete only once their streams are closed */
+    bool closed_o = !o || fclose(o) == 0, closed_e = !e || fclose(e) == 0;
     jw w;
     char *res;
-    if (!o || !e || !jw_open(&w)) {
+    if (!o || !e || !closed_o || !closed_e || !jw_open(&w)) {
         res = jw_error("out of memory");
     } else {
-        int rc = agrad_run(argc, argv, NULL, o, e);
-        fflush(o);
-        fflush(e);
         fprintf(w.f, "{\"ok\": true, \"status\": %d, \"out\": ", rc);
         jw_str(w.f, out);
         fputs(", \"err\": ", w.f);
@@ -293,10 +294,6 @@ char *agw_cli(const char *args, size_t len)
         fputc('}', w.f);
         res = jw_result(&w);
     }
-    if (o)
-        fclose(o);
-    if (e)
-        fclose(e);
     free(out);
     free(err);
     return res;

@@ -64,6 +64,14 @@ char *agw_moons_setup(double seed)
     return jw_result(&w);
 }
 
+/* Drop a half-written answer and return the tape's error instead. */
+static char *step_failed(jw *w)
+{
+    (void)fclose(w->f); /* the answer is dropped whatever it held */
+    free(w->text);
+    return jw_error(ag_tape_error(run.t));
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -84,20 +92,14 @@ char *agw_moons_steps(int n, int replay)
     fputs("{\"losses\": [", w.f);
     for (int k = 0; k < n; k++) {
         ag_status s = replay ? moons_step_replay(&run, &loss, &acc) : moons_step_record(&run, &loss, &acc);
-        if (s != AG_OK) {
-            fclose(w.f);
-            free(w.text);
-            return jw_error(ag_tape_error(run.t));
-        }
+        if (s != AG_OK)
+            return step_failed(&w);
         fputs(k ? ", " : "", w.f);
         jw_num(w.f, loss);
     }
     double ms = now_ms() - t0;
-    if (n == 0 && moons_evaluate(&run, &loss, &acc) != AG_OK) {
-        fclose(w.f);
-        free(w.text);
-        return jw_error(ag_tape_error(run.t));
-    }
+    if (n == 0 && moons_evaluate(&run, &loss, &acc) != AG_OK)
+        return step_failed(&w);
     fprintf(w.f, "], \"ok\": true, \"step\": %zu, \"loss\": ", run.step);
     jw_num(w.f, loss);
     fputs(", \"accuracy\": ", w.f);

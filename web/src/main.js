@@ -9,7 +9,8 @@ import { Timeline, fmt, num } from './timeline.js';
 import { GraphView } from './graph_view.js';
 import { Moons } from './moons.js';
 
-const MAX_DRAW = 400; // nodes Graphviz lays out; beyond, the ledger steps without the picture
+const MAX_DRAW = 250; // nodes Graphviz lays out; beyond, the ledger steps without the picture
+const FAST_LAYOUT = [40, 120]; // from these many nodes on, Graphviz's passes are limited (worker.js)
 const $ = (id) => document.getElementById(id);
 const engine = new Engine();
 let tl = null, pos = 0, playing = null, runSeq = 0;
@@ -94,7 +95,7 @@ async function differentiateNow() {
   $('nodeinfo').replaceChildren();
   if (g.count <= MAX_DRAW && g.dot) {
     try {
-      view.setSvg(await engine.request('layout', { dot: g.dot }));
+      view.setSvg(await engine.request('layout', { dot: g.dot, fast: FAST_LAYOUT.filter((n) => g.count >= n).length }, 20000));
     } catch (err) {
       view.clear(`no picture: ${err.message}`);
     }
