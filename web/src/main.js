@@ -10,7 +10,7 @@ import { GraphView } from './graph_view.js';
 import { Moons } from './moons.js';
 
 const MAX_DRAW = 250; // nodes Graphviz lays out; beyond, the ledger steps without the picture
-const FAST_LAYOUT = [40, 120]; // from these many nodes on, Graphviz's passes are limited (worker.js)
+const FAST_LAYOUT = 40; // from this many nodes on, Graphviz's passes are limited (worker.js)
 const $ = (id) => document.getElementById(id);
 const engine = new Engine();
 let tl = null, pos = 0, playing = null, runSeq = 0;
@@ -95,7 +95,7 @@ async function differentiateNow() {
   $('nodeinfo').replaceChildren();
   if (g.count <= MAX_DRAW && g.dot) {
     try {
-      view.setSvg(await engine.request('layout', { dot: g.dot, fast: FAST_LAYOUT.filter((n) => g.count >= n).length }, 20000));
+      view.setSvg(await engine.request('layout', { dot: g.dot, fast: g.count >= FAST_LAYOUT }, 20000));
     } catch (err) {
       view.clear(`no picture: ${err.message}`);
     }

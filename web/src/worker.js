@@ -14,35 +14,52 @@ function b64bytes(b64) {
   return b;
 }
 
-const ready = Promise.all([loadEngine(b64bytes(AGRAD_WASM_B64)), vizInstance()]);
+const engineReady = loadEngine(b64bytes(AGRAD_WASM_B64));
+let vizReady = vizInstance();
+
+// Graphviz's network simplex and crossing passes grow fast with the long
+// edges a shared weight draws to every layer (102 nodes: 43 s in native
+// dot, 6.9 s here); with these limits the same layout takes under a second,
+// at the price of more crossings. Milder limits made Graphviz abort on some
+// graphs (an assertion in its list code).
+const LIMITS = 'nslimit=0.1, nslimit1=0.1, mclimit=0.01, searchsize=5, splines=line, remincross=false, ';
+
+// Graphviz reports an abort on console.error before throwing; it becomes
+// this request's error message instead (the page shows it).
+let vizMessages = [];
+console.error = (...a) => { vizMessages.push(a.join(' ')); };
+
+async function layout(m) {
+  const viz = await vizReady;
+  vizMessages = [];
+  const dot = m.fast ? m.dot.replace('graph [', `graph [${LIMITS}`) : m.dot;
+  let r;
+  try {
+    r = viz.render(dot, { format: 'svg', engine: 'dot' });
+  } catch (err) {
+    vizReady = vizInstance(); // an aborted instance is unusable: start a fresh one
+    throw new Error(`Graphviz failed: ${vizMessages.join('; ') || err.message}`);
+  }
+  if (r.status !== 'success') throw new Error(r.errors.map((x) => x.message).join('; '));
+  return r.output;
+}
 
 const handlers = {
-  graph: (e, v, m) => e.graph(m.expr, m.inputs),
-  cli: (e, v, m) => e.cli(m.args),
-  layout(e, v, m) {
-    // Graphviz's network simplex and crossing passes grow fast with the
-    // long edges a shared weight draws to every layer (102 nodes: 43 s in
-    // native dot); limited, the same layout takes under a second. Level 2
-    // (from 120 nodes) trades more crossings for speed again.
-    const limits = ['', 'nslimit=1, nslimit1=1, mclimit=0.1, searchsize=10, ',
-      'nslimit=0.1, nslimit1=0.1, mclimit=0.01, searchsize=5, splines=line, remincross=false, '][m.fast || 0];
-    const dot = m.dot.replace('graph [', `graph [${limits}`);
-    const r = v.render(dot, { format: 'svg', engine: 'dot' });
-    if (r.status !== 'success') throw new Error(r.errors.map((x) => x.message).join('; '));
-    return r.output;
-  },
-  moonsSetup: (e, v, m) => e.moonsSetup(m.seed),
-  moonsSteps: (e, v, m) => e.moonsSteps(m.n, m.replay),
-  moonsGrid: (e, v, m) => e.moonsGrid(m.res, m.x0, m.x1, m.y0, m.y1),
+  graph: (e, m) => e.graph(m.expr, m.inputs),
+  cli: (e, m) => e.cli(m.args),
+  layout: (e, m) => layout(m),
+  moonsSetup: (e, m) => e.moonsSetup(m.seed),
+  moonsSteps: (e, m) => e.moonsSteps(m.n, m.replay),
+  moonsGrid: (e, m) => e.moonsGrid(m.res, m.x0, m.x1, m.y0, m.y1),
 };
 
 self.onmessage = async (ev) => {
   const m = ev.data;
   try {
-    const [engine, viz] = await ready;
+    const engine = await engineReady;
     const h = handlers[m.kind];
     if (!h) throw new Error(`unknown request ${m.kind}`);
-    self.postMessage({ id: m.id, ok: true, result: h(engine, viz, m) });
+    self.postMessage({ id: m.id, ok: true, result: await h(engine, m) });
   } catch (err) {
     self.postMessage({ id: m.id, ok: false, error: String(err && err.message || err) });
   }
