@@ -95,6 +95,7 @@ $(LIBNN): $(NN_OBJ)
 
 $(LIBLANG): $(LANG_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@  # no stale members of deleted sources
 	$(AR) rcs $@ $^
 
 $(AGRAD): $(TOOL_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG)
@@ -110,8 +111,8 @@ $(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(if $(TOOL_S
 	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
 # Bench programs run the examples' own training steps (examples/lib).
-$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
 demo: all $(GRAPHVIZ)
@@ -212,6 +213,9 @@ memcheck: $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES) $(MEMCHECK_DIR)/fashion/.ok
 	  run 1 $(AGRAD) --anomaly grad 'log(x - x)' x=1; \
 	  run 2 $(AGRAD) grad 'x * (y +' x=1 y=2; \
 	  run 2 $(AGRAD) grad 'x + q' x=1; \
+	  run 0 $(AGRAD) check -f examples/derivations/004_batched.txt; \
+	  run 1 $(AGRAD) check -f examples/derivations/mistakes.txt; \
+	  run 0 $(AGRAD) jacobian 'x = [1, 2, 0.5]; s = softmax(x)' --wrt x; \
 	fi; \
 	exit $$fail
 

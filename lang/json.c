@@ -80,6 +80,8 @@ ag_status lg_report_json(const lg_report *r, FILE *f)
 
 ag_status lg_error_json(const lg_error *e, const char *src, FILE *f)
 {
+    if (!e || !f)
+        return AG_ENULL;
     char win[512] = "";
     int caret = 0;
     if (e->line > 0 && src)
@@ -174,7 +176,7 @@ ag_status lg_trace_json(lg_run *r, FILE *f)
     fputs("{\"output\": ", f);
     jstr(f, name);
     fputs(", \"steps\": [", f);
-    ag_step s;
+    ag_stepper_step s;
     char buf[256];
     for (size_t k = 0; ag_stepper_next(st, &s); k++) {
         fputs(k ? ", {\"node\": " : "{\"node\": ", f);

@@ -173,6 +173,9 @@ void lg_report_free(lg_report *r);
  * ascii: plain ASCII only (no ∂, ×). */
 void lg_report_print(const lg_report *r, FILE *f, bool ascii);
 void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *f);
+/* Just the window of line `line` of src around 1-based column `col`, and a
+ * caret under the column (two lines, each indented by two spaces). */
+void lg_source_window(FILE *f, const char *src, int line, int col);
 
 /* JSON, one object each (numbers %.17g; NaN and infinities as the strings
  * "NaN", "Infinity", "-Infinity"):

@@ -64,7 +64,7 @@ static size_t col_off(const char *s, size_t len, int col)
 }
 
 /* Write the window of line `line` around `col`, and the caret under it. */
-static void window(FILE *f, const char *src, int line, int col)
+void lg_source_window(FILE *f, const char *src, int line, int col)
 {
     const char *s = src;
     for (int l = 1; l < line && s; l++) {
@@ -104,7 +104,7 @@ void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *
     else
         fprintf(f, "%s%s%s: %s\n", file ? file : "", file ? ": " : "", kind, e->message);
     if (e->line > 0 && src)
-        window(f, src, e->line, e->column);
+        lg_source_window(f, src, e->line, e->column);
 }
 
 /* The window as one string, for JSON (window text, caret column). */
@@ -117,7 +117,7 @@ size_t lg__window_text(const char *src, int line, int col, char *buf, size_t siz
     *caret = 0;
     if (!m)
         return 0;
-    window(m, src, line, col);
+    lg_source_window(m, src, line, col);
     if (fclose(m) != 0 || !text) {
         free(text);
         return 0;

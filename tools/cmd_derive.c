@@ -83,6 +83,16 @@ static lg_prog *load(const cli_args *a, const cli_io *io, char **text, int *rc)
             return NULL;
         }
     }
+    for (const char *s = a->data; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[AG_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
+        if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
+            fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
+            lg_prog_free(p);
+            *rc = CLI_USAGE;
+            return NULL;
+        }
+    }
     *rc = CLI_OK;
     return p;
 }
@@ -223,5 +233,63 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
     ag_tape_free(t);
     lg_prog_free(p);
     ag_free(text);
+    return rc;
+}
+
+int cli_check_name(const cli_args *a, const cli_io *io)
+{
+    char *text;
+    int rc;
+    lg_prog *p = load(a, io, &text, &rc);
+    ag_tape *t = p ? ag_tape_new(0) : NULL;
+    lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    const char *out = NULL;
+    char *src = NULL;
+    if (r && lg_run_output(r, NULL, &out)) {
+        size_t n = strlen(a->expr) + strlen(out) + strlen(a->wrt) + strlen(a->expect) + 32;
+        src = ag_realloc(NULL, n);
+        if (src)
+            snprintf(src, n, "%s\nclaim d%s/d%s = %s\n", a->expr, out, a->wrt, a->expect);
+    }
+    lg_run_free(r);
+    ag_tape_free(t);
+    lg_prog_free(p);
+    ag_free(text);
+    if (!src)
+        return rc != CLI_OK ? rc : CLI_FAIL;
+    cli_args b = *a;
+    b.expr = src;
+    b.file = NULL;
+    rc = cli_check_file(&b, io);
+    ag_free(src);
+    return rc;
+}
+
+int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io)
+{
+    memset(p, 0, sizeof *p);
+    p->out = AG_NULL;
+    int rc;
+    lg_prog *prog = load(a, io, &p->owned_src, &rc);
+    p->src = p->owned_src ? p->owned_src : "";
+    p->t = prog ? ag_tape_new(0) : NULL;
+    if (prog && (!p->t || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
+        fprintf(io->err, "agrad: out of memory\n");
+        rc = CLI_FAIL;
+    }
+    p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
+    lg_run *r = rc == CLI_OK ? evaluate(prog, p->t, a, io) : NULL;
+    lg_value out;
+    const char *name = "f";
+    if (r && lg_run_output(r, &out, &name) && out.shape.rows * out.shape.cols == 1) {
+        p->out = out.nodes[0];
+    } else if (r) {
+        fprintf(io->err, "agrad: the output %s is not a scalar: use agrad jacobian\n", name);
+        rc = CLI_USAGE;
+    } else if (rc == CLI_OK) {
+        rc = CLI_USAGE;
+    }
+    lg_run_free(r);
+    lg_prog_free(prog);
     return rc;
 }

@@ -20,6 +20,7 @@ typedef struct walk {
     ag_tape *t;
     ag_stepper *st;
     const char *f;   /* the output's name */
+    const char *times; /* "×", or "*" for ASCII output */
     char **hist;
     size_t n_hist, cap;
     long cur;
@@ -44,8 +45,8 @@ static char *step_text(walk *w, const ag_stepper_step *s)
     for (size_t k = 0; k < s->n_edges; k++) {
         const ag_edge *e = &s->edges[k];
         cli_node_label(w->t, e->input, in, sizeof in);
-        fprintf(m, "  edge %s -> %s: local d%s/d%s = %.10g, contribution %.10g × %.10g = %.10g, d%s/d%s = %.10g\n",
-                node, in, node, in, e->local, s->upstream, e->local, e->contribution, w->f, in, e->input_grad);
+        fprintf(m, "  edge %s -> %s: local d%s/d%s = %.10g, contribution %.10g %s %.10g = %.10g, d%s/d%s = %.10g\n",
+                node, in, node, in, e->local, s->upstream, w->times, e->local, e->contribution, w->f, in, e->input_grad);
     }
     if (fclose(m) != 0) { /* the stream's text is complete only after it */
         free(text);
@@ -134,7 +135,7 @@ int cli_step(const cli_args *a, const cli_io *io)
     int rc = cli_prog_build(&p, a, a->expr, false, "expression", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);
-    walk w = {.t = p.t, .cur = -1};
+    walk w = {.t = p.t, .cur = -1, .times = cli_ascii(a) ? "*" : "\u00d7"};
     if (rc == CLI_OK) {
         w.st = ag_stepper_new(p.t, p.out);
         if (!w.st)

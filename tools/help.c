@@ -44,7 +44,7 @@ static const char overview[] =
     "expression error (parse errors show a caret under the column); 3 a failure\n"
     "(out of memory, a file that cannot be written).\n"
     "\n"
-    "derivation files (agrad check -f FILE, agrad grad -f FILE, agrad jacobian):\n"
+    "derivation files (check, grad, trace, step, dot and jacobian take -f FILE, - for stdin):\n"
     "  one statement per line (or ';'); inputs 'x = 2', 'y = [0, 1, 0]', 'W: 3x2'\n"
     "  (seeded values in [-1, 1]), 'data eps = 1e-5' (never perturbed; one-hot\n"
     "  literals are data by default); vectors and matrices [[1, 2], [3, 4]], 1-based\n"
@@ -75,7 +75,8 @@ static const char *const cmd_help[CLI_NCMD] = {
         "example:\n"
         "  agrad grad --json 'z = w*x + b; sigmoid(z)' w=-3 x=2 b=0.5\n",
     [CLI_TRACE] =
-        "usage: agrad trace [--anomaly] EXPR name=value ...\n"
+        "usage: agrad trace [--anomaly] [--ascii] EXPR name=value ...\n"
+        "       agrad trace [--ascii] -f FILE   (a derivation file; - for stdin)\n"
         "\n"
         "Runs the reverse sweep and prints the chain-rule ledger: one line per edge, in\n"
         "sweep order, each giving the upstream gradient, the local derivative, their\n"
@@ -84,7 +85,8 @@ static const char *const cmd_help[CLI_NCMD] = {
         "example:\n"
         "  agrad trace 'z = w*x + b; a = sigmoid(z); L = 0.5*(a - y)^2' w=-3 x=2 b=0.5 y=1\n",
     [CLI_STEP] =
-        "usage: agrad step [--anomaly] EXPR name=value ...\n"
+        "usage: agrad step [--anomaly] [--ascii] EXPR name=value ...\n"
+        "       agrad step -f FILE   (a derivation file)\n"
         "\n"
         "Walks the reverse sweep one node at a time. Each step shows the node, its\n"
         "upstream gradient and every edge into a non-constant input (local derivative,\n"
@@ -97,6 +99,7 @@ static const char *const cmd_help[CLI_NCMD] = {
         "  printf 'n\\nn\\np\\nq\\n' | agrad step 'z = w*x + b; a = sigmoid(z)' w=-3 x=2 b=0.5\n",
     [CLI_DOT] =
         "usage: agrad dot [-o FILE] [--highlight NAME] [--anomaly] EXPR name=value ...\n"
+        "       agrad dot [-o FILE] -f PROGRAM   (a derivation file; entries named W[i,j])\n"
         "\n"
         "Draws the graph of EXPR (after a backward pass, so gradients are shown) in\n"
         "Graphviz DOT on standard output.\n"
