@@ -18,12 +18,14 @@ CHROMIUM   ?= /usr/bin/chromium
 # process stubs of web/compat, and uthash (header-only) through $(WEB)/inc.
 WASM_CFLAGS := --target=wasm32-wasi -nostdlibinc -isystem $(WASI_INC) -Iweb/compat -isystem $(WEB)/inc \
                -D_WASI_EMULATED_GETPID $(CSTD) $(WARN) -O2 \
-               -Iautograd -Inn -Itools -Iexamples/lib -Iweb -I$(WEB) -MMD -MP
+               -Iautograd -Inn -Ilang -Itools -Iexamples/lib -Iweb -I$(WEB) -MMD -MP
+# The stack comes first in memory, so that overflowing it traps (an access
+# below address 0) instead of overwriting data; 8 MB as a native thread has.
 WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wl,--strip-all \
-                -Wl,-z,stack-size=1048576 -lwasi-emulated-getpid
+                -Wl,--stack-first -Wl,-z,stack-size=8388608 -lwasi-emulated-getpid
 # nn without its file formats (jansson, files): the page has no file system.
 NN_WASM_SRC := $(filter-out nn/csv.c nn/io_util.c nn/model_io.c nn/safetensors_%.c nn/st_tensors.c,$(NN_SRC))
-WASM_SRC := $(AG_SRC) $(NN_WASM_SRC) $(filter-out tools/main.c,$(TOOL_SRC)) \
+WASM_SRC := $(AG_SRC) $(NN_WASM_SRC) $(LANG_SRC) tools/show.c \
             examples/lib/workloads.c examples/lib/classifier.c \
             $(filter-out web/moons_time.c,$(wildcard web/*.c))
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/moons_data.o
@@ -82,9 +84,9 @@ $(WEB)/agrad.html: $(WEB)/agrad.wasm $(WEB_JS) $(WEB_NPM)
 
 # The same moons code built natively, for the timing in webtest.
 $(WEB)/moons_time: web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
-                   $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(BUILD)/tools/show.o $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) -Itools -Iweb web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
-	  $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(BUILD)/tools/show.o \
+                   $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) -Iweb web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
+	  $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o \
 	  $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 webtest: web $(AGRAD) $(BUILD)/examples/moons $(WEB)/moons_time
@@ -100,9 +102,9 @@ lint: weblint
 weblint: $(DEPS)
 	@command -v $(CPPCHECK) >/dev/null && command -v $(CLANG_TIDY) >/dev/null || { $(call apt-need, cppcheck clang-tidy); }
 	$(CPPCHECK) --enable=warning,performance,portability --error-exitcode=1 --inline-suppr --std=c11 \
-	  -I autograd -I nn -I tools -I web --suppress=missingIncludeSystem -q $(WEB_LINT_SRC)
+	  -I autograd -I nn -I lang -I tools -I web --suppress=missingIncludeSystem -q $(WEB_LINT_SRC)
 	@echo "$(CLANG_TIDY) over $(WEB_LINT_SRC)"; mkdir -p $(WEB); \
-	  $(CLANG_TIDY) --quiet $(WEB_LINT_SRC) -- $(CSTD) -Iautograd -Inn -Itools -Iexamples/lib -Iweb \
+	  $(CLANG_TIDY) --quiet $(WEB_LINT_SRC) -- $(CSTD) -Iautograd -Inn -Ilang -Itools -Iexamples/lib -Iweb \
 	  >$(WEB)/lint.log 2>&1; s=$$?; grep -v 'warnings\{0,1\} generated\.$$' $(WEB)/lint.log; exit $$s
 
 -include $(wildcard $(WEB)/obj/*/*.d $(WEB)/obj/*/*/*.d)

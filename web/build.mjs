@@ -5,7 +5,7 @@
 // so that script is the only one the page will run.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,10 +19,14 @@ const worker = await build({
   entryPoints: [join(here, 'src/worker.js')],
   define: { AGRAD_WASM_B64: JSON.stringify(readFileSync(wasmPath).toString('base64')), 'import.meta.url': 'undefined' },
 });
+// the derivation files of examples/derivations, offered in the example menu
+const dir = join(here, '../examples/derivations');
+const files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()
+  .map((f) => [f, readFileSync(join(dir, f), 'utf8')]);
 const page = await build({
   ...common,
   entryPoints: [join(here, 'src/main.js')],
-  define: { WORKER_SRC: JSON.stringify(worker.outputFiles[0].text) },
+  define: { WORKER_SRC: JSON.stringify(worker.outputFiles[0].text), EXAMPLE_FILES: JSON.stringify(files) },
 });
 // inside <script> only "</script" (any case) and "<!--" could end or confuse it
 const script = page.outputFiles[0].text.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');

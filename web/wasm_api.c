@@ -1,23 +1,24 @@
 /*
- * wasm_api.c: what the page asks of the C code, exported from the
- * WebAssembly module. Every call takes NUL-terminated UTF-8 texts written
- * by the page into memory from agw_alloc and returns a JSON text
- * (wasm_json.h) that the page frees with agw_free.
+ * wasm_api.c: what the page asks of the derivation language (lang/lang.h),
+ * exported from the WebAssembly module. Every call takes NUL-terminated
+ * UTF-8 texts written by the page into memory from agw_alloc and returns a
+ * JSON text (wasm_json.h) that the page frees with agw_free.
  *
- *   agw_graph(expr, inputs)  parse and record the expression over the inputs
- *                            ("w=-3 x=2", spaces or commas between), then
- *                            step the reverse sweep (ag_stepper) to the end:
- *                            nodes, the DOT text of agrad dot, every step's
- *                            edges; or the error with its line and column.
- *   agw_cli(args, len)       the agrad command in-process: args are the
- *                            arguments after "agrad", each NUL-terminated;
- *                            returns {"status", "out", "err"}.
+ *   agw_graph(src, inputs)  parse the program, set the inputs given as
+ *                           "w=-3 x=2" (scalars, spaces or commas between),
+ *                           evaluate it onto a tape and step the reverse
+ *                           sweep from its scalar output to the end: the
+ *                           nodes, agrad dot's DOT text, every step's edges;
+ *                           or the error with its line and column.
+ *   agw_check(src, inputs)  check the program's claims: lang's JSON report
+ *                           and its text.
  *
  * Invariant: user text reaches only the C parser; each call frees what it
  * allocated; sizes are bounded (AGW_MAX_TEXT bytes of text, AGW_MAX_NODES
- * recorded nodes) so a hostile input costs bounded time and memory.
+ * nodes stepped, and wasm_budget.c's memory budget while recording).
  */
 #include "cli.h"
+#include "lang.h"
 #include "teach.h"
 #include "wasm_json.h"
 
@@ -27,61 +28,96 @@
 
 #define AGW_MAX_TEXT 65536
 #define AGW_MAX_NODES 20000
-#define AGW_MAX_INPUTS 256
-#define AGW_MAX_ARGS 64
 
 AGW_EXPORT(agw_alloc) void *agw_alloc(size_t n);
 AGW_EXPORT(agw_free) void agw_free(void *p);
-AGW_EXPORT(agw_graph) char *agw_graph(const char *expr, const char *inputs);
-AGW_EXPORT(agw_cli) char *agw_cli(const char *args, size_t len);
+AGW_EXPORT(agw_graph) char *agw_graph(const char *src, const char *inputs);
+AGW_EXPORT(agw_check) char *agw_check(const char *src, const char *inputs);
 
 void *agw_alloc(size_t n) { return malloc(n ? n : 1); }
 void agw_free(void *p) { free(p); }
 
-typedef struct inputs {
-    cli_input v[AGW_MAX_INPUTS];
-    size_t n;
-} inputs;
-
-/* "w=-3 x=2, b=0.5": names as the language allows them, values as strtod. */
-static const char *parse_inputs(const char *s, inputs *in, char *why, size_t size)
+/* {"ok": false, "error": {...}} for a failure of lang: its message, place
+ * and the text lang prints for it (the line with a caret). */
+static char *lang_error(const char *src, const lg_error *e, const char *where)
 {
-    in->n = 0;
-    while (*s) {
-        s += strspn(s, " \t\r\n,;");
-        if (!*s)
-            break;
-        size_t len = strcspn(s, " \t\r\n,;");
-        const char *eq = memchr(s, '=', len);
-        if (!eq || !ax_name_ok(s, (size_t)(eq - s)) || (size_t)(eq - s) > AG_NAME_MAX) {
-            snprintf(why, size, "an input is name=value (a name of letters, digits and _), not '%.*s'",
-                     (int)(len > 40 ? 40 : len), s);
-            return why;
-        }
-        if (in->n == AGW_MAX_INPUTS)
-            return "too many inputs (256 at most)";
-        cli_input *x = &in->v[in->n];
-        memcpy(x->name, s, (size_t)(eq - s));
-        x->name[eq - s] = '\0';
-        char *end;
-        errno = 0;
-        x->value = strtod(eq + 1, &end);
-        if (end == eq + 1 || end != s + len || errno == ERANGE) {
-            snprintf(why, size, "the value of input '%s' is not a number", x->name);
-            return why;
-        }
-        for (size_t i = 0; i < in->n; i++)
-            if (strcmp(in->v[i].name, x->name) == 0) {
-                snprintf(why, size, "the input '%s' is given twice", x->name);
-                return why;
-            }
-        in->n++;
-        s += len;
+    char *text = NULL;
+    size_t text_size = 0;
+    FILE *c = open_memstream(&text, &text_size);
+    if (c)
+        lg_error_print(e, src, NULL, c);
+    jw w;
+    if (!c || fclose(c) != 0 || !jw_open(&w)) {
+        free(text);
+        return jw_error("out of memory");
     }
-    return NULL;
+    fprintf(w.f, "{\"ok\": false, \"error\": {\"where\": \"%s\", \"message\": ", where);
+    jw_str(w.f, e->message);
+    fprintf(w.f, ", \"status\": \"%s\", \"line\": %d, \"column\": %d, \"offset\": %zu, \"text\": ",
+            ag_status_str(e->status), e->line, e->column, e->offset);
+    jw_str(w.f, text);
+    fputs("}}", w.f);
+    free(text);
+    return jw_result(&w);
 }
 
-static void node_json(FILE *f, ag_tape *t, ag_node n, double grad)
+/* "w=-3 x=2, b=0.5": each a scalar input of the program (or one it uses
+ * without declaring). Only the split is done here; lang judges the names. */
+static bool set_inputs(lg_prog *p, const char *s, lg_error *e)
+{
+    while (*s) {
+        s += strspn(s, " \t\r\n,;");
+        size_t len = strcspn(s, " \t\r\n,;");
+        if (len == 0)
+            break;
+        const char *eq = memchr(s, '=', len);
+        char name[AG_NAME_MAX + 1];
+        size_t nlen = eq ? (size_t)(eq - s) : 0;
+        memset(e, 0, sizeof *e);
+        e->status = AG_EPARSE;
+        if (!eq || nlen == 0 || nlen > AG_NAME_MAX) {
+            snprintf(e->message, sizeof e->message, "an input is name=value, not '%.*s'", (int)(len > 40 ? 40 : len), s);
+            return false;
+        }
+        memcpy(name, s, nlen);
+        name[nlen] = '\0';
+        char *end;
+        errno = 0;
+        double v = strtod(eq + 1, &end);
+        if (end == eq + 1 || end != s + len || errno == ERANGE) {
+            snprintf(e->message, sizeof e->message, "the value of input '%s' is not a number", name);
+            return false;
+        }
+        if (lg_prog_set_input(p, name, &v, 1, e) != AG_OK)
+            return false;
+        s += len;
+    }
+    return true;
+}
+
+/* The parsed program with its inputs set, or NULL with *res the error. */
+static lg_prog *prepare(const char *src, const char *inputs, char **res)
+{
+    lg_error e;
+    *res = NULL;
+    if (!src || !inputs || strlen(src) > AGW_MAX_TEXT || strlen(inputs) > AGW_MAX_TEXT) {
+        *res = jw_error("the text is too long (65536 bytes at most)");
+        return NULL;
+    }
+    lg_prog *p = lg_parse(src, strlen(src), &e);
+    if (!p) {
+        *res = lang_error(src, &e, "program");
+        return NULL;
+    }
+    if (!set_inputs(p, inputs, &e)) {
+        *res = lang_error(inputs, &e, "inputs");
+        lg_prog_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void node_json(FILE *f, ag_tape *t, ag_node n)
 {
     char label[128], formula[400];
     ag_op op = ag_node_op(t, n);
@@ -96,7 +132,7 @@ static void node_json(FILE *f, ag_tape *t, ag_node n, double grad)
     fprintf(f, ", \"kind\": \"%s\", \"value\": ", op == AG_OP_CONST ? "const" : op == AG_OP_VAR ? "var" : "op");
     jw_num(f, ag_value(t, n));
     fputs(", \"grad\": ", f);
-    jw_num(f, grad);
+    jw_num(f, op == AG_OP_CONST ? 0.0 : ag_grad(t, n));
     fputs(", \"inputs\": [", f);
     for (size_t k = 0; k < ag_node_arity(t, n); k++)
         fprintf(f, "%s%u", k ? ", " : "", (unsigned)ag_node_input(t, n, k).idx);
@@ -125,39 +161,10 @@ static size_t mark_past(ag_tape *t, ag_node y, ag_node *stack, ag_node *seen)
     return count;
 }
 
-static char *graph_error(const char *expr, const ax_error *e)
+static void write_steps(FILE *f, ag_tape *t, ag_node y)
 {
-    jw w;
-    char *caret = NULL;
-    size_t caret_size = 0;
-    FILE *c = open_memstream(&caret, &caret_size);
-    if (c)
-        cli_show_parse_error(c, expr, e, "expression");
-    if (!c || fclose(c) != 0 || !jw_open(&w)) {
-        free(caret);
-        return jw_error("out of memory");
-    }
-    fputs("{\"ok\": false, \"error\": {\"message\": ", w.f);
-    jw_str(w.f, e->message);
-    fprintf(w.f, ", \"status\": \"%s\", \"line\": %d, \"column\": %d, \"offset\": %zu, \"text\": ",
-            ag_status_str(e->status), e->line, e->column, e->offset);
-    jw_str(w.f, caret);
-    fputs("}}", w.f);
-    free(caret);
-    return jw_result(&w);
-}
-
-/* Everything after a successful parse: forward values are there; run the
- * stepper to the end, writing each step, then the nodes with their final
- * gradients and the DOT text. */
-static void write_graph(FILE *f, ag_tape *t, ag_node y, ag_node *seen, size_t count)
-{
-    fputs("{\"ok\": true, \"out\": ", f);
-    fprintf(f, "%u, \"count\": %zu, \"value\": ", (unsigned)y.idx, count);
-    jw_num(f, ag_value(t, y));
-    fputs(", \"steps\": [", f);
     ag_stepper *st = ag_stepper_new(t, y);
-    ag_step s;
+    ag_stepper_step s;
     for (size_t k = 0; st && ag_stepper_next(st, &s); k++) {
         fprintf(f, "%s{\"node\": %u, \"upstream\": ", k ? ",\n" : "", (unsigned)s.node.idx);
         jw_num(f, s.upstream);
@@ -174,13 +181,26 @@ static void write_graph(FILE *f, ag_tape *t, ag_node y, ag_node *seen, size_t co
         fputs("]}", f);
     }
     ag_stepper_free(st);
+}
+
+/* The output's value, every step of the reverse sweep (ag_stepper: the
+ * same sweep as ag_backward), the nodes with their final gradients, and
+ * the DOT text agrad dot would write. */
+static void write_graph(FILE *f, ag_tape *t, ag_node y, const char *name, ag_node *seen, size_t count)
+{
+    fprintf(f, "{\"ok\": true, \"out\": %u, \"count\": %zu, \"output\": ", (unsigned)y.idx, count);
+    jw_str(f, name);
+    fputs(", \"value\": ", f);
+    jw_num(f, ag_value(t, y));
+    fputs(", \"steps\": [", f);
+    write_steps(f, t, y);
     fputs("],\n\"nodes\": [", f);
     size_t k = 0;
     for (uint32_t i = 0; i <= y.idx; i++) {
         if (ag_is_null(seen[i]))
             continue;
         fputs(k++ ? ",\n" : "", f);
-        node_json(f, t, seen[i], ag_node_op(t, seen[i]) == AG_OP_CONST ? 0.0 : ag_grad(t, seen[i]));
+        node_json(f, t, seen[i]);
     }
     fputs("],\n\"dot\": ", f);
     char *dot = NULL;
@@ -200,101 +220,98 @@ static void write_graph(FILE *f, ag_tape *t, ag_node y, ag_node *seen, size_t co
     fputc('}', f);
 }
 
-char *agw_graph(const char *expr, const char *inputs_text)
+static char *graph_of(const char *src, lg_run *r, ag_tape *t)
 {
-    static inputs in; /* 66 KB: off the (small) wasm stack */
+    lg_value out;
+    const char *name = NULL;
     char why[200];
-    if (!expr || !inputs_text)
-        return jw_error("no expression");
-    if (strlen(expr) > AGW_MAX_TEXT || strlen(inputs_text) > AGW_MAX_TEXT)
-        return jw_error("the text is too long (65536 bytes at most)");
-    const char *bad = parse_inputs(inputs_text, &in, why, sizeof why);
-    if (bad) {
-        jw w;
-        if (!jw_open(&w))
-            return jw_error("out of memory");
-        fputs("{\"ok\": false, \"error\": {\"where\": \"inputs\", \"message\": ", w.f);
-        jw_str(w.f, bad);
-        fputs("}}", w.f);
-        return jw_result(&w);
-    }
-    ag_tape *t = ag_tape_new(0);
-    ax_input ax[AGW_MAX_INPUTS];
-    if (!t)
-        return jw_error("out of memory");
-    for (size_t i = 0; i < in.n; i++) {
-        ax[i] = (ax_input){in.v[i].name, ag_var(t, in.v[i].value)};
-        ag_name_set(t, ax[i].node, in.v[i].name);
-    }
-    ag_node y;
-    ax_error e;
-    ag_status s = ax_parse(t, expr, strlen(expr), ax, in.n, NULL, &y, &e);
-    if (s != AG_OK) {
-        ag_tape_free(t);
-        return graph_error(expr, &e);
-    }
-    size_t len = ag_tape_len(t);
-    if (len > AGW_MAX_NODES) {
-        ag_tape_free(t);
-        snprintf(why, sizeof why, "the expression records %zu nodes; the page draws and steps %d at most",
-                 len, AGW_MAX_NODES);
+    if (!lg_run_output(r, &out, &name))
+        return jw_error("the program has no output");
+    if (out.shape.ndim != 0) {
+        snprintf(why, sizeof why,
+                 "the output %s is a %zux%zu %s: the page steps backward from a scalar (add L = sum(%s), say)",
+                 name ? name : "", out.shape.rows, out.shape.cols, out.shape.ndim == 1 ? "vector" : "matrix",
+                 name ? name : "...");
         return jw_error(why);
     }
-    ag_node *stack = malloc((len + 1) * sizeof *stack), *seen = malloc((len + 1) * sizeof *seen);
+    (void)src;
+    ag_node y = out.nodes[0];
+    size_t len = (size_t)y.idx + 1;
+    if (len > AGW_MAX_NODES) {
+        snprintf(why, sizeof why, "the program records %zu nodes; the page steps through %d at most", len,
+                 AGW_MAX_NODES);
+        return jw_error(why);
+    }
+    ag_node *stack = malloc(len * sizeof *stack), *seen = malloc(len * sizeof *seen);
     jw w;
     char *res;
     if (!stack || !seen || !jw_open(&w)) {
         res = jw_error("out of memory");
     } else {
-        for (size_t i = 0; i <= len; i++)
+        for (size_t i = 0; i < len; i++)
             seen[i] = AG_NULL;
         size_t count = mark_past(t, y, stack, seen);
-        write_graph(w.f, t, y, seen, count);
+        write_graph(w.f, t, y, name, seen, count);
         res = jw_result(&w);
     }
     free(stack);
     free(seen);
-    ag_tape_free(t);
     return res;
 }
 
-char *agw_cli(const char *args, size_t len)
+char *agw_graph(const char *src, const char *inputs)
 {
-    char *argv[AGW_MAX_ARGS + 1] = {"agrad"};
-    int argc = 1;
-    if (len > (size_t)4 * AGW_MAX_TEXT)
-        return jw_error("the arguments are too long");
-    /* no step (it reads commands from a stream) and no dot (it writes files) */
-    static const char *const allowed[] = {"grad", "trace", "check", "gradcheck"};
-    bool ok = false;
-    for (size_t k = 0; k < sizeof allowed / sizeof allowed[0]; k++)
-        ok = ok || (len > 0 && strcmp(args, allowed[k]) == 0 && memchr(args, '\0', len));
-    if (!ok)
-        return jw_error("the page runs agrad grad, trace, check and gradcheck only");
-    for (size_t i = 0; i < len && argc < AGW_MAX_ARGS; argc++) {
-        argv[argc] = (char *)(uintptr_t)(args + i); /* agrad_run does not write them */
-        i += strnlen(args + i, len - i) + 1;
-    }
-    argv[argc] = NULL;
-    char *out = NULL, *err = NULL;
-    size_t out_size = 0, err_size = 0;
-    FILE *o = open_memstream(&out, &out_size), *e = open_memstream(&err, &err_size);
-    int rc = o && e ? agrad_run(argc, argv, NULL, o, e) : CLI_FAIL;
-    /* the texts are complete only once their streams are closed */
-    bool closed_o = !o || fclose(o) == 0, closed_e = !e || fclose(e) == 0;
-    jw w;
     char *res;
-    if (!o || !e || !closed_o || !closed_e || !jw_open(&w)) {
+    lg_prog *p = prepare(src, inputs, &res);
+    if (!p)
+        return res;
+    lg_error e;
+    ag_tape *t = ag_tape_new(0);
+    lg_run *r = t ? lg_eval(p, t, &e) : NULL;
+    if (!t)
+        res = jw_error("out of memory");
+    else if (!r)
+        res = lang_error(src, &e, "program");
+    else
+        res = graph_of(src, r, t);
+    lg_run_free(r);
+    ag_tape_free(t);
+    lg_prog_free(p);
+    return res;
+}
+
+char *agw_check(const char *src, const char *inputs)
+{
+    char *res;
+    lg_prog *p = prepare(src, inputs, &res);
+    if (!p)
+        return res;
+    lg_error e;
+    lg_report rep;
+    memset(&rep, 0, sizeof rep);
+    jw w;
+    if (lg_check(p, NULL, &rep, &e) != AG_OK) {
+        res = lang_error(src, &e, "program");
+    } else if (!jw_open(&w)) {
         res = jw_error("out of memory");
     } else {
-        fprintf(w.f, "{\"ok\": true, \"status\": %d, \"out\": ", rc);
-        jw_str(w.f, out);
-        fputs(", \"err\": ", w.f);
-        jw_str(w.f, err);
+        fputs("{\"ok\": true, \"report\": ", w.f);
+        lg_report_json(&rep, w.f);
+        fputs(", \"text\": ", w.f);
+        char *text = NULL;
+        size_t text_size = 0;
+        FILE *c = open_memstream(&text, &text_size);
+        if (c)
+            lg_report_print(&rep, c, false);
+        if (c && fclose(c) == 0)
+            jw_str(w.f, text);
+        else
+            fputs("null", w.f);
+        free(text);
         fputc('}', w.f);
         res = jw_result(&w);
     }
-    free(out);
-    free(err);
+    lg_report_free(&rep);
+    lg_prog_free(p);
     return res;
 }

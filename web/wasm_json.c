@@ -5,8 +5,8 @@
  */
 #include "wasm_json.h"
 
-#include "cli.h"
-
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,4 +68,12 @@ void jw_str(FILE *f, const char *s)
         fputs("null", f);
 }
 
-void jw_num(FILE *f, double v) { cli_json_number(f, v); }
+void jw_num(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs("\"NaN\"", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
+    else
+        fprintf(f, "%.17g", v);
+}

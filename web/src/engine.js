@@ -1,5 +1,5 @@
-// engine.js: the agrad WebAssembly module (autograd/, nn/, the expression
-// language and web/wasm_*.c, compiled by clang --target=wasm32-wasi) with
+// engine.js: the agrad WebAssembly module (autograd/, nn/, the derivation
+// language lang/ and web/wasm_*.c, compiled by clang --target=wasm32-wasi) with
 // string-in, JSON-out calls. Invariant: every string written into the
 // module's memory is freed after the call, and every JSON text it returns
 // is read and freed before the next call.
@@ -13,6 +13,7 @@ export async function loadEngine(wasmBytes) {
   const x = instance.exports;
   memory = x.memory;
   x._initialize();
+  x.agw_budget(64 * 1024 * 1024); // what agrad may allocate (wasm_budget.c): ~2.5 M nodes
   const enc = new TextEncoder(), dec = new TextDecoder();
 
   // bytes into module memory (NUL-terminated); the pointer is agw_free'd by the caller
@@ -39,13 +40,8 @@ export async function loadEngine(wasmBytes) {
   }
 
   return {
-    graph: (expr, inputs) => withStrings([expr, inputs], (e, i) => x.agw_graph(e, i)),
-    // the agrad command line in-process: args after "agrad"
-    cli(args) {
-      const b = enc.encode(args.join('\0') + '\0');
-      const p = put(b);
-      try { return take(x.agw_cli(p, b.length)); } finally { x.agw_free(p); }
-    },
+    graph: (src, inputs) => withStrings([src, inputs], (s, i) => x.agw_graph(s, i)),
+    check: (src, inputs) => withStrings([src, inputs], (s, i) => x.agw_check(s, i)),
     moonsSetup: (seed) => take(x.agw_moons_setup(seed)),
     moonsSteps: (n, replay) => take(x.agw_moons_steps(n, replay ? 1 : 0)),
     moonsGrid: (res, x0, x1, y0, y1) => take(x.agw_moons_grid(res, x0, x1, y0, y1)),

@@ -1,7 +1,7 @@
-// main.js: the page. The user's text goes to the C library in the worker as
-// data (never evaluated here); what comes back is JSON, shown with
-// textContent or as the SVG Graphviz drew. The state (expression, inputs,
-// position, claim) lives in the URL's fragment, so a link names a step.
+// main.js: the page. The user's text goes to the C library (lang/) in the
+// worker as data (never evaluated here); what comes back is JSON, shown with
+// textContent or as the SVG Graphviz drew. The state (program, inputs,
+// position) lives in the URL's fragment, so a link names a step.
 
 import { Engine } from './worker_client.js';
 import { EXAMPLES } from './examples.js';
@@ -18,42 +18,46 @@ let tl = null, pos = 0, playing = null, runSeq = 0;
 const view = new GraphView($('graph'), (id) => showNode(id));
 
 function saveState() {
-  const q = new URLSearchParams({ e: $('expr').value, i: $('inputs').value, p: String(pos), w: $('wrt').value, x: $('expect').value });
+  const q = new URLSearchParams({ e: $('src').value, i: $('inputs').value, p: String(pos) });
   history.replaceState(null, '', `#${q.toString()}`);
 }
 
 function loadState() {
   const q = new URLSearchParams(location.hash.slice(1));
   if (!q.has('e')) return false;
-  $('expr').value = q.get('e');
+  $('src').value = q.get('e');
   $('inputs').value = q.get('i') || '';
-  $('wrt').value = q.get('w') || '';
-  $('expect').value = q.get('x') || '';
   pos = Math.max(0, Number(q.get('p')) || 0);
   return true;
 }
 
 function useExample(k) {
-  const x = EXAMPLES[k];
-  $('expr').value = x.expr;
-  $('inputs').value = x.inputs;
-  $('wrt').value = x.wrt;
-  $('expect').value = x.expect;
+  $('src').value = EXAMPLES[k].src;
+  $('inputs').value = '';
   pos = 0;
+}
+
+// where 1-based line and column (in code points, as lang counts) fall in src
+function offsetOf(src, line, column) {
+  let at = 0;
+  for (let l = 1; l < line && at >= 0; l++) at = src.indexOf('\n', at) + 1 || -1;
+  if (at < 0) return src.length;
+  for (let c = 1; c < column && at < src.length && src[at] !== '\n'; c++) at += src.codePointAt(at) > 0xffff ? 2 : 1;
+  return at;
 }
 
 // the error's place marked in the editor's backdrop and a caret line below
 function showError(err, where) {
   const box = $('error'), bd = $('backdrop');
   box.hidden = false;
-  box.textContent = where === 'inputs' ? `inputs: ${err.message}` : (err.text || err.message);
+  box.textContent = where === 'inputs' ? `inputs: ${err.text || err.message}` : (err.text || err.message);
   bd.replaceChildren();
-  if (where === 'expr' && err.line > 0) {
-    const src = $('expr').value, at = Math.min(err.offset, src.length);
+  if (where === 'program' && err.line > 0) {
+    const src = $('src').value, at = offsetOf(src, err.line, err.column);
     const mark = document.createElement('mark');
-    mark.textContent = src.slice(at, at + 1) || ' ';
+    mark.textContent = src.slice(at, at + 1).replace('\n', ' ') || ' ';
     bd.append(src.slice(0, at), mark, src.slice(at + 1));
-    $('expr').setSelectionRange(at, at);
+    $('src').setSelectionRange(at, at);
   }
 }
 
@@ -75,7 +79,7 @@ async function differentiateNow() {
   $('status').textContent = 'working…';
   let g;
   try {
-    g = await engine.request('graph', { expr: $('expr').value, inputs: $('inputs').value });
+    g = await engine.request('graph', { src: $('src').value, inputs: $('inputs').value });
   } catch (err) {
     if (seq === runSeq) { showError({ message: err.message }); $('status').textContent = ''; }
     return;
@@ -84,14 +88,13 @@ async function differentiateNow() {
   if (!g.ok) {
     tl = null;
     view.clear();
-    showError(g.error, g.error.where === 'inputs' ? 'inputs' : (g.error.line > 0 ? 'expr' : 'none'));
+    showError(g.error, g.error.where || 'none');
     $('status').textContent = '';
     setPos(0);
     return;
   }
   clearError();
   tl = new Timeline(g);
-  $('claimof').textContent = `∂${tl.outName()}/∂`;
   $('nodeinfo').replaceChildren();
   if (g.count <= MAX_DRAW && g.dot) {
     try {
@@ -171,42 +174,52 @@ function togglePlay() {
   playing = setInterval(() => { if (pos >= tl.length) stopPlay(); else setPos(pos + 1); }, 700);
 }
 
+// the program's claims, checked by lang at sample points: one line each
+// with its verdict, then lang's report (the disagreeing entries)
 async function check() {
-  const v = $('verdict');
-  v.textContent = 'checking…';
-  v.className = '';
+  const box = $('claims');
+  box.replaceChildren();
+  box.dataset.state = 'checking';
   $('checkout').textContent = '';
-  const args = ['check', '--wrt', $('wrt').value, '--expect', $('expect').value, '--', $('expr').value,
-    ...$('inputs').value.split(/[\s,;]+/).filter(Boolean)];
+  let r;
   try {
-    const r = await engine.request('cli', { args });
-    if (!r.ok) throw new Error(r.error.message);
-    v.textContent = r.status === 0 ? '✓ right: the claim agrees with autodiff' : r.status === 1 ? '✗ wrong: autodiff disagrees' : 'error';
-    v.className = r.status === 0 ? 'ok' : 'error';
-    v.dataset.status = String(r.status);
-    $('checkout').textContent = (r.out || '') + (r.err || '');
+    r = await engine.request('check', { src: $('src').value, inputs: $('inputs').value }, 20000);
   } catch (err) {
-    v.textContent = err.message;
-    v.className = 'error';
-    v.dataset.status = 'fail';
+    r = { ok: false, error: { message: err.message } };
   }
-  saveState();
+  if (!r.ok) {
+    box.textContent = `not checked: ${r.error.message}`;
+    box.dataset.state = 'error';
+    return;
+  }
+  const claims = r.report.claims;
+  if (!claims.length) box.textContent = 'no claims: add lines like  claim dL/dw = ...';
+  claims.forEach((c) => {
+    const d = document.createElement('div');
+    const good = c.verdict === 'agrees';
+    d.className = good ? 'ok' : 'error';
+    d.dataset.verdict = c.verdict;
+    d.textContent = `${good ? '✓' : '✗'} line ${c.line}: ${c.claim}: ${c.verdict}${good ? '' : ` (${c.message})`}`;
+    box.append(d);
+  });
+  box.dataset.state = 'done';
+  $('checkout').textContent = r.text || '';
 }
 
 function init() {
   EXAMPLES.forEach((x, k) => $('example').append(new Option(x.title, String(k))));
-  $('example').addEventListener('change', () => { useExample(Number($('example').value)); differentiate(); });
-  $('run').addEventListener('click', () => { pos = 0; differentiate(); });
-  $('expr').addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { pos = 0; differentiate(); } });
-  $('expr').addEventListener('input', () => $('backdrop').replaceChildren());
-  $('expr').addEventListener('scroll', () => { $('backdrop').scrollTop = $('expr').scrollTop; });
+  const go = () => { pos = 0; differentiate(); check(); };
+  $('example').addEventListener('change', () => { useExample(Number($('example').value)); differentiate(); check(); });
+  $('run').addEventListener('click', go);
+  $('src').addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) go(); });
+  $('src').addEventListener('input', () => $('backdrop').replaceChildren());
+  $('src').addEventListener('scroll', () => { $('backdrop').scrollTop = $('src').scrollTop; });
   $('reset').addEventListener('click', () => { stopPlay(); setPos(0); });
   $('back').addEventListener('click', () => { stopPlay(); setPos(pos - 1); });
   $('fwd').addEventListener('click', () => { stopPlay(); setPos(pos + 1); });
   $('end').addEventListener('click', () => { stopPlay(); setPos(tl ? tl.length : 0); });
   $('play').addEventListener('click', togglePlay);
   $('pos').addEventListener('input', () => { stopPlay(); setPos(Number($('pos').value)); });
-  $('check').addEventListener('click', check);
   document.addEventListener('keydown', (e) => {
     if (['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName) && document.activeElement.type !== 'range') return;
     const keys = { ArrowRight: () => setPos(pos + 1), ArrowLeft: () => setPos(pos - 1), Home: () => setPos(0), End: () => setPos(tl ? tl.length : 0), ' ': togglePlay };
@@ -217,6 +230,7 @@ function init() {
   $('mreset').addEventListener('click', () => { if (!moons.busy) moons.reset().catch((err) => { $('mstatus').textContent = err.message; }); });
   if (!loadState()) useExample(0);
   differentiate();
+  check();
   moons.reset().catch((err) => { $('mstatus').textContent = err.message; });
 }
 

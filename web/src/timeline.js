@@ -30,7 +30,7 @@ export class Timeline {
 
   label(id) { return this.byId.get(id).label; }
 
-  outName() { const o = this.byId.get(this.g.out); return o.name || 'f'; }
+  outName() { return this.g.output || this.byId.get(this.g.out).name || 'f'; }
 
   // {known: Set of ids whose values are computed, grads: Map id -> gradient
   //  (null before backward starts), focus: {kind, ...}} at position p

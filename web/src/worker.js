@@ -45,8 +45,8 @@ async function layout(m) {
 }
 
 const handlers = {
-  graph: (e, m) => e.graph(m.expr, m.inputs),
-  cli: (e, m) => e.cli(m.args),
+  graph: (e, m) => e.graph(m.src, m.inputs),
+  check: (e, m) => e.check(m.src, m.inputs),
   layout: (e, m) => layout(m),
   moonsSetup: (e, m) => e.moonsSetup(m.seed),
   moonsSteps: (e, m) => e.moonsSteps(m.n, m.replay),
@@ -61,6 +61,9 @@ self.onmessage = async (ev) => {
     if (!h) throw new Error(`unknown request ${m.kind}`);
     self.postMessage({ id: m.id, ok: true, result: await h(engine, m) });
   } catch (err) {
-    self.postMessage({ id: m.id, ok: false, error: String(err && err.message || err) });
+    // a trap (stack overflow, an access out of bounds) leaves the module's
+    // memory in an unknown state: the page replaces this worker
+    const fatal = err instanceof WebAssembly.RuntimeError;
+    self.postMessage({ id: m.id, ok: false, fatal, error: String(err && err.message || err) });
   }
 };

@@ -20,6 +20,7 @@ export class Engine {
       this.pending.delete(ev.data.id);
       clearTimeout(p.timer);
       if (ev.data.ok) p.resolve(ev.data.result); else p.reject(new Error(ev.data.error));
+      if (ev.data.fatal) this.restart(`the engine stopped (${ev.data.error}) and was restarted`);
     };
     this.worker.onerror = (ev) => {
       ev.preventDefault();
