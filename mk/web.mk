@@ -84,10 +84,11 @@ $(WEB)/agrad.html: $(WEB)/agrad.wasm $(WEB_JS) $(WEB_NPM)
 
 # The same moons code built natively, for the timing in webtest.
 $(WEB)/moons_time: web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
-                   $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) -Iweb web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
-	  $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o \
-	  $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+                   $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(BUILD)/tools/show.o \
+                   $(LIBLANG) $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) -Itools -Iweb web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
+	  $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(BUILD)/tools/show.o \
+	  $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 webtest: web $(AGRAD) $(BUILD)/examples/moons $(WEB)/moons_time
 	@[ -x $(CHROMIUM) ] || { $(call apt-need, chromium); }

@@ -41,23 +41,17 @@ void agw_free(void *p) { free(p); }
  * and the text lang prints for it (the line with a caret). */
 static char *lang_error(const char *src, const lg_error *e, const char *where)
 {
-    char *text = NULL;
-    size_t text_size = 0;
-    FILE *c = open_memstream(&text, &text_size);
-    if (c)
-        lg_error_print(e, src, NULL, c);
-    jw w;
-    if (!c || fclose(c) != 0 || !jw_open(&w)) {
-        free(text);
+    jw w, text;
+    if (!jw_open(&w))
         return jw_error("out of memory");
-    }
+    if (jw_open(&text))
+        lg_error_print(e, src, NULL, text.f);
     fprintf(w.f, "{\"ok\": false, \"error\": {\"where\": \"%s\", \"message\": ", where);
     jw_str(w.f, e->message);
     fprintf(w.f, ", \"status\": \"%s\", \"line\": %d, \"column\": %d, \"offset\": %zu, \"text\": ",
             ag_status_str(e->status), e->line, e->column, e->offset);
-    jw_str(w.f, text);
+    jw_put_text(w.f, &text);
     fputs("}}", w.f);
-    free(text);
     return jw_result(&w);
 }
 
@@ -220,7 +214,7 @@ static void write_graph(FILE *f, ag_tape *t, ag_node y, const char *name, ag_nod
     fputc('}', f);
 }
 
-static char *graph_of(const char *src, lg_run *r, ag_tape *t)
+static char *graph_of(lg_run *r, ag_tape *t)
 {
     lg_value out;
     const char *name = NULL;
@@ -234,7 +228,6 @@ static char *graph_of(const char *src, lg_run *r, ag_tape *t)
                  name ? name : "...");
         return jw_error(why);
     }
-    (void)src;
     ag_node y = out.nodes[0];
     size_t len = (size_t)y.idx + 1;
     if (len > AGW_MAX_NODES) {
@@ -259,13 +252,10 @@ static char *graph_of(const char *src, lg_run *r, ag_tape *t)
     return res;
 }
 
-char *agw_graph(const char *src, const char *inputs)
+static char *graph_body(lg_prog *p, const char *src)
 {
-    char *res;
-    lg_prog *p = prepare(src, inputs, &res);
-    if (!p)
-        return res;
     lg_error e;
+    char *res;
     ag_tape *t = ag_tape_new(0);
     lg_run *r = t ? lg_eval(p, t, &e) : NULL;
     if (!t)
@@ -273,23 +263,19 @@ char *agw_graph(const char *src, const char *inputs)
     else if (!r)
         res = lang_error(src, &e, "program");
     else
-        res = graph_of(src, r, t);
+        res = graph_of(r, t);
     lg_run_free(r);
     ag_tape_free(t);
-    lg_prog_free(p);
     return res;
 }
 
-char *agw_check(const char *src, const char *inputs)
+static char *check_body(lg_prog *p, const char *src)
 {
-    char *res;
-    lg_prog *p = prepare(src, inputs, &res);
-    if (!p)
-        return res;
     lg_error e;
     lg_report rep;
     memset(&rep, 0, sizeof rep);
-    jw w;
+    jw w, text;
+    char *res;
     if (lg_check(p, NULL, &rep, &e) != AG_OK) {
         res = lang_error(src, &e, "program");
     } else if (!jw_open(&w)) {
@@ -298,20 +284,27 @@ char *agw_check(const char *src, const char *inputs)
         fputs("{\"ok\": true, \"report\": ", w.f);
         lg_report_json(&rep, w.f);
         fputs(", \"text\": ", w.f);
-        char *text = NULL;
-        size_t text_size = 0;
-        FILE *c = open_memstream(&text, &text_size);
-        if (c)
-            lg_report_print(&rep, c, false);
-        if (c && fclose(c) == 0)
-            jw_str(w.f, text);
-        else
-            fputs("null", w.f);
-        free(text);
+        if (jw_open(&text))
+            lg_report_print(&rep, text.f, false);
+        jw_put_text(w.f, &text);
         fputc('}', w.f);
         res = jw_result(&w);
     }
     lg_report_free(&rep);
+    return res;
+}
+
+/* Parse src, set the inputs, run body over the program, free it. */
+static char *with_prog(const char *src, const char *inputs, char *(*body)(lg_prog *, const char *))
+{
+    char *res;
+    lg_prog *p = prepare(src, inputs, &res);
+    if (!p)
+        return res;
+    res = body(p, src);
     lg_prog_free(p);
     return res;
 }
+
+char *agw_graph(const char *src, const char *inputs) { return with_prog(src, inputs, graph_body); }
+char *agw_check(const char *src, const char *inputs) { return with_prog(src, inputs, check_body); }

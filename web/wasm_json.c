@@ -5,8 +5,8 @@
  */
 #include "wasm_json.h"
 
-#include <math.h>
-#include <stdbool.h>
+#include "cli.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,12 +68,18 @@ void jw_str(FILE *f, const char *s)
         fputs("null", f);
 }
 
-void jw_num(FILE *f, double v)
+void jw_num(FILE *f, double v) { cli_json_number(f, v); }
+
+void jw_put_text(FILE *f, jw *t)
 {
-    if (isnan(v))
-        fputs("\"NaN\"", f);
-    else if (isinf(v))
-        fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
+    bool ok = t->f && !ferror(t->f);
+    if (t->f && fclose(t->f) != 0)
+        ok = false;
+    if (ok)
+        jw_str(f, t->text);
     else
-        fprintf(f, "%.17g", v);
+        fputs("null", f);
+    free(t->text);
+    t->f = NULL;
+    t->text = NULL;
 }

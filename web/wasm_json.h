@@ -36,6 +36,10 @@ void jw_str(FILE *f, const char *s);
 void jw_strn(FILE *f, const char *s, size_t n);
 /* A number (%.17g; NaN and infinities as the strings agrad grad --json uses). */
 void jw_num(FILE *f, double v);
+/* Close t (a stream some library function printed into, opened with
+ * jw_open) and put its text into f as a JSON string; null when t could not
+ * be opened or written. Frees t's text. */
+void jw_put_text(FILE *f, jw *t);
 /* {"ok": false, "error": {"message": msg}} as a fresh text. */
 char *jw_error(const char *msg);
 
