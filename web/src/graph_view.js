@@ -74,8 +74,10 @@ export class GraphView {
       if (!n || !e.g) continue;
       const known = st.known.has(id);
       e.g.classList.toggle('pending', !known || (!st.grads && n.kind !== 'const'));
-      if (e.value) e.value.textContent = known ? `value ${fmt(n.value)}` : 'value ?';
-      if (e.grad) e.grad.textContent = st.grads ? `grad ${fmt(st.grads.get(id))}` : 'grad ?';
+      // write only what changed: each write makes the browser lay the text out again
+      const set = (el, t) => { if (el.textContent !== t) el.textContent = t; };
+      if (e.value) set(e.value, known ? `value ${fmt(n.value)}` : 'value ?');
+      if (e.grad) set(e.grad, st.grads ? `grad ${fmt(st.grads.get(id))}` : 'grad ?');
     }
     const f = st.focus;
     const id = f.kind === 'forward' ? f.id : f.kind === 'backward' ? f.step.node : null;
