@@ -4,12 +4,13 @@
  * UTF-8 texts written by the page into memory from agw_alloc and returns a
  * JSON text (wasm_json.h) that the page frees with agw_free.
  *
- *   agw_graph(src, inputs)  parse the program, set the inputs given as
- *                           "w=-3 x=2" (scalars, spaces or commas between),
- *                           evaluate it onto a tape and step the reverse
- *                           sweep from its scalar output to the end: the
- *                           nodes, agrad dot's DOT text, every step's edges;
- *                           or the error with its line and column.
+ *   agw_graph(src, inputs, of)  parse the program, set the inputs given
+ *                           as "w=-3 x=2" (scalars, spaces or commas
+ *                           between), evaluate it onto a tape and step the
+ *                           reverse sweep to the end from the scalar named
+ *                           `of` (empty: the program's output): the nodes,
+ *                           agrad dot's DOT text, every step's edges; or
+ *                           the error with its line and column.
  *   agw_check(src, inputs)  check the program's claims: lang's JSON report
  *                           and its text.
  *
@@ -31,7 +32,7 @@
 
 AGW_EXPORT(agw_alloc) void *agw_alloc(size_t n);
 AGW_EXPORT(agw_free) void agw_free(void *p);
-AGW_EXPORT(agw_graph) char *agw_graph(const char *src, const char *inputs);
+AGW_EXPORT(agw_graph) char *agw_graph(const char *src, const char *inputs, const char *of);
 AGW_EXPORT(agw_check) char *agw_check(const char *src, const char *inputs);
 
 void *agw_alloc(size_t n) { return malloc(n ? n : 1); }
@@ -214,18 +215,24 @@ static void write_graph(FILE *f, ag_tape *t, ag_node y, const char *name, ag_nod
     fputc('}', f);
 }
 
-static char *graph_of(lg_run *r, ag_tape *t)
+static char *graph_of(lg_run *r, ag_tape *t, const char *of)
 {
     lg_value out;
-    const char *name = NULL;
-    char why[200];
-    if (!lg_run_output(r, &out, &name))
+    const char *name = of;
+    char why[300];
+    if (of && *of) {
+        if (!lg_run_lookup(r, of, &out)) {
+            snprintf(why, sizeof why, "step from: the program has no value named '%.60s'", of);
+            return jw_error(why);
+        }
+    } else if (!lg_run_output(r, &out, &name)) {
         return jw_error("the program has no output");
+    }
     if (out.shape.ndim != 0) {
         snprintf(why, sizeof why,
-                 "the output %s is a %zux%zu %s: the page steps backward from a scalar (add L = sum(%s), say)",
-                 name ? name : "", out.shape.rows, out.shape.cols, out.shape.ndim == 1 ? "vector" : "matrix",
-                 name ? name : "...");
+                 "%.60s is a %zux%zu %s: the page steps backward from a scalar; name one in 'step from' (a loss, say)",
+                 name ? name : "the output", out.shape.rows, out.shape.cols,
+                 out.shape.ndim == 1 ? "vector" : "matrix");
         return jw_error(why);
     }
     ag_node y = out.nodes[0];
@@ -252,8 +259,15 @@ static char *graph_of(lg_run *r, ag_tape *t)
     return res;
 }
 
-static char *graph_body(lg_prog *p, const char *src)
+/* What a request gives besides the program: the text, the scalar to
+ * step from (graphs only). */
+typedef struct req {
+    const char *src, *inputs, *of;
+} req;
+
+static char *graph_body(lg_prog *p, const req *q)
 {
+    const char *src = q->src;
     lg_error e;
     char *res;
     ag_tape *t = ag_tape_new(0);
@@ -263,14 +277,15 @@ static char *graph_body(lg_prog *p, const char *src)
     else if (!r)
         res = lang_error(src, &e, "program");
     else
-        res = graph_of(r, t);
+        res = graph_of(r, t, q->of);
     lg_run_free(r);
     ag_tape_free(t);
     return res;
 }
 
-static char *check_body(lg_prog *p, const char *src)
+static char *check_body(lg_prog *p, const req *q)
 {
+    const char *src = q->src;
     lg_error e;
     lg_report rep;
     memset(&rep, 0, sizeof rep);
@@ -295,16 +310,21 @@ static char *check_body(lg_prog *p, const char *src)
 }
 
 /* Parse src, set the inputs, run body over the program, free it. */
-static char *with_prog(const char *src, const char *inputs, char *(*body)(lg_prog *, const char *))
+static char *with_prog(const req *q, char *(*body)(lg_prog *, const req *))
 {
     char *res;
-    lg_prog *p = prepare(src, inputs, &res);
+    if (q->of && strlen(q->of) > AG_NAME_MAX)
+        return jw_error("step from: not a name");
+    lg_prog *p = prepare(q->src, q->inputs, &res);
     if (!p)
         return res;
-    res = body(p, src);
+    res = body(p, q);
     lg_prog_free(p);
     return res;
 }
 
-char *agw_graph(const char *src, const char *inputs) { return with_prog(src, inputs, graph_body); }
-char *agw_check(const char *src, const char *inputs) { return with_prog(src, inputs, check_body); }
+char *agw_graph(const char *src, const char *inputs, const char *of)
+{
+    return with_prog(&(req){src, inputs, of}, graph_body);
+}
+char *agw_check(const char *src, const char *inputs) { return with_prog(&(req){src, inputs, NULL}, check_body); }

@@ -40,7 +40,7 @@ export async function loadEngine(wasmBytes) {
   }
 
   return {
-    graph: (src, inputs) => withStrings([src, inputs], (s, i) => x.agw_graph(s, i)),
+    graph: (src, inputs, of) => withStrings([src, inputs, of || ''], (s, i, o) => x.agw_graph(s, i, o)),
     check: (src, inputs) => withStrings([src, inputs], (s, i) => x.agw_check(s, i)),
     moonsSetup: (seed) => take(x.agw_moons_setup(seed)),
     moonsSteps: (n, replay) => take(x.agw_moons_steps(n, replay ? 1 : 0)),

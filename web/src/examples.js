@@ -45,5 +45,10 @@ s = softmax(z)
 L = -sum(y * log(s))
 claim dL/dz = s - y`,
   },
-  ...EXAMPLE_FILES.map(([name, text]) => ({ title: `examples/derivations/${name}`, src: text })),
+  // our own files, not user text: the loss to step from is the last one assigned
+  ...EXAMPLE_FILES.map(([name, text]) => ({
+    title: `examples/derivations/${name}`,
+    src: text,
+    of: [...text.matchAll(/^(L|C|J|loss)\s*=/gm)].map((m) => m[1]).pop() || '',
+  })),
 ];

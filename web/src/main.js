@@ -18,7 +18,7 @@ let tl = null, pos = 0, playing = null, runSeq = 0;
 const view = new GraphView($('graph'), (id) => showNode(id));
 
 function saveState() {
-  const q = new URLSearchParams({ e: $('src').value, i: $('inputs').value, p: String(pos) });
+  const q = new URLSearchParams({ e: $('src').value, i: $('inputs').value, o: $('of').value, p: String(pos) });
   history.replaceState(null, '', `#${q.toString()}`);
 }
 
@@ -27,6 +27,7 @@ function loadState() {
   if (!q.has('e')) return false;
   $('src').value = q.get('e');
   $('inputs').value = q.get('i') || '';
+  $('of').value = q.get('o') || '';
   pos = Math.max(0, Number(q.get('p')) || 0);
   return true;
 }
@@ -34,6 +35,7 @@ function loadState() {
 function useExample(k) {
   $('src').value = EXAMPLES[k].src;
   $('inputs').value = '';
+  $('of').value = EXAMPLES[k].of || '';
   pos = 0;
 }
 
@@ -79,7 +81,7 @@ async function differentiateNow() {
   $('status').textContent = 'working…';
   let g;
   try {
-    g = await engine.request('graph', { src: $('src').value, inputs: $('inputs').value });
+    g = await engine.request('graph', { src: $('src').value, inputs: $('inputs').value, of: $('of').value.trim() });
   } catch (err) {
     if (seq === runSeq) { showError({ message: err.message }); $('status').textContent = ''; }
     return;

@@ -45,7 +45,7 @@ async function layout(m) {
 }
 
 const handlers = {
-  graph: (e, m) => e.graph(m.src, m.inputs),
+  graph: (e, m) => e.graph(m.src, m.inputs, m.of),
   check: (e, m) => e.check(m.src, m.inputs),
   layout: (e, m) => layout(m),
   moonsSetup: (e, m) => e.moonsSetup(m.seed),
