@@ -178,8 +178,9 @@ function togglePlay() {
 
 // the program's claims, checked by lang at sample points: one line each
 // with its verdict, then lang's report (the disagreeing entries)
+let checkSeq = 0;
 async function check() {
-  const box = $('claims');
+  const seq = ++checkSeq, box = $('claims');
   box.replaceChildren();
   box.dataset.state = 'checking';
   $('checkout').textContent = '';
@@ -189,6 +190,7 @@ async function check() {
   } catch (err) {
     r = { ok: false, error: { message: err.message } };
   }
+  if (seq !== checkSeq) return; // a newer check is on its way
   if (!r.ok) {
     box.textContent = `not checked: ${r.error.message}`;
     box.dataset.state = 'error';
