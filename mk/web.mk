@@ -31,7 +31,9 @@ WASM_SRC := $(AG_SRC) $(NN_WASM_SRC) $(LANG_SRC) tools/show.c \
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/moons_data.o
 WEB_JS   := web/page.html web/build.mjs $(wildcard web/src/*.js)
 WEB_TOOLCHAIN := $(WEB)/.toolchain-ok
-WEB_NPM  := $(WEB)/.npm-ok
+# npm ci writes node_modules/.package-lock.json: its age says whether the
+# installed packages are the locked ones
+WEB_NPM  := node_modules/.package-lock.json
 export PUPPETEER_SKIP_DOWNLOAD := 1
 export PUPPETEER_SKIP_CHROME_DOWNLOAD := 1
 export PUPPETEER_SKIP_CHROME_HEADLESS_SHELL_DOWNLOAD := 1
@@ -56,7 +58,7 @@ $(WEB_TOOLCHAIN):
 # npm ci from the lock file (offline once the npm cache holds the packages)
 $(WEB_NPM): package.json package-lock.json | $(WEB_TOOLCHAIN)
 	npm ci --no-audit --no-fund --prefer-offline --loglevel=error
-	@mkdir -p $(@D) && touch $@
+	@touch $@
 
 $(WEB)/obj/%.o: %.c | $(WEB_TOOLCHAIN)
 	@mkdir -p $(@D)
