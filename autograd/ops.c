@@ -13,7 +13,7 @@
 
 #include <math.h>
 
-#define ROW(ENUM, stem, sym, n, form) [AG_OP_##ENUM] = {#stem, sym, n, AG_FORM_##form},
+#define ROW(ENUM, stem, sym, n, form, dtext) [AG_OP_##ENUM] = {#stem, sym, n, AG_FORM_##form, dtext},
 const ag_op_info ag__ops[AG_OP_COUNT] = {AG_OPLIST(ROW)};
 #undef ROW
 
@@ -120,7 +120,7 @@ static ag_node d_erf(ag_tape *t, ag_node n, size_t k)
 }
 
 typedef ag_node (*derive_fn)(ag_tape *t, ag_node n, size_t k);
-#define DERIVE(ENUM, stem, sym, n, form) [AG_OP_##ENUM] = d_##stem,
+#define DERIVE(ENUM, stem, sym, n, form, dtext) [AG_OP_##ENUM] = d_##stem,
 static const derive_fn derive[AG_OP_COUNT] = {AG_OPLIST(DERIVE)};
 #undef DERIVE
 
@@ -152,7 +152,7 @@ size_t ag__arity(const ag_tape *t, uint32_t i)
     case AG_OP_DOT:
         return 2 * (size_t)n + (t->aux[ag__link_a(l)] != AG_NONE);
     case AG_OP_DOT_RUN:
-        return 2 * (size_t)n + (t->aux[ag__link_a(l) + 2] != AG_NONE);
+        return 2 * (size_t)n + (ag__dotrow(t->aux, l, i).bias != AG_NONE);
     default:
         return n;
     }
@@ -176,10 +176,10 @@ uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k)
         return k % 2 == 0 ? op[1 + k / 2] : op[1 + n + k / 2];
     }
     case AG_OP_DOT_RUN: {
-        const uint32_t *op = t->aux + a;
+        ag_dotrow d = ag__dotrow(t->aux, l, i);
         if (k == 2 * (size_t)n)
-            return op[2];
-        return ((k % 2 == 0 ? op[0] : op[1]) & ~AG_RUN_CONST) + (uint32_t)(k / 2);
+            return d.bias;
+        return (k % 2 == 0 ? d.w : d.x) + (uint32_t)(k / 2);
     }
     default:
         return k == 0 ? a : ag__link_b(l);

@@ -18,15 +18,14 @@ CHROMIUM   ?= /usr/bin/chromium
 # process stubs of web/compat, and uthash (header-only) through $(WEB)/inc.
 WASM_CFLAGS := --target=wasm32-wasi -nostdlibinc -isystem $(WASI_INC) -Iweb/compat -isystem $(WEB)/inc \
                -D_WASI_EMULATED_GETPID $(CSTD) $(WARN) -O2 \
-               -Iautograd -Inn -Ilang -Itools -Iexamples/lib -Iweb -I$(WEB) -MMD -MP
+               -Iautograd -Iteach -Iutil -Inn -Ilang -Itools -Iexamples/lib -Iweb -I$(WEB) -MMD -MP
 # The stack comes first in memory, so that overflowing it traps (an access
 # below address 0) instead of overwriting data; 8 MB as a native thread has.
 WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wl,--strip-all \
                 -Wl,--stack-first -Wl,-z,stack-size=8388608 -lwasi-emulated-getpid
 # nn without its file formats (jansson, files): the page has no file system.
 NN_WASM_SRC := $(filter-out nn/csv.c nn/io_util.c nn/model_io.c nn/safetensors_%.c nn/st_tensors.c,$(NN_SRC))
-WASM_SRC := $(AG_SRC) $(NN_WASM_SRC) $(LANG_SRC) tools/show.c \
-            examples/lib/workloads.c examples/lib/classifier.c \
+WASM_SRC := $(AG_SRC) $(TEACH_SRC) $(UTIL_SRC) $(NN_WASM_SRC) $(LANG_SRC) tools/show.c \
             $(filter-out web/moons_time.c,$(wildcard web/*.c))
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o) $(WEB)/obj/moons_data.o
 WEB_JS   := web/page.html web/build.mjs $(wildcard web/src/*.js)
@@ -85,12 +84,11 @@ $(WEB)/agrad.html: $(WEB)/agrad.wasm $(WEB_JS) $(WEB_NPM)
 	@s=$$(stat -c %s $@); [ $$s -lt 3000000 ] || { echo "agrad: $@ is $$s bytes, over 3 MB" >&2; exit 1; }
 
 # The same moons code built natively, for the timing in webtest.
-$(WEB)/moons_time: web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
-                   $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(BUILD)/tools/show.o \
-                   $(LIBLANG) $(LIBNN) $(LIBAG)
+MOONS_TIME_LIBS := $(EX_LIB_OBJ) $(BUILD)/tools/show.o $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG)
+$(WEB)/moons_time: web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c examples/moons.c \
+                   $(MOONS_TIME_LIBS)
 	$(CC) $(ALL_CFLAGS) -Itools -Iweb web/moons_time.c web/wasm_moons.c web/wasm_json.c $(WEB)/moons_data.c \
-	  $(BUILD)/examples/lib/workloads.o $(BUILD)/examples/lib/classifier.o $(BUILD)/tools/show.o \
-	  $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+	  $(MOONS_TIME_LIBS) $(LDLIBS_NN) -o $@
 
 webtest: web $(AGRAD) $(BUILD)/examples/moons $(WEB)/moons_time
 	@[ -x $(CHROMIUM) ] || { $(call apt-need, chromium); }

@@ -20,7 +20,7 @@ int cli_trace(const cli_args *a, const cli_io *io)
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);
     ag_trace_opts o = {.ascii = cli_ascii(a)};
-    if (rc == CLI_OK && ag_trace_ex(p.t, p.out, &o, io->out) != AG_OK)
+    if (rc == CLI_OK && ag_trace(p.t, p.out, &o, io->out) != AG_OK)
         rc = cli_tape_failure(&p, "trace", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);

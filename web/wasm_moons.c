@@ -14,7 +14,13 @@
  */
 #include "moons_data.h"
 #include "wasm_json.h"
-#include "workloads.h"
+
+/* The example keeps its training step static, beside its main: this file
+ * includes it whole, main renamed (and never called here). */
+int moons_example_main(int argc, char **argv);
+#define main moons_example_main
+#include "../examples/moons.c"
+#undef main
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +30,7 @@ AGW_EXPORT(agw_moons_setup) char *agw_moons_setup(double seed);
 AGW_EXPORT(agw_moons_steps) char *agw_moons_steps(int n, int replay);
 AGW_EXPORT(agw_moons_grid) char *agw_moons_grid(int res, double x0, double x1, double y0, double y1);
 
-static moons_run run;
+static moons_run live_run;
 static double xs[2 * MOONS_ROWS], ys[MOONS_ROWS]; /* the run may not write its data: copies */
 static nn_dataset data = {MOONS_ROWS, 2, xs, ys, NULL};
 static bool live;
@@ -32,7 +38,7 @@ static bool live;
 static void moons_drop(void)
 {
     if (live)
-        moons_free(&run);
+        moons_free(&live_run);
     live = false;
 }
 
@@ -42,10 +48,10 @@ char *agw_moons_setup(double seed)
     char why[600];
     memcpy(xs, moons_x, sizeof xs);
     memcpy(ys, moons_y, sizeof ys);
-    memset(&run, 0, sizeof run);
+    memset(&live_run, 0, sizeof live_run);
     live = true;
     if (!(seed >= 0 && seed < 9007199254740992.0) ||
-        moons_setup(&run, &data, (uint64_t)seed, why, sizeof why) != AG_OK) {
+        moons_setup(&live_run, &data, (uint64_t)seed, why, sizeof why) != AG_OK) {
         moons_drop();
         return jw_error(seed >= 0 ? why : "the seed is a whole number >= 0");
     }
@@ -69,7 +75,7 @@ static char *step_failed(jw *w)
 {
     (void)fclose(w->f); /* the answer is dropped whatever it held */
     free(w->text);
-    return jw_error(ag_tape_error(run.t));
+    return jw_error(ag_tape_error(live_run.t));
 }
 
 static double now_ms(void)
@@ -91,16 +97,16 @@ char *agw_moons_steps(int n, int replay)
     double loss = 0, acc = 0, t0 = now_ms();
     fputs("{\"losses\": [", w.f);
     for (int k = 0; k < n; k++) {
-        ag_status s = replay ? moons_step_replay(&run, &loss, &acc) : moons_step_record(&run, &loss, &acc);
+        ag_status s = replay ? moons_step_replay(&live_run, &loss, &acc) : moons_step_record(&live_run, &loss, &acc);
         if (s != AG_OK)
             return step_failed(&w);
         fputs(k ? ", " : "", w.f);
         jw_num(w.f, loss);
     }
     double ms = now_ms() - t0;
-    if (n == 0 && moons_evaluate(&run, &loss, &acc) != AG_OK)
+    if (n == 0 && moons_evaluate(&live_run, &loss, &acc) != AG_OK)
         return step_failed(&w);
-    fprintf(w.f, "], \"ok\": true, \"step\": %zu, \"loss\": ", run.step);
+    fprintf(w.f, "], \"ok\": true, \"step\": %zu, \"loss\": ", live_run.step);
     jw_num(w.f, loss);
     fputs(", \"accuracy\": ", w.f);
     jw_num(w.f, acc);
@@ -122,7 +128,7 @@ char *agw_moons_grid(int res, double x0, double x1, double y0, double y1)
     fprintf(w.f, "{\"ok\": true, \"res\": %d, \"score\": [", res);
     for (int i = 0; i < res; i++)
         for (int j = 0; j < res; j++) {
-            double s = moons_score(&run, x0 + (x1 - x0) * j / (res - 1), y0 + (y1 - y0) * i / (res - 1));
+            double s = moons_score(&live_run, x0 + (x1 - x0) * j / (res - 1), y0 + (y1 - y0) * i / (res - 1));
             fprintf(w.f, "%s%.4g", i || j ? "," : "", s);
         }
     fputs("]}", w.f);

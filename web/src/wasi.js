@@ -5,7 +5,7 @@
 // into `output` (the library prints only when asked; agrad_run writes to
 // memory streams), the clock is performance.now.
 //
-// Why our own shim rather than a library: the module imports 15 calls and
+// Why our own shim rather than a library: the module imports 5 to 15 calls and
 // needs none of a virtual file system; this is about 1 KB bundled.
 
 const ESUCCESS = 0, EBADF = 8, EINVAL = 28, ENOSYS = 52;
