@@ -103,9 +103,9 @@ lint: weblint
 weblint: $(DEPS)
 	@command -v $(CPPCHECK) >/dev/null && command -v $(CLANG_TIDY) >/dev/null || { $(call apt-need, cppcheck clang-tidy); }
 	$(CPPCHECK) --enable=warning,performance,portability --error-exitcode=1 --inline-suppr --std=c11 \
-	  -I autograd -I nn -I lang -I tools -I web --suppress=missingIncludeSystem -q $(WEB_LINT_SRC)
+	  -I autograd -I teach -I util -I nn -I lang -I tools -I web -I examples/lib --suppress=missingIncludeSystem -q $(WEB_LINT_SRC)
 	@echo "$(CLANG_TIDY) over $(WEB_LINT_SRC)"; mkdir -p $(WEB); \
-	  $(CLANG_TIDY) --quiet $(WEB_LINT_SRC) -- $(CSTD) -Iautograd -Inn -Ilang -Itools -Iexamples/lib -Iweb \
+	  $(CLANG_TIDY) --quiet $(WEB_LINT_SRC) -- $(CSTD) -Iautograd -Iteach -Iutil -Inn -Ilang -Itools -Iexamples/lib -Iweb \
 	  >$(WEB)/lint.log 2>&1; s=$$?; grep -v 'warnings\{0,1\} generated\.$$' $(WEB)/lint.log; exit $$s
 
 -include $(wildcard $(WEB)/obj/*/*.d $(WEB)/obj/*/*/*.d)
