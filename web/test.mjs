@@ -228,6 +228,16 @@ await page.click('#reset');
 const F = Number(/forward \d+\/(\d+)/.exec(await text('#where'))[1]);
 for (let k = 0; k < F + 3; k++) await page.click('#fwd');
 const stepWhere = await text('#where'), ledger = await text('#ledger');
+// play advances one step every 0.7 s; pause stops it; back and forward return here
+await page.click('#play');
+await new Promise((r) => setTimeout(r, 1600));
+await page.click('#play');
+const played = await text('#where');
+await new Promise((r) => setTimeout(r, 900));
+ok(/backward [56]\//.test(played) && await text('#where') === played, `play went on to ${played} and pause held it`);
+const back = Number(/backward (\d+)/.exec(played)[1]) - 3;
+for (let k = 0; k < back; k++) await page.click('#back');
+ok(await text('#where') === stepWhere && await text('#ledger') === ledger, `back returns to ${stepWhere} with the same ledger`);
 ok(/backward 3\//.test(stepWhere) && /local/.test(ledger) && /×/.test(ledger), `the ledger of ${stepWhere} shows local derivatives and products`);
 await page.evaluate(() => {
   const w1 = [...document.querySelectorAll('#graph g.node')].find((g) => [...g.querySelectorAll('text')].some((t) => t.textContent === 'w1'));
