@@ -125,8 +125,8 @@ $(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL)
 	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
 # Bench programs own their workloads (bench/w_*.c), and link no example code.
-$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBNN) $(LIBUTIL) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
 demo: all $(GRAPHVIZ)
