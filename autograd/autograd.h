@@ -370,6 +370,16 @@ void ag_set_allocator(ag_realloc_fn fn, void *ctx);
 void *ag_realloc(void *p, size_t n);
 void ag_free(void *p);
 
+/* ---- higher order (higher.h) ------------------------------------------------- */
+
+/* TEMPORARY until core's api-v1 brings it: a run of `count` consecutive nodes. */
+typedef struct ag_run {
+    ag_node first;
+    size_t count;
+} ag_run;
+
+#include "higher.h"
+
 #ifdef __cplusplus
 }
 #endif

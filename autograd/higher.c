@@ -1,0 +1,395 @@
+/*
+ * higher.c: the backward pass recorded on the tape (ag_grad_nodes), and the
+ * Hessian-vector product, Hessian and Jacobian built on the engine's sweeps.
+ *
+ * The recorded sweep is ag_backward's reverse loop with nodes in place of
+ * doubles: when node i is reached, every node using i has already added
+ * its term to i's adjoint, so the adjoint is complete and is recorded as
+ * one node; then each input k whose past holds a node of x receives the
+ * term adj_i * (d i / d input_k), the local derivative recorded by the op
+ * list's derivative-as-ops. Terms wait in a list until their node is
+ * reached and are then recorded together, as one dot over the pairs
+ * (adj, local) plus the lone terms as its bias: a weight used by 32 samples
+ * gets one node of 32 pairs, not 32 products and 31 sums.
+ *
+ * Invariant: ag_grad_nodes only appends (after y); it reads values but
+ * writes no value or gradient of an existing node. Constants 0 and 1 are
+ * folded while the terms are gathered (a term times 0 is dropped, a factor
+ * 1 dropped): they are structure, the same at every replay.
+ */
+#include "tape_internal.h"
+
+#include <string.h>
+#include <unistd.h>
+
+ag_node ag__dop(ag_tape *t, ag_node y, size_t k); /* dops_tmp.c until api-v1 */
+
+/* One term of a waiting adjoint: a * b, or a alone when b is AG_NONE. */
+typedef struct term {
+    uint32_t a, b;
+    uint32_t next; /* the node's next term, AG_NONE at the end */
+} term;
+
+typedef struct sweep {
+    ag_tape *t;
+    uint32_t lo, hi;     /* nodes lo..hi are swept (x's first .. y)         */
+    uint32_t *head;      /* head[i - lo]: first waiting term of node i      */
+    unsigned char *reach; /* reach[i - lo]: a node of x is in i's past      */
+    term *terms;
+    size_t nterms, cap;
+    ag_node *ga, *gb, *gs; /* gathered pairs and lone terms                 */
+    size_t gcap;
+} sweep;
+
+static bool const_value(const ag_tape *t, uint32_t i, double *v)
+{
+    if (ag__link_op(t->link[i]) != AG_OP_CONST)
+        return false;
+    *v = t->value[i];
+    return true;
+}
+
+/* Add the term g * local to node in's adjoint. false when out of memory. */
+static bool push(sweep *s, uint32_t in, ag_node g, ag_node local)
+{
+    uint32_t a = g.idx, b = local.idx;
+    double c;
+    if (const_value(s->t, b, &c)) {
+        if (c == 0.0)
+            return true;
+        if (c == 1.0)
+            b = AG_NONE;
+    }
+    if (const_value(s->t, a, &c)) {
+        if (c == 0.0)
+            return true;
+        if (c == 1.0 && b != AG_NONE)
+            a = b, b = AG_NONE;
+    }
+    if (s->nterms == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        term *tt = ag_realloc(s->terms, cap * sizeof *tt);
+        if (!tt)
+            return false;
+        s->terms = tt;
+        s->cap = cap;
+    }
+    s->terms[s->nterms] = (term){a, b, s->head[in - s->lo]};
+    s->head[in - s->lo] = (uint32_t)s->nterms++;
+    return true;
+}
+
+static bool gather_room(sweep *s, size_t n)
+{
+    if (n <= s->gcap)
+        return true;
+    size_t cap = s->gcap ? 2 * s->gcap : 64;
+    while (cap < n)
+        cap *= 2;
+    ag_node *a = ag_realloc(s->ga, cap * sizeof *a);
+    if (a)
+        s->ga = a;
+    ag_node *b = ag_realloc(s->gb, cap * sizeof *b);
+    if (b)
+        s->gb = b;
+    ag_node *c = ag_realloc(s->gs, cap * sizeof *c);
+    if (c)
+        s->gs = c;
+    if (!a || !b || !c)
+        return false;
+    s->gcap = cap;
+    return true;
+}
+
+/* Record node i's adjoint from its waiting terms: one node (or an existing
+ * one when a lone term is all there is). AG_NULL on failure. */
+static ag_node adjoint(sweep *s, uint32_t i)
+{
+    ag_tape *t = s->t;
+    size_t n = 0;
+    for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next)
+        n++;
+    if (!gather_room(s, n)) {
+        ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory gathering the %zu terms of node #%u", n, i);
+        return AG_NULL;
+    }
+    size_t np = 0, ns = 0;
+    for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next) {
+        const term *tm = &s->terms[k];
+        if (tm->b == AG_NONE) {
+            s->gs[ns++] = ag__handle(t, tm->a);
+        } else {
+            s->ga[np] = ag__handle(t, tm->a);
+            s->gb[np++] = ag__handle(t, tm->b);
+        }
+    }
+    ag_node lone = ns == 0 ? AG_NULL : ns == 1 ? s->gs[0] : ag_sum(t, s->gs, ns);
+    if (np == 0)
+        return lone;
+    if (np == 1 && ns == 0)
+        return ag_mul(t, s->ga[0], s->gb[0]);
+    return ag_dot(t, s->ga, s->gb, np, lone);
+}
+
+/* reach[i]: i is a node of x or has an input whose past holds one */
+static void mark_reach(sweep *s, uint32_t x_end)
+{
+    ag_tape *t = s->t;
+    for (uint32_t i = s->lo; i <= s->hi; i++) {
+        unsigned char r = i < x_end;
+        if (!r && !ag__is_leaf(ag__link_op(t->link[i]))) {
+            size_t n = ag__arity(t, i);
+            for (size_t k = 0; k < n && !r; k++) {
+                uint32_t in = ag__input(t, i, k);
+                r = in >= s->lo && s->reach[in - s->lo];
+            }
+        }
+        s->reach[i - s->lo] = r;
+    }
+}
+
+/* Propagate node i's adjoint g to the inputs that lead to x. */
+static ag_status spread(sweep *s, uint32_t i, ag_node g)
+{
+    ag_tape *t = s->t;
+    size_t n = ag__arity(t, i);
+    ag_node self = ag__handle(t, i);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t in = ag__input(t, i, k);
+        if (in < s->lo || !s->reach[in - s->lo])
+            continue;
+        ag_node local = ag__dop(t, self, k);
+        if (ag_is_null(local))
+            return t->status != AG_OK ? t->status : AG_ENOMEM;
+        if (!push(s, in, g, local))
+            return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory listing the terms of node #%u", in);
+    }
+    return AG_OK;
+}
+
+static ag_status sweep_run(sweep *s, uint32_t x_end, ag_node *out)
+{
+    ag_tape *t = s->t;
+    size_t span = (size_t)(s->hi - s->lo) + 1;
+    s->head = ag_realloc(NULL, span * sizeof *s->head);
+    s->reach = ag_realloc(NULL, span);
+    if (!s->head || !s->reach)
+        return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory for the sweep over %zu nodes", span);
+    memset(s->head, 0xff, span * sizeof *s->head); /* AG_NONE everywhere */
+    mark_reach(s, x_end);
+    if (!s->reach[s->hi - s->lo])
+        return AG_OK; /* y does not depend on x: every gradient is 0 */
+    ag_node one = ag_const(t, 1.0);
+    if (ag_is_null(one) || !push(s, s->hi, one, one))
+        return ag_is_null(one) ? t->status : ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory");
+    for (uint32_t i = s->hi + 1; i-- > s->lo;) {
+        if (s->head[i - s->lo] == AG_NONE)
+            continue;
+        ag_node g = adjoint(s, i);
+        if (ag_is_null(g))
+            return t->status != AG_OK ? t->status : AG_ENOMEM;
+        if (i < x_end)
+            out[i - s->lo] = g;
+        ag_status st;
+        if (!ag__is_leaf(ag__link_op(t->link[i])) && (st = spread(s, i, g)) != AG_OK)
+            return st;
+    }
+    return AG_OK;
+}
+
+/* Check y and the run x; fills lo/x_end. */
+static ag_status check_args(ag_tape *t, ag_node y, ag_run x, const void *out, const char *fn)
+{
+    ag_status s = ag__check(t, y, fn, 1);
+    if (s != AG_OK)
+        return s;
+    if ((s = ag__check_run(t, x.first, x.count, fn, 2)) != AG_OK)
+        return s;
+    if (!out)
+        return ag__fail(t, AG_EINVAL, "%s: the output array is NULL", fn);
+    return AG_OK;
+}
+
+ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
+{
+    for (size_t k = 0; out && k < x.count; k++)
+        out[k] = AG_NULL;
+    ag_status st = check_args(t, y, x, out, "ag_grad_nodes");
+    if (st != AG_OK)
+        return st;
+    ag_mark m = ag_tape_mark(t);
+    sweep s = {.t = t, .lo = x.first.idx, .hi = y.idx};
+    uint32_t x_end = x.first.idx + (uint32_t)x.count;
+    if (s.lo <= s.hi)
+        st = sweep_run(&s, x_end, out);
+    ag_node zero = AG_NULL;
+    for (size_t k = 0; k < x.count && st == AG_OK; k++) {
+        if (!ag_is_null(out[k]))
+            continue;
+        if (ag_is_null(zero) && ag_is_null(zero = ag_const(t, 0.0)))
+            st = t->status;
+        out[k] = zero;
+    }
+    ag_free(s.head);
+    ag_free(s.reach);
+    ag_free(s.terms);
+    ag_free(s.ga);
+    ag_free(s.gb);
+    ag_free(s.gs);
+    if (st != AG_OK) {
+        for (size_t k = 0; k < x.count; k++)
+            out[k] = AG_NULL;
+        ag_tape_rewind(t, m);
+    }
+    return st;
+}
+
+/* ---- numbers out: HVP, Hessian, Jacobian ----
+ * Each saves the gradients below the tape's end, runs ordinary backward
+ * sweeps, reads the rows, then restores the gradients and rewinds what it
+ * recorded: the tape looks untouched afterwards. */
+
+size_t ag_dense_limit(void)
+{
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && size > 0 && (unsigned long)pages <= SIZE_MAX / 2 / (unsigned long)size)
+        return (size_t)pages / 2 * (size_t)size;
+#endif
+    return (size_t)1 << 30;
+}
+
+/* Refuse a rows x cols matrix of doubles over the limit, before allocating. */
+static ag_status dense_alloc(ag_tape *t, size_t rows, size_t cols, double **out, const char *fn)
+{
+    size_t lim = ag_dense_limit();
+    if (rows != 0 && cols > lim / sizeof(double) / rows)
+        return ag__fail(t, AG_ENOMEM,
+                        "%s: a %zu x %zu matrix needs %.3g GB, over the limit of %.3g GB (half this machine's memory); use ag_hvp for products with it",
+                        fn, rows, cols, (double)rows * (double)cols * 8e-9, (double)lim * 1e-9);
+    *out = ag_realloc(NULL, rows * cols * sizeof **out + 1);
+    if (!*out)
+        return ag__fail(t, AG_ENOMEM, "%s: out of memory for the %zu x %zu result", fn, rows, cols);
+    return AG_OK;
+}
+
+typedef struct saved {
+    ag_mark m;
+    double *grad; /* grad[0..m.len) at entry */
+} saved;
+
+static ag_status save(ag_tape *t, saved *sv, const char *fn)
+{
+    sv->m = ag_tape_mark(t);
+    sv->grad = ag_realloc(NULL, (size_t)sv->m.len * sizeof *sv->grad + 1);
+    if (!sv->grad)
+        return ag__fail(t, AG_ENOMEM, "%s: out of memory saving %u gradients", fn, sv->m.len);
+    memcpy(sv->grad, t->grad, (size_t)sv->m.len * sizeof *sv->grad);
+    return AG_OK;
+}
+
+static void restore(ag_tape *t, saved *sv)
+{
+    ag_tape_rewind(t, sv->m);
+    memcpy(t->grad, sv->grad, (size_t)sv->m.len * sizeof *sv->grad);
+    ag_free(sv->grad);
+    /* every gradient below the mark is as it was; above it nothing is left */
+    t->grad_dirty = t->len;
+}
+
+/* row[k] = d g / d x_k by one ordinary backward sweep from g (0 for a
+ * constant g, which ag_backward refuses: nothing depends on x there). */
+static ag_status row_of(ag_tape *t, ag_node g, ag_run x, double *row)
+{
+    ag_status st = AG_OK;
+    memset(t->grad + x.first.idx, 0, x.count * sizeof *t->grad);
+    if (ag__link_op(t->link[g.idx]) != AG_OP_CONST && (st = ag_backward(t, g)) != AG_OK)
+        return st;
+    for (size_t k = 0; k < x.count; k++) {
+        uint32_t i = x.first.idx + (uint32_t)k;
+        row[k] = ag__link_op(t->link[i]) == AG_OP_CONST ? 0.0 : t->grad[i];
+    }
+    return AG_OK;
+}
+
+ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
+{
+    ag_status st = check_args(t, y, x, hv, "ag_hvp");
+    if (st == AG_OK && !v)
+        st = ag__fail(t, AG_EINVAL, "ag_hvp: the vector v is NULL");
+    if (st != AG_OK)
+        return st;
+    saved sv;
+    ag_node *g = ag_realloc(NULL, 2 * x.count * sizeof *g);
+    if (!g)
+        return ag__fail(t, AG_ENOMEM, "ag_hvp: out of memory for %zu gradient handles", x.count);
+    if ((st = save(t, &sv, "ag_hvp")) != AG_OK) {
+        ag_free(g);
+        return st;
+    }
+    /* H v = d/dx (g . v): record g, then one backward from the dot */
+    ag_node *vn = g + x.count;
+    if ((st = ag_grad_nodes(t, y, x, g)) == AG_OK) {
+        ag_node v0 = ag_consts(t, v, x.count);
+        for (size_t k = 0; k < x.count && !ag_is_null(v0); k++)
+            vn[k] = ag__handle(t, v0.idx + (uint32_t)k);
+        ag_node s = ag_is_null(v0) ? AG_NULL : ag_dot(t, g, vn, x.count, AG_NULL);
+        st = ag_is_null(s) ? t->status : row_of(t, s, x, hv);
+    }
+    restore(t, &sv);
+    ag_free(g);
+    return st;
+}
+
+ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h)
+{
+    ag_status st = check_args(t, y, x, h, "ag_hessian");
+    if (st != AG_OK)
+        return st;
+    size_t n = x.count;
+    if ((st = dense_alloc(t, n, n, h, "ag_hessian")) != AG_OK)
+        return st;
+    ag_node *g = ag_realloc(NULL, n * sizeof *g);
+    saved sv = {.grad = NULL};
+    if (!g)
+        st = ag__fail(t, AG_ENOMEM, "ag_hessian: out of memory for %zu gradient handles", n);
+    else
+        st = save(t, &sv, "ag_hessian");
+    if (st == AG_OK) {
+        if ((st = ag_grad_nodes(t, y, x, g)) == AG_OK)
+            for (size_t i = 0; i < n && st == AG_OK; i++)
+                st = row_of(t, g[i], x, *h + i * n);
+        restore(t, &sv);
+    }
+    ag_free(g);
+    if (st != AG_OK) {
+        ag_free(*h);
+        *h = NULL;
+    }
+    return st;
+}
+
+ag_status ag_jacobian(ag_tape *t, const ag_node *ys, size_t m, ag_run x, double **j)
+{
+    ag_status st = ag__check_run(t, x.first, x.count, "ag_jacobian", 4);
+    if (st != AG_OK)
+        return st;
+    if (!ys || !j || m == 0)
+        return ag__fail(t, AG_EINVAL, "ag_jacobian: %s", !ys || m == 0 ? "no outputs given" : "the result pointer is NULL");
+    for (size_t i = 0; i < m; i++)
+        if ((st = ag__check(t, ys[i], "ag_jacobian", 1)) != AG_OK)
+            return st;
+    if ((st = dense_alloc(t, m, x.count, j, "ag_jacobian")) != AG_OK)
+        return st;
+    saved sv;
+    if ((st = save(t, &sv, "ag_jacobian")) == AG_OK) {
+        for (size_t i = 0; i < m && st == AG_OK; i++)
+            st = row_of(t, ys[i], x, *j + i * x.count);
+        restore(t, &sv);
+    }
+    if (st != AG_OK) {
+        ag_free(*j);
+        *j = NULL;
+    }
+    return st;
+}
