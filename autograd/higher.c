@@ -197,7 +197,21 @@ static ag_status sweep_run(sweep *s, uint32_t x_end, ag_node *out)
     return AG_OK;
 }
 
-/* Check y and the run x; fills lo/x_end. */
+/* A rewind that drops nodes opens a segment: make room for it before
+ * recording, so that undoing what a call recorded cannot fail. */
+static ag_status seg_room(ag_tape *t, const char *fn)
+{
+    if (t->nseg < t->seg_cap)
+        return AG_OK;
+    ag_segment *sg = ag_realloc(t->seg, 2 * (size_t)t->seg_cap * sizeof *sg);
+    if (!sg)
+        return ag__fail(t, AG_ENOMEM, "%s: out of memory", fn);
+    t->seg = sg;
+    t->seg_cap *= 2;
+    return AG_OK;
+}
+
+/* Check y and the run x (and make room to undo). */
 static ag_status check_args(ag_tape *t, ag_node y, ag_run x, const void *out, const char *fn)
 {
     ag_status s = ag__check(t, y, fn, 1);
@@ -207,7 +221,7 @@ static ag_status check_args(ag_tape *t, ag_node y, ag_run x, const void *out, co
         return s;
     if (!out)
         return ag__fail(t, AG_EINVAL, "%s: the output array is NULL", fn);
-    return AG_OK;
+    return seg_room(t, fn);
 }
 
 ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
@@ -280,6 +294,9 @@ typedef struct saved {
 
 static ag_status save(ag_tape *t, saved *sv, const char *fn)
 {
+    ag_status st = seg_room(t, fn);
+    if (st != AG_OK)
+        return st;
     sv->m = ag_tape_mark(t);
     sv->grad = ag_realloc(NULL, (size_t)sv->m.len * sizeof *sv->grad + 1);
     if (!sv->grad)
