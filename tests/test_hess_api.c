@@ -355,3 +355,24 @@ Test(hess_api, tails_keep_their_accuracy_at_higher_orders)
     ag_free(h);
     ag_tape_free(t);
 }
+
+/* The README's Hessian in ten lines, run as written (its printf aside). */
+Test(hess_api, readme_hessian_snippet)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node p = ag_vars(t, (const double[]){1.0, 2.0}, 2);
+    ag_node x = p, y = ag_node_at(t, p, 1);
+    ag_node f = ag_mul(t, ag_sin(t, x), ag_exp(t, y));
+    double *H;
+    cr_assert_eq(ag_hessian(t, f, (ag_run){p, 2}, &H), AG_OK);
+    double e = exp(2.0);
+    cr_expect_leq(orc_rel(H[0], -sin(1.0) * e, 0), 1e-15);
+    cr_expect_leq(orc_rel(H[1], cos(1.0) * e, 0), 1e-15);
+    cr_expect_leq(orc_rel(H[2], cos(1.0) * e, 0), 1e-15);
+    cr_expect_leq(orc_rel(H[3], sin(1.0) * e, 0), 1e-15);
+    ag_free(H);
+    ag_node g;
+    cr_assert_eq(ag_grad_nodes(t, f, (ag_run){p, 1}, &g), AG_OK);
+    cr_expect_leq(orc_rel(ag_value(t, g), cos(1.0) * e, 0), 1e-15);
+    ag_tape_free(t);
+}
