@@ -37,8 +37,6 @@ typedef struct sweep {
     unsigned char *reach; /* reach[i - lo]: a node of x is in i's past      */
     term *terms;
     size_t nterms, cap;
-    ag_node *ga, *gb, *gs; /* gathered pairs and lone terms                 */
-    size_t gcap;
 } sweep;
 
 static bool const_value(const ag_tape *t, uint32_t i, double *v)
@@ -79,92 +77,124 @@ static bool push(sweep *s, uint32_t in, ag_node g, ag_node local)
     return true;
 }
 
-static bool gather_room(sweep *s, size_t n)
-{
-    if (n <= s->gcap)
-        return true;
-    size_t cap = s->gcap ? 2 * s->gcap : 64;
-    while (cap < n)
-        cap *= 2;
-    ag_node *a = ag_realloc(s->ga, cap * sizeof *a);
-    if (a)
-        s->ga = a;
-    ag_node *b = ag_realloc(s->gb, cap * sizeof *b);
-    if (b)
-        s->gb = b;
-    ag_node *c = ag_realloc(s->gs, cap * sizeof *c);
-    if (c)
-        s->gs = c;
-    if (!a || !b || !c)
-        return false;
-    s->gcap = cap;
-    return true;
-}
-
-/* Record node i's adjoint from its waiting terms: one node (or an existing
- * one when a lone term is all there is). AG_NULL on failure. */
-static ag_node adjoint(sweep *s, uint32_t i)
+/* Record node i's adjoint from its waiting terms, appended directly in
+ * the layout record.c gives these ops (every operand is a live node of this
+ * tape, so no handle needs checking): a lone term is the adjoint itself,
+ * lone terms sum in a SUM node, and the pairs make one DOT whose bias is
+ * that sum. Its index, or AG_NONE when the tape could not grow. */
+static uint32_t adjoint(sweep *s, uint32_t i)
 {
     ag_tape *t = s->t;
-    size_t n = 0;
-    for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next)
-        n++;
-    if (!gather_room(s, n)) {
-        ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory gathering the %zu terms of node #%u", n, i);
-        return AG_NULL;
-    }
     size_t np = 0, ns = 0;
+    uint32_t single = AG_NONE;
+    if (!s->terms) /* never: node i has a term (for the static analyser) */
+        return AG_NONE;
     for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next) {
-        const term *tm = &s->terms[k];
-        if (tm->b == AG_NONE) {
-            s->gs[ns++] = ag__handle(t, tm->a);
-        } else {
-            s->ga[np] = ag__handle(t, tm->a);
-            s->gb[np++] = ag__handle(t, tm->b);
-        }
+        if (s->terms[k].b == AG_NONE)
+            ns++, single = s->terms[k].a;
+        else
+            np++;
     }
-    ag_node lone = ns == 0 ? AG_NULL : ns == 1 ? s->gs[0] : ag_sum(t, s->gs, ns);
+    if (np == 0 && ns == 1)
+        return single;
+    size_t nodes = (ns >= 2) + (np >= 1);
+    size_t words = (ns >= 2 ? ns : 0) + (np >= 2 || (np == 1 && ns >= 1) ? 2 * np + 1 : 0);
+    if (ag__reserve(t, nodes, words, "ag_grad_nodes") != AG_OK)
+        return AG_NONE;
+    uint32_t bias = single;
+    if (ns >= 2) {
+        uint32_t at = t->aux_len, *w = t->aux + at;
+        for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next)
+            if (s->terms[k].b == AG_NONE)
+                *w++ = s->terms[k].a;
+        t->aux_len += (uint32_t)ns;
+        bias = ag__append(t, ag__link(AG_OP_SUM, at, (uint32_t)ns)).idx;
+    }
     if (np == 0)
-        return lone;
-    if (np == 1 && ns == 0)
-        return ag_mul(t, s->ga[0], s->gb[0]);
-    return ag_dot(t, s->ga, s->gb, np, lone);
+        return bias;
+    if (np == 1 && ns == 0) {
+        const term *tm = &s->terms[s->head[i - s->lo]];
+        return ag__append(t, ag__link(AG_OP_MUL, tm->a, tm->b)).idx;
+    }
+    /* DOT: aux [bias, a_0 .. a_np-1, b_0 .. b_np-1] */
+    uint32_t at = t->aux_len, *op = t->aux + at, *a = op + 1, *b = op + 1 + np;
+    op[0] = bias;
+    for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next)
+        if (s->terms[k].b != AG_NONE)
+            *a++ = s->terms[k].a, *b++ = s->terms[k].b;
+    t->aux_len += (uint32_t)(2 * np + 1);
+    return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)np)).idx;
 }
 
-/* reach[i]: i is a node of x or has an input whose past holds one */
+static bool reaches(const sweep *s, uint32_t in) { return in >= s->lo && s->reach[in - s->lo]; }
+
+/* reach[i]: i is a node of x or has an input whose past holds one. A dot
+ * over runs is read run by run (a run of constants skipped whole): it is
+ * most of a layer's inputs. */
 static void mark_reach(sweep *s, uint32_t x_end)
 {
     ag_tape *t = s->t;
     for (uint32_t i = s->lo; i <= s->hi; i++) {
-        unsigned char r = i < x_end;
-        if (!r && !ag__is_leaf(ag__link_op(t->link[i]))) {
+        uint64_t l = t->link[i];
+        ag_op op = ag__link_op(l);
+        bool r = i < x_end;
+        if (r || ag__is_leaf(op)) {
+        } else if (op == AG_OP_DOT_RUN) {
+            const uint32_t *w = t->aux + ag__link_a(l);
+            uint32_t n = ag__link_b(l);
+            for (int side = 0; side < 2 && !r; side++)
+                for (uint32_t k = 0; k < n && !(w[side] & AG_RUN_CONST) && !r; k++)
+                    r = reaches(s, w[side] + k);
+            r = r || (w[2] != AG_NONE && reaches(s, w[2]));
+        } else {
             size_t n = ag__arity(t, i);
-            for (size_t k = 0; k < n && !r; k++) {
-                uint32_t in = ag__input(t, i, k);
-                r = in >= s->lo && s->reach[in - s->lo];
-            }
+            for (size_t k = 0; k < n && !r; k++)
+                r = reaches(s, ag__input(t, i, k));
         }
         s->reach[i - s->lo] = r;
     }
 }
 
-/* Propagate node i's adjoint g to the inputs that lead to x. */
+/* Input k of node i takes the term g * (d i / d input_k), the local
+ * derivative recorded by the op list. */
+static ag_status spread_one(sweep *s, ag_node self, size_t k, uint32_t in, ag_node g)
+{
+    ag_tape *t = s->t;
+    ag_node local = ag__dop(t, self, k);
+    if (ag_is_null(local))
+        return t->status != AG_OK ? t->status : AG_ENOMEM;
+    if (!push(s, in, g, local))
+        return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory listing the terms of node #%u", in);
+    return AG_OK;
+}
+
+/* Propagate node i's adjoint g to the inputs that lead to x (a dot over
+ * runs walked run by run, its inputs numbered w_0, x_0, w_1, ... as
+ * ag_node_input numbers them). */
 static ag_status spread(sweep *s, uint32_t i, ag_node g)
 {
     ag_tape *t = s->t;
-    size_t n = ag__arity(t, i);
+    uint64_t l = t->link[i];
     ag_node self = ag__handle(t, i);
-    for (size_t k = 0; k < n; k++) {
-        uint32_t in = ag__input(t, i, k);
-        if (in < s->lo || !s->reach[in - s->lo])
-            continue;
-        ag_node local = ag__dop(t, self, k);
-        if (ag_is_null(local))
-            return t->status != AG_OK ? t->status : AG_ENOMEM;
-        if (!push(s, in, g, local))
-            return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory listing the terms of node #%u", in);
+    ag_status st = AG_OK;
+    if (ag__link_op(l) == AG_OP_DOT_RUN) {
+        const uint32_t *w = t->aux + ag__link_a(l);
+        uint32_t n = ag__link_b(l);
+        for (int side = 0; side < 2 && st == AG_OK; side++)
+            for (uint32_t k = 0; k < n && !(w[side] & AG_RUN_CONST) && st == AG_OK; k++)
+                if (reaches(s, w[side] + k))
+                    st = spread_one(s, self, 2 * (size_t)k + (size_t)side, w[side] + k, g);
+        if (st == AG_OK && w[2] != AG_NONE && reaches(s, w[2]))
+            st = spread_one(s, self, 2 * (size_t)n, w[2], g);
+        return st;
     }
-    return AG_OK;
+    size_t n = ag__arity(t, i);
+    for (size_t k = 0; k < n && st == AG_OK; k++) {
+        uint32_t in = ag__input(t, i, k);
+        if (reaches(s, in))
+            st = spread_one(s, self, k, in, g);
+    }
+    return st;
 }
 
 static ag_status sweep_run(sweep *s, uint32_t x_end, ag_node *out)
@@ -185,9 +215,10 @@ static ag_status sweep_run(sweep *s, uint32_t x_end, ag_node *out)
     for (uint32_t i = s->hi + 1; i-- > s->lo;) {
         if (s->head[i - s->lo] == AG_NONE)
             continue;
-        ag_node g = adjoint(s, i);
-        if (ag_is_null(g))
+        uint32_t gi = adjoint(s, i);
+        if (gi == AG_NONE)
             return t->status != AG_OK ? t->status : AG_ENOMEM;
+        ag_node g = ag__handle(t, gi);
         if (i < x_end)
             out[i - s->lo] = g;
         ag_status st;
@@ -247,9 +278,6 @@ ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
     ag_free(s.head);
     ag_free(s.reach);
     ag_free(s.terms);
-    ag_free(s.ga);
-    ag_free(s.gb);
-    ag_free(s.gs);
     if (st != AG_OK) {
         for (size_t k = 0; k < x.count; k++)
             out[k] = AG_NULL;
@@ -282,8 +310,10 @@ static ag_status dense_alloc(ag_tape *t, size_t rows, size_t cols, double **out,
                         "%s: a %zu x %zu matrix needs %.3g GB, over the limit of %.3g GB (half this machine's memory); use ag_hvp for products with it",
                         fn, rows, cols, (double)rows * (double)cols * 8e-9, (double)lim * 1e-9);
     *out = ag_realloc(NULL, rows * cols * sizeof **out + 1);
-    if (!*out)
-        return ag__fail(t, AG_ENOMEM, "%s: out of memory for the %zu x %zu result", fn, rows, cols);
+    if (!*out) {
+        ag__fail(t, AG_ENOMEM, "%s: out of memory for the %zu x %zu result", fn, rows, cols);
+        return AG_ENOMEM;
+    }
     return AG_OK;
 }
 
@@ -299,8 +329,10 @@ static ag_status save(ag_tape *t, saved *sv, const char *fn)
         return st;
     sv->m = ag_tape_mark(t);
     sv->grad = ag_realloc(NULL, (size_t)sv->m.len * sizeof *sv->grad + 1);
-    if (!sv->grad)
-        return ag__fail(t, AG_ENOMEM, "%s: out of memory saving %u gradients", fn, sv->m.len);
+    if (!sv->grad) {
+        ag__fail(t, AG_ENOMEM, "%s: out of memory saving %u gradients", fn, sv->m.len);
+        return AG_ENOMEM;
+    }
     memcpy(sv->grad, t->grad, (size_t)sv->m.len * sizeof *sv->grad);
     return AG_OK;
 }
@@ -367,12 +399,14 @@ ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h)
     if ((st = dense_alloc(t, n, n, h, "ag_hessian")) != AG_OK)
         return st;
     ag_node *g = ag_realloc(NULL, n * sizeof *g);
-    saved sv = {.grad = NULL};
-    if (!g)
-        st = ag__fail(t, AG_ENOMEM, "ag_hessian: out of memory for %zu gradient handles", n);
-    else
-        st = save(t, &sv, "ag_hessian");
-    if (st == AG_OK) {
+    saved sv;
+    if (!g) {
+        ag_free(*h);
+        *h = NULL;
+        ag__fail(t, AG_ENOMEM, "ag_hessian: out of memory for %zu gradient handles", n);
+        return AG_ENOMEM;
+    }
+    if ((st = save(t, &sv, "ag_hessian")) == AG_OK) {
         if ((st = ag_grad_nodes(t, y, x, g)) == AG_OK)
             for (size_t i = 0; i < n && st == AG_OK; i++)
                 st = row_of(t, g[i], x, *h + i * n);
