@@ -282,3 +282,27 @@ Test(hess_oracle, random_expressions_match_finite_differences)
         ag_tape_free(t);
     }
 }
+
+Test(hess_oracle, softmax_jacobian)
+{
+    /* s_k = exp(z_k - logsumexp(z)): ds_i/dz_j = s_i (delta_ij - s_j) (F5) */
+    enum { N = 5 };
+    double z0[N] = {0.3, -1.2, 2.0, 0.0, -0.4};
+    ag_tape *t = ag_tape_new(0);
+    ag_node z = ag_vars(t, z0, N), s[N];
+    ag_node lse = ag_logsumexp_run(t, z, N);
+    for (int k = 0; k < N; k++)
+        s[k] = ag_exp(t, ag_sub(t, ag_node_at(t, z, (size_t)k), lse));
+    double *j = NULL;
+    cr_assert_eq(ag_jacobian(t, s, N, (ag_run){z, N}, &j), AG_OK, "%s", ag_tape_error(t));
+    double m = 2.0, sum = 0, sv[N];
+    for (int k = 0; k < N; k++)
+        sum += exp(z0[k] - m);
+    for (int k = 0; k < N; k++)
+        sv[k] = exp(z0[k] - m) / sum;
+    for (int a = 0; a < N; a++)
+        for (int b = 0; b < N; b++)
+            CHECK_REL(j[a * N + b], sv[a] * ((a == b) - sv[b]), 1e-12, "J[%d][%d] = %.17g", a, b, j[a * N + b]);
+    ag_free(j);
+    ag_tape_free(t);
+}
