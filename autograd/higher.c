@@ -35,6 +35,7 @@ typedef struct sweep {
     uint32_t lo, hi;     /* nodes lo..hi are swept (x's first .. y)         */
     uint32_t *head;      /* head[i - lo]: first waiting term of node i      */
     unsigned char *reach; /* reach[i - lo]: a node of x is in i's past      */
+    uint32_t *xpos;      /* xpos[i - lo]: i's first position in x, or AG_NONE */
     term *terms;
     size_t nterms, cap;
 } sweep;
@@ -131,13 +132,13 @@ static bool reaches(const sweep *s, uint32_t in) { return in >= s->lo && s->reac
 /* reach[i]: i is a node of x or has an input whose past holds one. A dot
  * over runs is read run by run (a run of constants skipped whole): it is
  * most of a layer's inputs. */
-static void mark_reach(sweep *s, uint32_t x_end)
+static void mark_reach(sweep *s)
 {
     ag_tape *t = s->t;
     for (uint32_t i = s->lo; i <= s->hi; i++) {
         uint64_t l = t->link[i];
         ag_op op = ag__link_op(l);
-        bool r = i < x_end;
+        bool r = s->xpos[i - s->lo] != AG_NONE;
         if (r || ag__is_leaf(op)) {
         } else if (op == AG_OP_DOT_RUN) {
             const uint32_t *w = t->aux + ag__link_a(l);
@@ -197,16 +198,32 @@ static ag_status spread(sweep *s, uint32_t i, ag_node g)
     return st;
 }
 
-static ag_status sweep_run(sweep *s, uint32_t x_end, ag_node *out)
+/* The nodes of x: a run, or a list of handles (checked by the caller). */
+typedef struct xset {
+    const ag_node *list; /* NULL for the run                               */
+    ag_run run;
+    size_t n;
+} xset;
+
+static uint32_t x_idx(const xset *x, size_t k) { return x->list ? x->list[k].idx : x->run.first.idx + (uint32_t)k; }
+
+static ag_status sweep_run(sweep *s, const xset *x, ag_node *out)
 {
     ag_tape *t = s->t;
     size_t span = (size_t)(s->hi - s->lo) + 1;
     s->head = ag_realloc(NULL, span * sizeof *s->head);
+    s->xpos = ag_realloc(NULL, span * sizeof *s->xpos);
     s->reach = ag_realloc(NULL, span);
-    if (!s->head || !s->reach)
+    if (!s->head || !s->xpos || !s->reach)
         return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory for the sweep over %zu nodes", span);
     memset(s->head, 0xff, span * sizeof *s->head); /* AG_NONE everywhere */
-    mark_reach(s, x_end);
+    memset(s->xpos, 0xff, span * sizeof *s->xpos);
+    for (size_t k = x->n; k-- > 0;) { /* the first position of a repeated node wins */
+        uint32_t i = x_idx(x, k);
+        if (i >= s->lo && i <= s->hi)
+            s->xpos[i - s->lo] = (uint32_t)k;
+    }
+    mark_reach(s);
     if (!s->reach[s->hi - s->lo])
         return AG_OK; /* y does not depend on x: every gradient is 0 */
     ag_node one = ag_const(t, 1.0);
@@ -219,11 +236,16 @@ static ag_status sweep_run(sweep *s, uint32_t x_end, ag_node *out)
         if (gi == AG_NONE)
             return t->status != AG_OK ? t->status : AG_ENOMEM;
         ag_node g = ag__handle(t, gi);
-        if (i < x_end)
-            out[i - s->lo] = g;
+        if (s->xpos[i - s->lo] != AG_NONE)
+            out[s->xpos[i - s->lo]] = g;
         ag_status st;
         if (!ag__is_leaf(ag__link_op(t->link[i])) && (st = spread(s, i, g)) != AG_OK)
             return st;
+    }
+    for (size_t k = 0; k < x->n; k++) { /* repeated nodes */
+        uint32_t i = x_idx(x, k);
+        if (i >= s->lo && i <= s->hi && s->xpos[i - s->lo] != k)
+            out[k] = out[s->xpos[i - s->lo]];
     }
     return AG_OK;
 }
@@ -242,33 +264,41 @@ static ag_status seg_room(ag_tape *t, const char *fn)
     return AG_OK;
 }
 
-/* Check y and the run x (and make room to undo). */
-static ag_status check_args(ag_tape *t, ag_node y, ag_run x, const void *out, const char *fn)
+/* Check y and the nodes of x (and make room to undo). */
+static ag_status check_args(ag_tape *t, ag_node y, const xset *x, const void *out, const char *fn)
 {
     ag_status s = ag__check(t, y, fn, 1);
     if (s != AG_OK)
         return s;
-    if ((s = ag__check_run(t, x.first, x.count, fn, 2)) != AG_OK)
+    if (!x->list)
+        s = ag__check_run(t, x->run.first, x->run.count, fn, 2);
+    else if (x->n == 0)
+        s = ag__fail(t, AG_EINVAL, "%s: no nodes to differentiate with respect to", fn);
+    for (size_t k = 0; x->list && k < x->n && s == AG_OK; k++)
+        s = ag__check(t, x->list[k], fn, 2);
+    if (s != AG_OK)
         return s;
     if (!out)
         return ag__fail(t, AG_EINVAL, "%s: the output array is NULL", fn);
     return seg_room(t, fn);
 }
 
-ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
+static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, const char *fn)
 {
-    for (size_t k = 0; out && k < x.count; k++)
+    for (size_t k = 0; out && k < x->n; k++)
         out[k] = AG_NULL;
-    ag_status st = check_args(t, y, x, out, "ag_grad_nodes");
+    ag_status st = check_args(t, y, x, out, fn);
     if (st != AG_OK)
         return st;
     ag_mark m = ag_tape_mark(t);
-    sweep s = {.t = t, .lo = x.first.idx, .hi = y.idx};
-    uint32_t x_end = x.first.idx + (uint32_t)x.count;
+    sweep s = {.t = t, .lo = UINT32_MAX, .hi = y.idx};
+    for (size_t k = 0; k < x->n; k++)
+        if (x_idx(x, k) < s.lo)
+            s.lo = x_idx(x, k);
     if (s.lo <= s.hi)
-        st = sweep_run(&s, x_end, out);
+        st = sweep_run(&s, x, out);
     ag_node zero = AG_NULL;
-    for (size_t k = 0; k < x.count && st == AG_OK; k++) {
+    for (size_t k = 0; k < x->n && st == AG_OK; k++) {
         if (!ag_is_null(out[k]))
             continue;
         if (ag_is_null(zero) && ag_is_null(zero = ag_const(t, 0.0)))
@@ -276,14 +306,29 @@ ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
         out[k] = zero;
     }
     ag_free(s.head);
+    ag_free(s.xpos);
     ag_free(s.reach);
     ag_free(s.terms);
     if (st != AG_OK) {
-        for (size_t k = 0; k < x.count; k++)
+        for (size_t k = 0; k < x->n; k++)
             out[k] = AG_NULL;
         ag_tape_rewind(t, m);
     }
     return st;
+}
+
+ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
+{
+    xset xs = {NULL, x, x.count};
+    return grad_nodes(t, y, &xs, out, "ag_grad_nodes");
+}
+
+ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out)
+{
+    if (!x)
+        return ag__fail(t, AG_EINVAL, "ag_grad_nodes_list: the list of nodes is NULL");
+    xset xs = {x, {AG_NULL, 0}, n};
+    return grad_nodes(t, y, &xs, out, "ag_grad_nodes_list");
 }
 
 /* ---- numbers out: HVP, Hessian, Jacobian ----
@@ -363,7 +408,8 @@ static ag_status row_of(ag_tape *t, ag_node g, ag_run x, double *row)
 
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
 {
-    ag_status st = check_args(t, y, x, hv, "ag_hvp");
+    xset xs = {NULL, x, x.count};
+    ag_status st = check_args(t, y, &xs, hv, "ag_hvp");
     if (st == AG_OK && !v)
         st = ag__fail(t, AG_EINVAL, "ag_hvp: the vector v is NULL");
     if (st != AG_OK)
@@ -392,7 +438,8 @@ ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
 
 ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h)
 {
-    ag_status st = check_args(t, y, x, h, "ag_hessian");
+    xset xs = {NULL, x, x.count};
+    ag_status st = check_args(t, y, &xs, h, "ag_hessian");
     if (st != AG_OK)
         return st;
     size_t n = x.count;

@@ -55,6 +55,10 @@
  * and nothing is left recorded). */
 ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out);
 
+/* The same for n listed nodes x[0..n) (any nodes, repeats allowed:
+ * entries of a vector that is not one run, an intermediate). */
+ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out);
+
 /* hv = H v, H the Hessian of y with respect to run x (x.count entries each). */
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 

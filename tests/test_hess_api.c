@@ -376,3 +376,23 @@ Test(hess_api, readme_hessian_snippet)
     cr_expect_leq(orc_rel(ag_value(t, g), cos(1.0) * e, 0), 1e-15);
     ag_tape_free(t);
 }
+
+Test(hess_api, listed_nodes_interior_and_repeated)
+{
+    /* f = z^2 y with z = x y: df/dz = 2 z y, df/dx = 2 z y^2, listed out
+     * of order and with a repeat */
+    ag_tape *t = ag_tape_new(0);
+    ag_node x = ag_var(t, 1.5), y = ag_var(t, -2.0);
+    ag_node z = ag_mul(t, x, y);
+    ag_node f = ag_mul(t, ag_mul(t, z, z), y);
+    ag_node xs[4] = {z, x, z, y}, g[4];
+    cr_assert_eq(ag_grad_nodes_list(t, f, xs, 4, g), AG_OK, "%s", ag_tape_error(t));
+    double zv = -3.0;
+    cr_expect_eq(ag_value(t, g[0]), 2 * zv * -2.0);
+    cr_expect_eq(ag_value(t, g[1]), 2 * zv * 4.0);
+    cr_expect_eq(g[2].idx, g[0].idx);
+    /* df/dy = z^2 + 2 z y x (through z and directly) */
+    cr_expect_eq(ag_value(t, g[3]), zv * zv + 2 * zv * -2.0 * 1.5);
+    cr_expect_eq(ag_grad_nodes_list(t, f, NULL, 2, g), AG_EINVAL);
+    ag_tape_free(t);
+}
