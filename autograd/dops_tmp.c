@@ -9,7 +9,13 @@ ag_node ag__dop(ag_tape *t, ag_node y, size_t k);
 
 ag_node ag__dop(ag_tape *t, ag_node y, size_t k)
 {
-    ag_op op = ag_node_op(t, y);
+    ag_op op = ag__link_op(t->link[y.idx]);
+    if (op == AG_OP_DOT_RUN || op == AG_OP_DOT) {
+        size_t n = ag__arity(t, y.idx);
+        if (n % 2 == 1 && k == n - 1)
+            return ag_const(t, 1.0); /* the bias */
+        return ag__handle(t, ag__input(t, y.idx, k ^ 1));
+    }
     ag_node a = ag_node_input(t, y, 0);
     ag_node b = ag_node_arity(t, y) > 1 ? ag_node_input(t, y, 1) : AG_NULL;
     switch (op) {

@@ -27,17 +27,19 @@ ag_node ag__dop(ag_tape *t, ag_node y, size_t k); /* dops_tmp.c until api-v1 */
 /* One term of a waiting adjoint: a * b, or a alone when b is AG_NONE. */
 typedef struct term {
     uint32_t a, b;
-    uint32_t next; /* the node's next term, AG_NONE at the end */
 } term;
 
+/* Node i's terms fill the slots terms[off[i - lo] .. off[i - lo + 1]),
+ * counted before the sweep (one slot per edge into i from a node that
+ * reaches x, one for the seed); end[i - lo] is the next free one. One
+ * node's terms are contiguous: gathering them reads memory in order. */
 typedef struct sweep {
     ag_tape *t;
-    uint32_t lo, hi;     /* nodes lo..hi are swept (x's first .. y)         */
-    uint32_t *head;      /* head[i - lo]: first waiting term of node i      */
+    uint32_t lo, hi;      /* nodes lo..hi are swept (x's first .. y)        */
+    uint32_t *off, *end;  /* slots of node i's terms, and the fill mark     */
     unsigned char *reach; /* reach[i - lo]: a node of x is in i's past      */
-    uint32_t *xpos;      /* xpos[i - lo]: i's first position in x, or AG_NONE */
+    uint32_t *xpos;       /* xpos[i - lo]: i's first position in x, or AG_NONE */
     term *terms;
-    size_t nterms, cap;
 } sweep;
 
 static bool const_value(const ag_tape *t, uint32_t i, double *v)
@@ -48,34 +50,24 @@ static bool const_value(const ag_tape *t, uint32_t i, double *v)
     return true;
 }
 
-/* Add the term g * local to node in's adjoint. false when out of memory. */
-static bool push(sweep *s, uint32_t in, ag_node g, ag_node local)
+/* Add the term g * local to node in's adjoint (its slot was counted). */
+static void push(sweep *s, uint32_t in, ag_node g, ag_node local)
 {
     uint32_t a = g.idx, b = local.idx;
     double c;
     if (const_value(s->t, b, &c)) {
         if (c == 0.0)
-            return true;
+            return;
         if (c == 1.0)
             b = AG_NONE;
     }
     if (const_value(s->t, a, &c)) {
         if (c == 0.0)
-            return true;
+            return;
         if (c == 1.0 && b != AG_NONE)
             a = b, b = AG_NONE;
     }
-    if (s->nterms == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        term *tt = ag_realloc(s->terms, cap * sizeof *tt);
-        if (!tt)
-            return false;
-        s->terms = tt;
-        s->cap = cap;
-    }
-    s->terms[s->nterms] = (term){a, b, s->head[in - s->lo]};
-    s->head[in - s->lo] = (uint32_t)s->nterms++;
-    return true;
+    s->terms[s->end[in - s->lo]++] = (term){a, b};
 }
 
 /* Record node i's adjoint from its waiting terms, appended directly in
@@ -86,13 +78,12 @@ static bool push(sweep *s, uint32_t in, ag_node g, ag_node local)
 static uint32_t adjoint(sweep *s, uint32_t i)
 {
     ag_tape *t = s->t;
+    const term *tm = s->terms + s->off[i - s->lo], *te = s->terms + s->end[i - s->lo];
     size_t np = 0, ns = 0;
     uint32_t single = AG_NONE;
-    if (!s->terms) /* never: node i has a term (for the static analyser) */
-        return AG_NONE;
-    for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next) {
-        if (s->terms[k].b == AG_NONE)
-            ns++, single = s->terms[k].a;
+    for (const term *p = tm; p < te; p++) {
+        if (p->b == AG_NONE)
+            ns++, single = p->a;
         else
             np++;
     }
@@ -105,55 +96,83 @@ static uint32_t adjoint(sweep *s, uint32_t i)
     uint32_t bias = single;
     if (ns >= 2) {
         uint32_t at = t->aux_len, *w = t->aux + at;
-        for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next)
-            if (s->terms[k].b == AG_NONE)
-                *w++ = s->terms[k].a;
+        for (const term *p = tm; p < te; p++)
+            if (p->b == AG_NONE)
+                *w++ = p->a;
         t->aux_len += (uint32_t)ns;
         bias = ag__append(t, ag__link(AG_OP_SUM, at, (uint32_t)ns)).idx;
     }
     if (np == 0)
         return bias;
     if (np == 1 && ns == 0) {
-        const term *tm = &s->terms[s->head[i - s->lo]];
+        while (tm->b == AG_NONE)
+            tm++;
         return ag__append(t, ag__link(AG_OP_MUL, tm->a, tm->b)).idx;
     }
     /* DOT: aux [bias, a_0 .. a_np-1, b_0 .. b_np-1] */
     uint32_t at = t->aux_len, *op = t->aux + at, *a = op + 1, *b = op + 1 + np;
     op[0] = bias;
-    for (uint32_t k = s->head[i - s->lo]; k != AG_NONE; k = s->terms[k].next)
-        if (s->terms[k].b != AG_NONE)
-            *a++ = s->terms[k].a, *b++ = s->terms[k].b;
+    for (const term *p = tm; p < te; p++)
+        if (p->b != AG_NONE)
+            *a++ = p->a, *b++ = p->b;
     t->aux_len += (uint32_t)(2 * np + 1);
     return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)np)).idx;
 }
 
-static bool reaches(const sweep *s, uint32_t in) { return in >= s->lo && s->reach[in - s->lo]; }
+/* reach[i]: i is a node of x or has an input whose past holds one; and
+ * one slot counted in off[] for each edge from a reaching node into a
+ * reaching input. A dot over runs is read run by run (a run of constants
+ * skipped whole): it is most of a layer's inputs. */
+static void count_in(sweep *s, uint32_t in, bool *r)
+{
+    if (in >= s->lo && s->reach[in - s->lo]) {
+        s->off[in - s->lo]++;
+        *r = true;
+    }
+}
 
-/* reach[i]: i is a node of x or has an input whose past holds one. A dot
- * over runs is read run by run (a run of constants skipped whole): it is
- * most of a layer's inputs. */
 static void mark_reach(sweep *s)
 {
     ag_tape *t = s->t;
     for (uint32_t i = s->lo; i <= s->hi; i++) {
         uint64_t l = t->link[i];
         ag_op op = ag__link_op(l);
-        bool r = s->xpos[i - s->lo] != AG_NONE;
-        if (r || ag__is_leaf(op)) {
+        bool r = false;
+        if (ag__is_leaf(op)) {
         } else if (op == AG_OP_DOT_RUN) {
             const uint32_t *w = t->aux + ag__link_a(l);
             uint32_t n = ag__link_b(l);
-            for (int side = 0; side < 2 && !r; side++)
-                for (uint32_t k = 0; k < n && !(w[side] & AG_RUN_CONST) && !r; k++)
-                    r = reaches(s, w[side] + k);
-            r = r || (w[2] != AG_NONE && reaches(s, w[2]));
+            for (int side = 0; side < 2; side++)
+                for (uint32_t k = 0; k < n && !(w[side] & AG_RUN_CONST); k++)
+                    count_in(s, w[side] + k, &r);
+            if (w[2] != AG_NONE)
+                count_in(s, w[2], &r);
         } else {
             size_t n = ag__arity(t, i);
-            for (size_t k = 0; k < n && !r; k++)
-                r = reaches(s, ag__input(t, i, k));
+            for (size_t k = 0; k < n; k++)
+                count_in(s, ag__input(t, i, k), &r);
         }
-        s->reach[i - s->lo] = r;
+        s->reach[i - s->lo] = r || s->xpos[i - s->lo] != AG_NONE;
     }
+}
+
+static bool reaches(const sweep *s, uint32_t in) { return in >= s->lo && s->reach[in - s->lo]; }
+
+/* Slots from the counts: off[] becomes each node's first slot (a prefix
+ * sum), end[] its fill mark; the term array is allocated at its full size. */
+static bool place_slots(sweep *s, size_t span)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < span; k++) {
+        size_t c = s->off[k];
+        s->off[k] = s->end[k] = (uint32_t)total;
+        total += c;
+        if (total >= UINT32_MAX)
+            return false;
+    }
+    s->off[span] = (uint32_t)total;
+    s->terms = ag_realloc(NULL, total * sizeof *s->terms + 1);
+    return s->terms != NULL;
 }
 
 /* Input k of node i takes the term g * (d i / d input_k), the local
@@ -164,8 +183,7 @@ static ag_status spread_one(sweep *s, ag_node self, size_t k, uint32_t in, ag_no
     ag_node local = ag__dop(t, self, k);
     if (ag_is_null(local))
         return t->status != AG_OK ? t->status : AG_ENOMEM;
-    if (!push(s, in, g, local))
-        return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory listing the terms of node #%u", in);
+    push(s, in, g, local);
     return AG_OK;
 }
 
@@ -211,13 +229,14 @@ static ag_status sweep_run(sweep *s, const xset *x, ag_node *out)
 {
     ag_tape *t = s->t;
     size_t span = (size_t)(s->hi - s->lo) + 1;
-    s->head = ag_realloc(NULL, span * sizeof *s->head);
+    s->off = ag_realloc(NULL, (span + 1) * sizeof *s->off);
+    s->end = ag_realloc(NULL, span * sizeof *s->end);
     s->xpos = ag_realloc(NULL, span * sizeof *s->xpos);
     s->reach = ag_realloc(NULL, span);
-    if (!s->head || !s->xpos || !s->reach)
+    if (!s->off || !s->end || !s->xpos || !s->reach)
         return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory for the sweep over %zu nodes", span);
-    memset(s->head, 0xff, span * sizeof *s->head); /* AG_NONE everywhere */
-    memset(s->xpos, 0xff, span * sizeof *s->xpos);
+    memset(s->off, 0, (span + 1) * sizeof *s->off);
+    memset(s->xpos, 0xff, span * sizeof *s->xpos); /* AG_NONE everywhere */
     for (size_t k = x->n; k-- > 0;) { /* the first position of a repeated node wins */
         uint32_t i = x_idx(x, k);
         if (i >= s->lo && i <= s->hi)
@@ -226,11 +245,15 @@ static ag_status sweep_run(sweep *s, const xset *x, ag_node *out)
     mark_reach(s);
     if (!s->reach[s->hi - s->lo])
         return AG_OK; /* y does not depend on x: every gradient is 0 */
+    s->off[s->hi - s->lo]++; /* the seed's slot */
+    if (!place_slots(s, span))
+        return ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory for the terms of the sweep over %zu nodes", span);
     ag_node one = ag_const(t, 1.0);
-    if (ag_is_null(one) || !push(s, s->hi, one, one))
-        return ag_is_null(one) ? t->status : ag__fail(t, AG_ENOMEM, "ag_grad_nodes: out of memory");
+    if (ag_is_null(one))
+        return t->status;
+    push(s, s->hi, one, one);
     for (uint32_t i = s->hi + 1; i-- > s->lo;) {
-        if (s->head[i - s->lo] == AG_NONE)
+        if (s->end[i - s->lo] == s->off[i - s->lo])
             continue;
         uint32_t gi = adjoint(s, i);
         if (gi == AG_NONE)
@@ -305,7 +328,8 @@ static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, 
             st = t->status;
         out[k] = zero;
     }
-    ag_free(s.head);
+    ag_free(s.off);
+    ag_free(s.end);
     ag_free(s.xpos);
     ag_free(s.reach);
     ag_free(s.terms);
