@@ -22,7 +22,7 @@ CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wdouble-promotion -Werror
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -Iautograd -Inn -Iexamples/lib -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(SANFLAGS) -Iautograd -Inn -Ilang -Iexamples/lib -MMD -MP
 LDLIBS_NN = -ljansson -lz -lm
 
 # Debian packages the build needs, and a header each provides.
@@ -32,6 +32,7 @@ DEB_PKGS := uthash-dev:uthash.h libcriterion-dev:criterion/criterion.h \
 AG_SRC   := $(wildcard autograd/*.c)
 NN_SRC   := $(wildcard nn/*.c)
 TOOL_SRC := $(wildcard tools/*.c)
+LANG_SRC := $(wildcard lang/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 EX_SRC   := $(wildcard examples/*.c)
 EX_LIB   := $(wildcard examples/lib/*.c)
@@ -43,6 +44,7 @@ BENCH_PROG := $(filter-out $(BENCH_MOD),$(wildcard bench/*.c))
 AG_OBJ   := $(AG_SRC:%.c=$(BUILD)/%.o)
 NN_OBJ   := $(NN_SRC:%.c=$(BUILD)/%.o)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
+LANG_OBJ := $(LANG_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 EXAMPLES := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 EX_LIB_OBJ := $(EX_LIB:%.c=$(BUILD)/%.o)
@@ -51,6 +53,7 @@ BENCHES  := $(BENCH_PROG:bench/%.c=$(BUILD)/bench/%)
 
 LIBAG := $(BUILD)/libautograd.a
 LIBNN := $(BUILD)/libnn.a
+LIBLANG := $(BUILD)/liblang.a
 AGRAD := $(BUILD)/agrad
 TESTS := $(BUILD)/tests/run
 DEPS  := $(BUILD)/.deps-ok
@@ -58,7 +61,7 @@ GRAPHVIZ := $(BUILD)/.graphviz-ok
 
 .PHONY: all lib demo test check bench lint memcheck fuzz install clean deps
 
-all: $(LIBAG) $(LIBNN) $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES)
+all: $(LIBAG) $(LIBNN) $(LIBLANG) $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES)
 lib: $(LIBAG) $(LIBNN)
 
 # ---- dependencies ---------------------------------------------------------
@@ -90,8 +93,12 @@ $(LIBNN): $(NN_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(AGRAD): $(TOOL_OBJ) $(LIBNN) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $(TOOL_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
+$(LIBLANG): $(LANG_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(AGRAD): $(TOOL_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $(TOOL_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
 
 $(EXAMPLES): $(BUILD)/examples/%: $(BUILD)/examples/%.o $(EX_LIB_OBJ) $(LIBNN) $(LIBAG)
 	$(CC) $(ALL_CFLAGS) $< $(EX_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -o $@
@@ -99,8 +106,8 @@ $(EXAMPLES): $(BUILD)/examples/%: $(BUILD)/examples/%.o $(EX_LIB_OBJ) $(LIBNN) $
 # The test runner links every tests/*.c with the libraries and the tool's
 # sources (minus its main) so that the CLI can be tested in-process too.
 TOOL_LIB_OBJ := $(filter-out $(BUILD)/tools/main.o,$(TOOL_OBJ))
-$(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBNN) $(LIBAG) $(if $(TOOL_SRC),$(AGRAD))
-	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
+$(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(if $(TOOL_SRC),$(AGRAD))
+	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBNN) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
 # Bench programs run the examples' own training steps (examples/lib).
 $(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(EX_LIB_OBJ) $(LIBNN) $(LIBAG)
@@ -144,7 +151,7 @@ bench: $(BENCHES)
 
 # lint: cppcheck, then clang-tidy with .clang-tidy (every finding an error),
 # over the library and the tool. Suppress a finding inline only with a reason.
-LINT_SRC   := $(AG_SRC) $(NN_SRC) $(TOOL_SRC)
+LINT_SRC   := $(AG_SRC) $(NN_SRC) $(LANG_SRC) $(TOOL_SRC)
 CPPCHECK   ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 lint: $(DEPS)
@@ -152,10 +159,10 @@ lint: $(DEPS)
 	command -v $(CLANG_TIDY) >/dev/null || m="$$m clang-tidy"; \
 	if [ -n "$$m" ]; then $(call apt-need, $$m); fi
 	$(CPPCHECK) --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
-	  --std=c11 -I autograd -I nn --suppress=missingIncludeSystem -q -j2 autograd nn tools
+	  --std=c11 -I autograd -I nn -I lang --suppress=missingIncludeSystem -q -j2 autograd nn lang tools
 	@echo "$(CLANG_TIDY) over $(words $(LINT_SRC)) files (.clang-tidy)"
 	@mkdir -p $(BUILD); printf '%s\n' $(LINT_SRC) | \
-	  xargs -P2 -n2 sh -c '$(CLANG_TIDY) --quiet "$$@" -- $(CSTD) -Iautograd -Inn -Itools' tidy \
+	  xargs -P2 -n2 sh -c '$(CLANG_TIDY) --quiet "$$@" -- $(CSTD) -Iautograd -Inn -Ilang -Itools' tidy \
 	  >$(BUILD)/lint.log 2>&1; \
 	  s=$$?; grep -v 'warnings\{0,1\} generated\.$$' $(BUILD)/lint.log; exit $$s
 
@@ -217,10 +224,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Iautograd -Inn -Itools
+FUZZ_CFLAGS  := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Iautograd -Inn -Ilang -Itools
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
-FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(AG_SRC) $(NN_SRC) $(filter-out tools/main.c,$(TOOL_SRC)))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(AG_SRC) $(NN_SRC) $(LANG_SRC) $(filter-out tools/main.c,$(TOOL_SRC)))
 FUZZ_OK      := $(FUZZ_DIR)/.clang-ok
 
 $(FUZZ_OK): | $(DEPS)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cmd_names[CLI_NCMD] = {"grad", "trace", "step", "dot", "check", "gradcheck"};
+static const char *const cmd_names[CLI_NCMD] = {"grad", "trace", "step", "dot", "check", "gradcheck", "jacobian"};
 
 const char *cli_cmd_name(cli_cmd cmd) { return cmd < CLI_NCMD ? cmd_names[cmd] : "agrad"; }
 
@@ -22,7 +22,7 @@ const char *cli_cmd_name(cli_cmd cmd) { return cmd < CLI_NCMD ? cmd_names[cmd] :
 
 typedef enum opt_id {
     O_HELP, O_ANOMALY, O_JSON, O_WRT, O_EXPECT, O_POINTS, O_SEED, O_RADIUS, O_TOL, O_ATOL, O_OUTPUT,
-    O_HIGHLIGHT
+    O_HIGHLIGHT, O_FILE, O_OF, O_ASCII
 } opt_id;
 
 typedef struct opt_row {
@@ -35,8 +35,11 @@ typedef struct opt_row {
 static const opt_row opts[] = {
     {"--help", "-h", O_HELP, false, ALL_CMDS},
     {"--anomaly", NULL, O_ANOMALY, false, ALL_CMDS},
-    {"--json", NULL, O_JSON, false, BIT(CLI_GRAD)},
-    {"--wrt", NULL, O_WRT, true, BIT(CLI_CHECK)},
+    {"--json", NULL, O_JSON, false, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
+    {"--wrt", NULL, O_WRT, true, BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
+    {"--file", "-f", O_FILE, true, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
+    {"--of", NULL, O_OF, true, BIT(CLI_JACOBIAN)},
+    {"--ascii", NULL, O_ASCII, false, ALL_CMDS},
     {"--expect", NULL, O_EXPECT, true, BIT(CLI_CHECK)},
     {"--points", NULL, O_POINTS, true, BIT(CLI_CHECK)},
     {"--seed", NULL, O_SEED, true, BIT(CLI_CHECK)},
@@ -94,6 +97,9 @@ static int set_option(cli_args *a, const opt_row *o, const char *arg, const char
     switch (o->id) {
     case O_HELP: case O_ANOMALY: case O_JSON:
         break;
+    case O_ASCII: a->ascii = true; break;
+    case O_FILE: a->file = v; break;
+    case O_OF: a->of = v; break;
     case O_WRT: a->wrt = v; break;
     case O_EXPECT: a->expect = v; break;
     case O_OUTPUT: a->output = v; break;
@@ -161,6 +167,13 @@ static bool looks_like_option(const char *arg)
     return s[n] == '\0' || s[n] == '=';
 }
 
+/* name=value with a plain name: an input, even when it comes first. */
+static bool looks_like_input(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    return eq && ax_name_ok(arg, (size_t)(eq - arg)) && eq[1] != '=';
+}
+
 /* Options may come anywhere after the command; "--" ends them (for an
  * expression that starts with '-'). */
 static int parse_args(int argc, char **argv, int first, cli_args *a, bool *help, const cli_io *io)
@@ -197,7 +210,7 @@ static int parse_args(int argc, char **argv, int first, cli_args *a, bool *help,
             continue;
         }
         int rc = CLI_OK;
-        if (!a->expr)
+        if (!a->expr && !(a->file && strchr(arg, '=') && looks_like_input(arg)))
             a->expr = arg;
         else
             rc = add_input(a, arg, io);
@@ -206,15 +219,20 @@ static int parse_args(int argc, char **argv, int first, cli_args *a, bool *help,
     }
     if (*help)
         return CLI_OK;
-    if (!a->expr)
+    if (!a->expr && !a->file)
         return usage_error(io, a->cmd, "%s", "missing the expression");
-    if (a->cmd == CLI_CHECK && (!a->wrt || !a->expect))
+    if (a->file && a->expr && a->cmd != CLI_CHECK && a->cmd != CLI_GRAD && a->cmd != CLI_JACOBIAN)
+        return usage_error(io, a->cmd, "%s", "give the program either as -f FILE or as text, not both");
+    if (a->cmd == CLI_JACOBIAN && !a->wrt)
+        return usage_error(io, a->cmd, "%s", "needs --wrt NAME");
+    if (a->cmd == CLI_CHECK && !a->file && (a->wrt || a->expect) && (!a->wrt || !a->expect))
         return usage_error(io, a->cmd, "%s", "needs --wrt NAME and --expect 'FORMULA'");
     return CLI_OK;
 }
 
 typedef int (*cmd_fn)(const cli_args *, const cli_io *);
-static const cmd_fn cmd_fns[CLI_NCMD] = {cli_grad, cli_trace, cli_step, cli_dot, cli_check, cli_gradcheck};
+static const cmd_fn cmd_fns[CLI_NCMD] = {cli_grad, cli_trace, cli_step, cli_dot, cli_check, cli_gradcheck,
+                                         cli_jacobian};
 
 int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
@@ -224,6 +242,10 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             cli_help(out, CLI_NCMD);
+            return CLI_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            fprintf(out, "agrad %s\n", AGRAD_VERSION);
             return CLI_OK;
         }
         if (strcmp(argv[i], "--anomaly") == 0) {
@@ -245,12 +267,16 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         for (int c = 0; i + 1 < argc && c < CLI_NCMD; c++)
             if (strcmp(argv[i + 1], cmd_names[c]) == 0)
                 which = (cli_cmd)c;
+        if (i + 1 < argc && which == CLI_NCMD)
+            return usage_error(&io, CLI_NCMD,
+                               "no help for '%s': the commands are grad, trace, step, dot, check, gradcheck, jacobian",
+                               argv[i + 1]);
         cli_help(out, which);
         return CLI_OK;
     }
     if (cmd == CLI_NCMD)
         return usage_error(&io, CLI_NCMD,
-                           "unknown command '%s'; the commands are grad, trace, step, dot, check, gradcheck",
+                           "unknown command '%s'; the commands are grad, trace, step, dot, check, gradcheck, jacobian",
                            argv[i]);
     cli_args a = {.cmd = cmd, .anomaly = anomaly, .points = 20, .seed = 1, .radius = 0.25,
                   .tol = cmd == CLI_CHECK ? 1e-9 : 1e-6, .atol = cmd == CLI_CHECK ? 1e-12 : 1e-8};
@@ -263,6 +289,10 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
     int rc = parse_args(argc, argv, i + 1, &a, &help, &io);
     if (rc == CLI_OK && help)
         cli_help(out, cmd);
+    else if (rc == CLI_OK && cmd == CLI_CHECK && (a.file || !a.wrt))
+        rc = cli_check_file(&a, &io);
+    else if (rc == CLI_OK && a.file && cmd == CLI_GRAD)
+        rc = cli_grad_file(&a, &io);
     else if (rc == CLI_OK)
         rc = cmd_fns[cmd](&a, &io);
     ag_free(a.inputs);

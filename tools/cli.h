@@ -20,7 +20,9 @@
 
 enum { CLI_OK = 0, CLI_NO = 1, CLI_USAGE = 2, CLI_FAIL = 3 };
 
-typedef enum cli_cmd { CLI_GRAD, CLI_TRACE, CLI_STEP, CLI_DOT, CLI_CHECK, CLI_GRADCHECK, CLI_NCMD } cli_cmd;
+#define AGRAD_VERSION "0.2.0"
+
+typedef enum cli_cmd { CLI_GRAD, CLI_TRACE, CLI_STEP, CLI_DOT, CLI_CHECK, CLI_GRADCHECK, CLI_JACOBIAN, CLI_NCMD } cli_cmd;
 
 typedef struct cli_input {
     char name[AG_NAME_MAX + 1];
@@ -34,6 +36,8 @@ typedef struct cli_args {
     size_t n_inputs;
     bool anomaly, json;
     const char *wrt, *expect, *output, *highlight;
+    const char *file, *of;   /* -f FILE (or - for stdin), --of NAME        */
+    bool ascii;
     long points;
     uint64_t seed;
     double radius, tol, atol;
@@ -91,6 +95,11 @@ int cli_dot(const cli_args *a, const cli_io *io);
 int cli_gradcheck(const cli_args *a, const cli_io *io);
 int cli_step(const cli_args *a, const cli_io *io);
 int cli_check(const cli_args *a, const cli_io *io);
+/* The derivation language (cmd_derive.c, over lang/): check -f FILE,
+ * grad -f FILE, jacobian. */
+int cli_check_file(const cli_args *a, const cli_io *io);
+int cli_grad_file(const cli_args *a, const cli_io *io);
+int cli_jacobian(const cli_args *a, const cli_io *io);
 
 /* Help text (help.c): the overview for cmd == CLI_NCMD. */
 void cli_help(FILE *f, cli_cmd cmd);

@@ -1,0 +1,315 @@
+/*
+ * builtins.c: the function table of the derivation language.
+ *
+ * Invariant: one row per function, and the rows are the only place that
+ * knows a function's arity, engine op, kink and usage, so the evaluator,
+ * the messages listing the functions and the help text agree. Kinks: the
+ * derivative conventions at a kink are the engine's (relu'(0) = 0,
+ * abs'(0) = 0, leaky_relu'(0) = slope, max/min send a tie to the first
+ * argument); step, sign and comparisons are piecewise constant (derivative
+ * 0 everywhere, their jumps are kinks); if(c, a, b) takes a's derivative
+ * where c != 0.
+ */
+#include "builtins.h"
+
+#include <math.h>
+#include <string.h>
+
+static ag_node node_or_null(ev *e, const ex_node *at, ag_node n) { return lg__node_ok(e, at, n) ? n : AG_NULL; }
+
+static bool scalar_arg(ev *e, const ex_node *at, val v, const char *fn, int k, double *out)
+{
+    if (v.s.ndim != 0 || ag_node_op(e->r->t, v.n[0]) != AG_OP_CONST) {
+        lg__fail(e, at, AG_EINVAL, "argument %d of %s must be a number", k, fn);
+        return false;
+    }
+    *out = ag_value(e->r->t, v.n[0]);
+    return true;
+}
+
+static ag_node leaky1(ag_tape *t, ag_node x, double slope) { return ag_leaky_relu(t, x, slope); }
+
+static bool f_leaky(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    double slope = 0.01; /* F3: the notes' slope */
+    if (n > 1 && !scalar_arg(e, at, a[1], "leaky_relu", 2, &slope))
+        return false;
+    if (!lg__val_new(e, a[0].s, out))
+        return false;
+    for (size_t k = 0; k < lg__size(a[0].s); k++) {
+        lg__kink(e, at, a[0].n[k], "leaky_relu");
+        if (ag_is_null(out->n[k] = node_or_null(e, at, leaky1(e->r->t, a[0].n[k], slope))))
+            return false;
+    }
+    return true;
+}
+
+static bool f_pow(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    return lg__elementwise2(e, at, '^', a[0], a[1], out);
+}
+
+/* max/min: one argument reduces over its entries, two go element-wise */
+static bool minmax(ev *e, const ex_node *at, const val *a, int n, val *out, bool is_max)
+{
+    ag_tape *t = e->r->t;
+    ag_node (*f)(ag_tape *, ag_node, ag_node) = is_max ? ag_max : ag_min;
+    if (n == 1) {
+        if (!lg__val_new(e, (lg_shape){0, 1, 1}, out))
+            return false;
+        ag_node m = a[0].n[0];
+        for (size_t k = 1; k < lg__size(a[0].s); k++) {
+            lg__kink(e, at, node_or_null(e, at, ag_sub(t, m, a[0].n[k])), is_max ? "max" : "min");
+            if (ag_is_null(m = node_or_null(e, at, f(t, m, a[0].n[k]))))
+                return false;
+        }
+        out->n[0] = m;
+        return true;
+    }
+    val d;
+    if (!lg__elementwise2(e, at, '-', a[0], a[1], &d) || !lg__elementwise2(e, at, '+', a[0], a[1], out))
+        return false; /* out: the broadcast shape, overwritten below */
+    for (size_t k = 0; k < lg__size(out->s); k++) {
+        ag_node x = ag_node_input(t, out->n[k], 0), y = ag_node_input(t, out->n[k], 1);
+        lg__kink(e, at, d.n[k], is_max ? "max" : "min");
+        if (ag_is_null(out->n[k] = node_or_null(e, at, f(t, x, y))))
+            return false;
+    }
+    return true;
+}
+static bool f_max(ev *e, const ex_node *at, const val *a, int n, val *out) { return minmax(e, at, a, n, out, true); }
+static bool f_min(ev *e, const ex_node *at, const val *a, int n, val *out) { return minmax(e, at, a, n, out, false); }
+
+static bool f_clip(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    val lo[2] = {a[0], a[1]}, m;
+    if (!minmax(e, at, lo, 2, &m, true))
+        return false;
+    val hi[2] = {m, a[2]};
+    return minmax(e, at, hi, 2, out, false);
+}
+
+/* if(c, a, b): a where c != 0, else b, element-wise */
+static bool f_if(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    val s1, s2;
+    if (!lg__elementwise2(e, at, '+', a[0], a[1], &s1) || !lg__elementwise2(e, at, '+', s1, a[2], &s2) ||
+        !lg__val_new(e, s2.s, out))
+        return false;
+    ag_tape *t = e->r->t;
+    for (size_t k = 0; k < lg__size(s2.s); k++) {
+        ag_node sum1 = ag_node_input(t, s2.n[k], 0);
+        ag_node c = ag_node_input(t, sum1, 0), x = ag_node_input(t, sum1, 1), y = ag_node_input(t, s2.n[k], 1);
+        out->n[k] = ag_value(t, c) != 0.0 ? x : y;
+    }
+    return true;
+}
+
+/* step(x) = 1 for x > 0 else 0; sign(x) = -1, 0, 1: piecewise constant */
+static bool piecewise(ev *e, const ex_node *at, val a, val *out, bool sign)
+{
+    if (!lg__val_new(e, a.s, out))
+        return false;
+    for (size_t k = 0; k < lg__size(a.s); k++) {
+        double x = ag_value(e->r->t, a.n[k]);
+        lg__kink(e, at, a.n[k], sign ? "sign" : "step");
+        double v = sign ? (x > 0) - (x < 0) : (x > 0);
+        if (ag_is_null(out->n[k] = node_or_null(e, at, ag_const(e->r->t, v))))
+            return false;
+    }
+    return true;
+}
+static bool f_step(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return piecewise(e, at, a[0], out, false); }
+static bool f_sign(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return piecewise(e, at, a[0], out, true); }
+
+static bool axis_arg(ev *e, const ex_node *at, const val *a, int n, long *axis)
+{
+    *axis = 0;
+    return n < 2 || lg__const_int(e, at, a[1], "the axis", 1, 2, axis);
+}
+static bool f_sum(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    long ax;
+    return axis_arg(e, at, a, n, &ax) && lg__reduce(e, at, a[0], (int)ax, false, out);
+}
+static bool f_mean(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    long ax;
+    return axis_arg(e, at, a, n, &ax) && lg__reduce(e, at, a[0], (int)ax, true, out);
+}
+
+/* logsumexp over a vector, or over each row of a matrix (F17) */
+static bool lse_rows(ev *e, const ex_node *at, val a, val *out)
+{
+    size_t rows = a.s.ndim == 2 ? a.s.rows : 1, cols = a.s.ndim == 2 ? a.s.cols : lg__size(a.s);
+    if (!lg__val_new(e, rows == 1 && a.s.ndim < 2 ? (lg_shape){0, 1, 1} : (lg_shape){1, rows, 1}, out))
+        return false;
+    for (size_t i = 0; i < rows; i++)
+        if (ag_is_null(out->n[i] = node_or_null(e, at, ag_logsumexp(e->r->t, a.n + i * cols, cols))))
+            return false;
+    return true;
+}
+static bool f_lse(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return lse_rows(e, at, a[0], out); }
+
+/* softmax s_i = e^{x_i - logsumexp(x)} (F5), per row of a matrix */
+static bool f_softmax(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    val l;
+    if (!lse_rows(e, at, a[0], &l) || !lg__val_new(e, a[0].s, out))
+        return false;
+    size_t cols = a[0].s.ndim == 2 ? a[0].s.cols : lg__size(a[0].s);
+    for (size_t k = 0; k < lg__size(a[0].s); k++) {
+        ag_node d = node_or_null(e, at, ag_sub(e->r->t, a[0].n[k], l.n[k / cols]));
+        if (ag_is_null(d) || ag_is_null(out->n[k] = node_or_null(e, at, ag_exp(e->r->t, d))))
+            return false;
+    }
+    return true;
+}
+
+static bool f_outer(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    if (a[0].s.ndim == 2 || a[1].s.ndim == 2) {
+        lg__fail(e, at, AG_EINVAL, "outer(u, v) takes two vectors");
+        return false;
+    }
+    size_t r = lg__size(a[0].s), c = lg__size(a[1].s);
+    if (!lg__val_new(e, (lg_shape){2, r, c}, out))
+        return false;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++)
+            if (ag_is_null(out->n[i * c + j] = node_or_null(e, at, ag_mul(e->r->t, a[0].n[i], a[1].n[j]))))
+                return false;
+    return true;
+}
+
+static bool fill_const(ev *e, const ex_node *at, lg_shape s, val *out, long hot_row_len, const long *hot)
+{
+    if (!lg__val_new(e, s, out))
+        return false;
+    for (size_t k = 0; k < lg__size(s); k++) {
+        double v = hot_row_len ? (long)(k % (size_t)hot_row_len) + 1 == hot[k / (size_t)hot_row_len] : 0.0;
+        if (ag_is_null(out->n[k] = node_or_null(e, at, ag_const(e->r->t, v))))
+            return false;
+    }
+    return true;
+}
+
+/* one_hot(k, n): the vector of n with 1 at entry k (1-based) */
+static bool f_one_hot(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    long k, len;
+    if (!lg__const_int(e, at, a[1], "the length of one_hot", 1, (long)LG_MAX_ENTRIES, &len) ||
+        !lg__const_int(e, at, a[0], "the hot entry", 1, len, &k))
+        return false;
+    return fill_const(e, at, (lg_shape){1, (size_t)len, 1}, out, len, &k);
+}
+
+static bool f_eye(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    long len;
+    if (!lg__const_int(e, at, a[0], "the size of eye", 1, 4096, &len))
+        return false;
+    if (!fill_const(e, at, (lg_shape){2, (size_t)len, (size_t)len}, out, 0, NULL))
+        return false;
+    for (long i = 0; i < len; i++)
+        if (ag_is_null(out->n[i * len + i] = node_or_null(e, at, ag_const(e->r->t, 1.0))))
+            return false;
+    return true;
+}
+
+/* diag(v): the square matrix with v on its diagonal */
+static bool f_diag(ev *e, const ex_node *at, const val *a, int n, val *out)
+{
+    (void)n;
+    size_t len = lg__size(a[0].s);
+    if (a[0].s.ndim == 2 || len > 4096) {
+        lg__fail(e, at, AG_EINVAL, "diag(v) takes a vector (of at most 4096 entries)");
+        return false;
+    }
+    if (!fill_const(e, at, (lg_shape){2, len, len}, out, 0, NULL))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        out->n[i * len + i] = a[0].n[i];
+    return true;
+}
+
+static bool f_transpose(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return lg__transpose(e, at, a[0], out); }
+
+#define U(nm, fn, kk) {nm, nm "(x)", kk, 1, 1, fn, NULL, NULL}
+#define C(nm, usage, kk, lo, hi, fn) {nm, usage, kk, lo, hi, NULL, NULL, fn}
+
+static const lg_builtin table[] = {
+    U("exp", ag_exp, NULL),
+    U("log", ag_log, NULL),
+    U("ln", ag_log, NULL),
+    U("sqrt", ag_sqrt, NULL),
+    U("abs", ag_abs, "abs'(0) = 0"),
+    U("sin", ag_sin, NULL),
+    U("cos", ag_cos, NULL),
+    U("tanh", ag_tanh, NULL),
+    U("sigmoid", ag_sigmoid, NULL),
+    U("softplus", ag_softplus, NULL),
+    U("relu", ag_relu, "relu'(0) = 0"),
+    C("leaky_relu", "leaky_relu(x[, slope = 0.01])", "leaky_relu'(0) = slope", 1, 2, f_leaky),
+    C("pow", "pow(x, y)", NULL, 2, 2, f_pow),
+    C("max", "max(a, b) or max(x)", "a tie goes to the first argument", 1, 2, f_max),
+    C("min", "min(a, b) or min(x)", "a tie goes to the first argument", 1, 2, f_min),
+    C("clip", "clip(x, lo, hi)", "at lo and hi (max then min)", 3, 3, f_clip),
+    C("if", "if(cond, a, b)", "where cond changes", 3, 3, f_if),
+    C("step", "step(x)", "step(x) = 1 for x > 0 else 0; derivative 0", 1, 1, f_step),
+    C("sign", "sign(x)", "derivative 0", 1, 1, f_sign),
+    C("sum", "sum(x[, axis])", NULL, 1, 2, f_sum),
+    C("mean", "mean(x[, axis])", NULL, 1, 2, f_mean),
+    C("softmax", "softmax(x)", NULL, 1, 1, f_softmax),
+    C("logsumexp", "logsumexp(x)", NULL, 1, 1, f_lse),
+    C("outer", "outer(u, v)", NULL, 2, 2, f_outer),
+    C("one_hot", "one_hot(k, n)", NULL, 2, 2, f_one_hot),
+    C("eye", "eye(n)", NULL, 1, 1, f_eye),
+    C("diag", "diag(v)", NULL, 1, 1, f_diag),
+    C("transpose", "transpose(M)", NULL, 1, 1, f_transpose),
+};
+#define N_TABLE (sizeof table / sizeof table[0])
+
+const lg_builtin *lg_builtin_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_TABLE; i++)
+        if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0)
+            return &table[i];
+    return NULL;
+}
+
+const lg_builtin *lg_builtin_at(size_t k) { return k < N_TABLE ? &table[k] : NULL; }
+
+void lg_builtin_list(char *buf, size_t size)
+{
+    size_t w = 0;
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_TABLE; i++) {
+        size_t n = strlen(table[i].name);
+        if (w + n + 2 > size)
+            break;
+        if (w)
+            buf[w++] = ' ';
+        memcpy(buf + w, table[i].name, n + 1);
+        w += n;
+    }
+}
+
+bool lg__apply(ev *e, const ex_node *at, const lg_builtin *b, const val *args, int n, val *out)
+{
+    if (b->call)
+        return b->call(e, at, args, n, out);
+    if (b->kink)
+        for (size_t k = 0; k < lg__size(args[0].s); k++)
+            lg__kink(e, at, args[0].n[k], b->name);
+    return lg__map1(e, at, b->unary, args[0], out);
+}

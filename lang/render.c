@@ -1,0 +1,133 @@
+/*
+ * render.c: reports and errors as text for people.
+ *
+ * An error shows a window of its line around the caret, at most
+ * WINDOW columns with "..." where the line was cut, never a whole
+ * 10^6-character line. Columns count UTF-8 code points, as the lexer does.
+ */
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW 72
+
+static void entry_label(char *buf, size_t size, const lg_claim_result *c, const lg_entry *e)
+{
+    bool indexed = strchr(c->lhs, '[') != NULL; /* ds[i]/dx[k]: say the indices */
+    if (c->shape.ndim == 2)
+        snprintf(buf, size, indexed ? "%s at %zu,%zu" : "%s[%zu,%zu]", c->lhs, e->i, e->j);
+    else if (c->shape.ndim == 1)
+        snprintf(buf, size, indexed ? "%s at %zu" : "%s[%zu]", c->lhs, e->i);
+    else
+        snprintf(buf, size, "%s", c->lhs);
+}
+
+void lg_report_print(const lg_report *r, FILE *f, bool ascii)
+{
+    size_t n_ok = 0;
+    (void)ascii; /* the report is ASCII already */
+    for (size_t c = 0; c < r->n_claims; c++) {
+        const lg_claim_result *cl = &r->claims[c];
+        n_ok += cl->verdict == LG_AGREES;
+        fprintf(f, "line %d: %s\n", cl->line, cl->text ? cl->text : cl->lhs);
+        fprintf(f, "  %s: %s\n", lg_verdict_name(cl->verdict), cl->message);
+        for (size_t k = 0; k < cl->n_shown; k++) {
+            char lab[160];
+            entry_label(lab, sizeof lab, cl, &cl->shown[k]);
+            fprintf(f, "    %s: autodiff %.10g, claim %.10g\n", lab, cl->shown[k].autodiff, cl->shown[k].claim);
+        }
+        if (cl->n_shown && cl->n_bad_entries > cl->n_shown)
+            fprintf(f, "    ... and %zu more entries\n", cl->n_bad_entries - cl->n_shown);
+        if (cl->diagnosis[0])
+            fprintf(f, "  diagnosis: %s\n", cl->diagnosis);
+    }
+    fprintf(f, "%zu claim%s: %zu agree%s, %zu do%s not; %zu point%s", r->n_claims, r->n_claims == 1 ? "" : "s", n_ok,
+            n_ok == 1 ? "s" : "", r->n_claims - n_ok, r->n_claims - n_ok == 1 ? "es" : "", r->n_points,
+            r->n_points == 1 ? "" : "s");
+    if (r->n_kinks)
+        fprintf(f, " (%zu straddle%s the %zu kink%s near the given point)", 2 * r->n_straddled,
+                r->n_straddled ? "" : "s", r->n_kinks, r->n_kinks == 1 ? "" : "s");
+    if (r->inputs_note[0])
+        fprintf(f, "; %s", r->inputs_note);
+    fputc('\n', f);
+}
+
+/* The byte offset of 1-based column col in line s[0..len). */
+static size_t col_off(const char *s, size_t len, int col)
+{
+    int c = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++c == col)
+            return i;
+    return len;
+}
+
+/* Write the window of line `line` around `col`, and the caret under it. */
+static void window(FILE *f, const char *src, int line, int col)
+{
+    const char *s = src;
+    for (int l = 1; l < line && s; l++) {
+        s = strchr(s, '\n');
+        if (s)
+            s++;
+    }
+    if (!s)
+        return;
+    size_t len = strcspn(s, "\n");
+    if (len > 0 && s[len - 1] == '\r')
+        len--;
+    size_t at = col_off(s, len, col), from = 0, to = len;
+    if (at > WINDOW / 2)
+        from = at - WINDOW / 2;
+    while (from > 0 && from < len && ((unsigned char)s[from] & 0xC0) == 0x80)
+        from--;
+    if (to - from > WINDOW)
+        to = from + WINDOW;
+    while (to < len && ((unsigned char)s[to] & 0xC0) == 0x80)
+        to++;
+    const char *pre = from > 0 ? "..." : "";
+    fprintf(f, "  %s%.*s%s\n  %*s", pre, (int)(to - from), s + from, to < len ? "..." : "", (int)strlen(pre), "");
+    for (size_t i = from; i < at && i < len; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if ((b & 0xC0) != 0x80)
+            fputc(b == '\t' ? '\t' : ' ', f);
+    }
+    fputs("^\n", f);
+}
+
+void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *f)
+{
+    const char *kind = e->status == AG_EPARSE ? "parse error" : "error";
+    if (e->line > 0)
+        fprintf(f, "%s%s%d:%d: %s: %s\n", file ? file : "", file ? ":" : "line ", e->line, e->column, kind, e->message);
+    else
+        fprintf(f, "%s%s%s: %s\n", file ? file : "", file ? ": " : "", kind, e->message);
+    if (e->line > 0 && src)
+        window(f, src, e->line, e->column);
+}
+
+/* The window as one string, for JSON (window text, caret column). */
+size_t lg__window_text(const char *src, int line, int col, char *buf, size_t size, int *caret);
+size_t lg__window_text(const char *src, int line, int col, char *buf, size_t size, int *caret)
+{
+    char *text = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&text, &n);
+    *caret = 0;
+    if (!m)
+        return 0;
+    window(m, src, line, col);
+    if (fclose(m) != 0 || !text) {
+        free(text);
+        return 0;
+    }
+    char *nl = strchr(text, '\n');
+    size_t len = nl ? (size_t)(nl - text) : strlen(text);
+    if (nl)
+        *caret = (int)(strchr(nl + 1, '^') ? strchr(nl + 1, '^') - (nl + 1) : 0) - 2;
+    size_t w = len > 2 ? len - 2 : 0;
+    snprintf(buf, size, "%.*s", (int)w, text + 2);
+    free(text);
+    return w;
+}
