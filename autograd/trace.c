@@ -33,6 +33,7 @@ typedef struct ctx {
     FILE *out;
     const syms *s;
     char y[LABEL]; /* the output's label */
+    size_t recorded_from; /* > 0: nodes from here on are a recorded backward */
 } ctx;
 
 /* A value without ag_value(): reading through ag_value() would mark the
@@ -289,6 +290,8 @@ static void print_edge(ctx *c, const ag_step *st, const ag_edge *e, size_t pos)
 static void print_step(ctx *c, const ag_step *st, unsigned char *reached)
 {
     ag_tape *t = c->t;
+    if (c->recorded_from && st->node.idx >= c->recorded_from)
+        fputs("[recorded] ", c->out);
     print_formula(c, st->node);
     size_t arity = ag_node_arity(t, st->node), k = 0;
     if (st->n_edges == 0 && st->upstream == 0.0) {
@@ -337,7 +340,7 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     if (ag_node_op(t, y) == AG_OP_CONST)
         return ag__fail(t, AG_EINVAL, "ag_trace: node #%u is a constant: nothing depends on a variable",
                         y.idx);
-    ctx c = {t, out, opts && opts->ascii ? &ascii_syms : &utf8_syms, {0}};
+    ctx c = {t, out, opts && opts->ascii ? &ascii_syms : &utf8_syms, {0}, opts ? opts->recorded_from : 0};
     ag_node_label(t, y, c.y, sizeof c.y);
     unsigned char *reached = ag_realloc(NULL, (size_t)y.idx + 1);
     if (!reached)
@@ -352,6 +355,9 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     if (ag_node_op(t, y) == AG_OP_VAR)
         reached[y.idx] = 1;
     fprintf(out, "backward from %s = %.6g (seed d%s/d%s = 1)\n", c.y, peek(t, y), c.y, c.y);
+    if (c.recorded_from)
+        fprintf(out, "(lines marked [recorded] are nodes a recorded backward pass added from #%zu on)\n",
+                c.recorded_from);
     ag_step step;
     while (ag_stepper_next(st, &step))
         print_step(&c, &step, reached);

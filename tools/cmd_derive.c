@@ -52,7 +52,7 @@ static char *read_all(const char *path, FILE *in, size_t *len, const cli_io *io)
 }
 
 /* Parse the program (file or text) and apply name=value inputs. */
-static lg_prog *load(const cli_args *a, const cli_io *io, char **text, int *rc)
+lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc)
 {
     size_t len = 0;
     *text = NULL;
@@ -91,7 +91,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
 {
     char *text;
     int rc;
-    lg_prog *p = load(a, io, &text, &rc);
+    lg_prog *p = cli_lang_load(a, io, &text, &rc);
     if (!p) {
         ag_free(text);
         return rc;
@@ -126,7 +126,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
 }
 
 /* Evaluate on a fresh tape; NULL with the error shown. */
-static lg_run *evaluate(lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io)
+lg_run *cli_lang_eval(lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io)
 {
     lg_error e;
     lg_run *r = t ? lg_eval(p, t, &e) : NULL;
@@ -139,9 +139,9 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
 {
     char *text;
     int rc;
-    lg_prog *p = load(a, io, &text, &rc);
+    lg_prog *p = cli_lang_load(a, io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
-    lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, t, a, io) : NULL;
     lg_value out;
     const char *name = "f";
     if (r && (!lg_run_output(r, &out, &name) || out.shape.rows * out.shape.cols != 1)) {
@@ -180,9 +180,9 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
 {
     char *text;
     int rc;
-    lg_prog *p = load(a, io, &text, &rc);
+    lg_prog *p = cli_lang_load(a, io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
-    lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, t, a, io) : NULL;
     lg_value of, wrt;
     const char *name = a->of;
     double *J = NULL;
