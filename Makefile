@@ -267,7 +267,7 @@ install: all
 	install -m 644 autograd/autograd.h autograd/teach.h nn/nn.h nn/nn_io.h $(DESTDIR)$(PREFIX)/include/agrad/
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 

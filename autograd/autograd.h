@@ -45,12 +45,12 @@
  * the right tape serial, index and generation (it is indistinguishable
  * from a real one); a stale handle after 2^32 rewinds of one tape, or a
  * foreign one after 2^32 tapes (the counters wrap); a freed or NULL
- * ag_tape pointer; a pointer from ag_values_run/ag_grads_run used after
+ * ag_tape pointer; a pointer from ag_values/ag_grads used after
  * the tape grew.
  * The library never prints (except the trace and dump functions given a
  * FILE *) and never exits.
  *
- * Kinks (documented convention, tested): relu'(0) = 0, abs'(0) = 0,
+ * Kinks (documented convention, tested): relu'(0) = 0, abs'(0) = 0, sign' = step' = 0,
  * leaky_relu'(0) = slope, d max(a,b) goes to a when a >= b, d min(a,b) goes
  * to a when a <= b. Domain errors (log(-1), 0/0, sqrt(-1)) give the NaN/Inf
  * that C's libm gives; anomaly mode names the node that produced them.
@@ -62,6 +62,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "ag_ops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,36 +94,35 @@ const char *ag_status_str(ag_status s);
 
 /* ---- ops ----------------------------------------------------------------- */
 
+/* One value per row of the op list (ag_ops.h), in its order. */
 typedef enum ag_op {
-    AG_OP_CONST,      /* leaf, no gradient                                   */
-    AG_OP_VAR,        /* leaf that requires grad (accumulates)               */
-    AG_OP_ADD,        /* a + b                                               */
-    AG_OP_SUB,        /* a - b                                               */
-    AG_OP_MUL,        /* a * b                                               */
-    AG_OP_DIV,        /* a / b                                               */
-    AG_OP_POW,        /* a ^ b, b a node                                     */
-    AG_OP_POWC,       /* a ^ c, c a constant                                 */
-    AG_OP_NEG,        /* -a                                                  */
-    AG_OP_EXP,
-    AG_OP_LOG,
-    AG_OP_SQRT,
-    AG_OP_ABS,
-    AG_OP_SIN,
-    AG_OP_COS,
-    AG_OP_TANH,
-    AG_OP_SIGMOID,
-    AG_OP_SOFTPLUS,   /* log(1 + e^a), computed stably                       */
-    AG_OP_RELU,
-    AG_OP_LEAKY_RELU, /* slope is a constant input                           */
-    AG_OP_MIN,
-    AG_OP_MAX,
-    AG_OP_SUM,        /* sum of n listed nodes                               */
-    AG_OP_SUM_RUN,    /* sum of n consecutive nodes                          */
-    AG_OP_DOT,        /* sum_k w_k x_k (+ bias) over listed nodes            */
-    AG_OP_DOT_RUN,    /* the same over two runs of consecutive nodes         */
-    AG_OP_LOGSUMEXP,  /* log sum_k e^x_k over listed nodes, max-shifted      */
+#define AG_OP_ENUM_(ENUM, stem, sym, arity, form) AG_OP_##ENUM,
+    AG_OPLIST(AG_OP_ENUM_)
+#undef AG_OP_ENUM_
     AG_OP_COUNT
 } ag_op;
+
+/* How an op's formula reads (traces, graphs, the command line). */
+typedef enum ag_form {
+    AG_FORM_LEAF,   /* a constant or a variable                          */
+    AG_FORM_INFIX,  /* a + b                                             */
+    AG_FORM_POWER,  /* a^c                                               */
+    AG_FORM_PREFIX, /* -a                                                */
+    AG_FORM_CALL,   /* f(a), f(a, b)                                     */
+    AG_FORM_LIST,   /* f(x0, x1, ...)                                    */
+    AG_FORM_DOT     /* w0 x0 + w1 x1 + ... + bias                        */
+} ag_form;
+
+/* An op's row of the op list. */
+typedef struct ag_op_info {
+    const char *name;   /* "mul", "sigmoid", ...                           */
+    const char *symbol; /* "*", "sigmoid", ...                             */
+    int arity;          /* inputs; -1 for n-ary                            */
+    ag_form form;
+} ag_op_info;
+
+/* The row of op; NULL when op is not an op. */
+const ag_op_info *ag_op_info_of(ag_op op);
 
 const char *ag_op_name(ag_op op);   /* "mul", "sigmoid", ...                 */
 const char *ag_op_symbol(ag_op op); /* "*", "sigmoid", ...                   */
@@ -145,6 +146,26 @@ static inline bool ag_is_null(ag_node n) { return n.idx == AG_NULL_IDX; }
 
 /* Largest number of nodes one tape can hold (indices take 29 bits). */
 #define AG_MAX_NODES ((size_t)1 << 29)
+
+/* A run: `n` nodes recorded consecutively from `first` (a layer's weights,
+ * its outputs, a batch of inputs). Checked like a handle wherever it is
+ * used: every node live, on this tape, in one segment (no rewind boundary
+ * inside), n >= 1. Calls that record several nodes return a run; calls that
+ * read one take it. Build one from a handle with ag_run_of, reach its k-th
+ * node with ag_at. */
+typedef struct ag_run {
+    ag_node first;
+    uint32_t n;
+} ag_run;
+
+#define AG_NULL_RUN ((ag_run){AG_NULL, 0})
+static inline bool ag_run_is_null(ag_run r) { return ag_is_null(r.first); }
+/* The run of n nodes from `first` (checked where it is used; n past 2^32
+ * gives an empty run, which every call refuses). */
+static inline ag_run ag_run_of(ag_node first, size_t n)
+{
+    return (ag_run){first, n <= UINT32_MAX ? (uint32_t)n : 0};
+}
 
 /* A position on the tape to rewind to. */
 typedef struct ag_mark {
@@ -195,9 +216,9 @@ void ag_tape_on_error(ag_tape *t, ag_error_fn fn, void *ctx);
 ag_node ag_const(ag_tape *t, double v);
 ag_node ag_var(ag_tape *t, double v);
 /* n consecutive constants / variables with values v[0..n) (zeros when v is
- * NULL), as one run: returns the first (ag_node_at reaches the others). */
-ag_node ag_consts(ag_tape *t, const double *v, size_t n);
-ag_node ag_vars(ag_tape *t, const double *v, size_t n);
+ * NULL), as one run. */
+ag_run ag_consts(ag_tape *t, const double *v, size_t n);
+ag_run ag_vars(ag_tape *t, const double *v, size_t n);
 
 ag_node ag_add(ag_tape *t, ag_node a, ag_node b);
 ag_node ag_sub(ag_tape *t, ag_node a, ag_node b);
@@ -220,49 +241,65 @@ ag_node ag_sigmoid(ag_tape *t, ag_node a);
 ag_node ag_softplus(ag_tape *t, ag_node a);
 ag_node ag_relu(ag_tape *t, ag_node a);
 ag_node ag_leaky_relu(ag_tape *t, ag_node a, double slope);
-/* The same with the exponent / slope an existing constant node, shared by
- * many nodes: one node each, so that a layer's outputs stay one run. */
-ag_node ag_powc_node(ag_tape *t, ag_node a, ag_node c);
-ag_node ag_leaky_relu_node(ag_tape *t, ag_node a, ag_node slope);
+ag_node ag_log1p(ag_tape *t, ag_node a); /* log(1 + a), accurate near 0       */
+ag_node ag_expm1(ag_tape *t, ag_node a); /* e^a - 1, accurate near 0          */
+ag_node ag_tan(ag_tape *t, ag_node a);
+ag_node ag_atan(ag_tape *t, ag_node a);
+ag_node ag_sinh(ag_tape *t, ag_node a);
+ag_node ag_cosh(ag_tape *t, ag_node a);
+ag_node ag_erf(ag_tape *t, ag_node a);
+/* sign(a) = -1, 0 or 1 and step(a) = 1 for a > 0 else 0. Both are flat
+ * wherever they are differentiable, and their kinks (at 0) get derivative 0
+ * too: sign' = step' = 0 everywhere. */
+ag_node ag_sign(ag_tape *t, ag_node a);
+ag_node ag_step(ag_tape *t, ag_node a);
+
+/* Any op by its enum on n inputs listed in ag_node_input's order (n = its
+ * arity; 1 or more for an n-ary one; for DOT w_0, x_0, w_1, x_1, ...,
+ * [bias]; the run ops SUM_RUN and DOT_RUN take listed inputs too and record
+ * SUM and DOT), so that a node can be re-recorded from its inputs. POWC's exponent and LEAKY_RELU's slope must be
+ * constant nodes: one constant shared by many nodes keeps their outputs one
+ * run. For tools that record by op (the language, higher order). */
+ag_node ag_apply(ag_tape *t, ag_op op, const ag_node *in, size_t n);
 
 /* n-ary nodes, one node whatever n (n >= 1; the empty sum is an error). */
-ag_node ag_sum(ag_tape *t, const ag_node *xs, size_t n);
-/* Sum of the n nodes recorded consecutively from `first` on. */
-ag_node ag_sum_run(ag_tape *t, ag_node first, size_t n);
-/* sum_k w[k]*x[k] + bias; bias may be AG_NULL for none. */
-ag_node ag_dot(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias);
-/* The same over the runs w_first.., x_first.. of n consecutive nodes each:
- * a layer's weights and the previous layer's outputs. */
-ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_node bias);
+ag_node ag_sum(ag_tape *t, ag_run x);
+ag_node ag_sum_list(ag_tape *t, const ag_node *xs, size_t n);
+/* sum_k w_k x_k + bias over two runs of equal length (a layer's weight row
+ * and its input); bias may be AG_NULL for none. */
+ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias);
+ag_node ag_dot_list(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias);
+/* log(sum_k e^x_k), computed stably; its gradient is softmax(x) (F5). */
+ag_node ag_logsumexp(ag_tape *t, ag_run x);
+ag_node ag_logsumexp_list(ag_tape *t, const ag_node *xs, size_t n);
 
-/* A whole layer's pre-activations in one call: n_out DOT_RUN nodes,
- * z_j = b_j + sum_i w[j n_in + i] x_i, recorded as a run (its first
- * returned). w is a run of n_out * n_in nodes (row-major [out][in]), x a run
- * of n_in, b a run of n_out or AG_NULL. The same nodes as n_out calls of
- * ag_dot_run, checked and reserved once. */
-ag_node ag_dot_rows(ag_tape *t, ag_node w, ag_node x, size_t n_in, size_t n_out, ag_node b);
-/* A unary op (neg, exp, ..., relu: arity 1) applied to each node of the run
- * of n from `first`; the results are a run (its first returned). */
-ag_node ag_map(ag_tape *t, ag_op op, ag_node first, size_t n);
+/* A whole layer's pre-activations in one call: z_j = b_j + sum_i
+ * w[j n_in + i] x_i for j < n_out, with n_in = x.n and n_out = w.n / x.n
+ * (w row-major [out][in]; b a run of n_out or AG_NULL_RUN). The outputs are
+ * a run of n_out DOT_RUN nodes, the same nodes as n_out calls of ag_dot. */
+ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b);
+/* A unary op (arity 1: neg, exp, ..., step) applied to each node of x; the
+ * results are a run. */
+ag_run ag_map(ag_tape *t, ag_op op, ag_run x);
 
-/* log(sum_k e^xs[k]), computed stably; its gradient is softmax(xs) (F5). */
-ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n);
-/* The same over the run of n nodes from `first` (a layer's logits). */
-ag_node ag_logsumexp_run(ag_tape *t, ag_node first, size_t n);
+/* A binary op (arity 2: add, ..., max, powc, leaky_relu) applied
+ * elementwise: out_k = op(a_k, b_k). A run of one node is used for every k
+ * (broadcast); otherwise a and b have equal lengths. POWC's and LEAKY_RELU's
+ * b must be constants. The results are a run. */
+ag_run ag_map2(ag_tape *t, ag_op op, ag_run a, ag_run b);
 
-/* Whether a node recorded now would extend the run of n nodes from `first`
- * as one run: the run is live, ends at the tape's end, and no rewind
- * boundary lies at its end. A question, not a check: it records no error
- * (for libraries that grow one run, such as nn's parameters). */
-bool ag_run_growable(const ag_tape *t, ag_node first, size_t n);
-
-/* The node `offset` places after `first`, when both lie in one live run
- * (e.g. the k-th weight of a layer recorded from `first` on). */
-ag_node ag_node_at(ag_tape *t, ag_node first, size_t offset);
+/* The k-th node of run r (k < r.n). */
+ag_node ag_at(ag_tape *t, ag_run r, size_t k);
+/* Whether a node recorded now would extend r as one run: r is live, ends
+ * at the tape's end, and no rewind boundary lies at its end. A question, not
+ * a check: it records no error (for libraries that grow one run, such as
+ * nn's parameters). */
+bool ag_run_growable(const ag_tape *t, ag_run r);
 
 /* ---- reading and writing values ----------------------------------------- */
 
-/* Value and gradient; NaN (and an error on the tape) for a bad handle. */
+/* Value and gradient; NaN (and an error on the tape) for a bad handle.
+ * Reading is pure: it changes nothing, whatever is recorded afterwards. */
 double ag_value(ag_tape *t, ag_node n);
 double ag_grad(ag_tape *t, ag_node n);
 /* Set a leaf's value (a constant used as an input placeholder, or a
@@ -270,12 +307,12 @@ double ag_grad(ag_tape *t, ag_node n);
 ag_status ag_set_value(ag_tape *t, ag_node leaf, double v);
 ag_status ag_set_grad(ag_tape *t, ag_node var, double g);
 
-/* Raw views of n consecutive values / gradients from `first`, for flat
- * optimizer loops. Valid until the next call that records a node (growth may
- * move the arrays). NULL (and an error) for a bad run. The gradient slots of
- * constants in a run are scratch (ag_grad reports 0 for a constant). */
-double *ag_values_run(ag_tape *t, ag_node first, size_t n);
-double *ag_grads_run(ag_tape *t, ag_node first, size_t n);
+/* Raw views of a run's values / gradients, for flat optimizer loops and
+ * batched inputs. Valid until the next call that records a node (growth
+ * may move the arrays). NULL (and an error) for a bad run. The gradient
+ * slots of constants in a run are scratch (ag_grad reports 0 for one). */
+double *ag_values(ag_tape *t, ag_run r);
+double *ag_grads(ag_tape *t, ag_run r);
 
 ag_op ag_node_op(ag_tape *t, ag_node n);
 /* Number of inputs and the k-th input (bias of a dot last). */
@@ -288,20 +325,40 @@ ag_node ag_node_from_index(ag_tape *t, size_t idx);
 /* ---- differentiation ------------------------------------------------------ */
 
 ag_status ag_backward(ag_tape *t, ag_node y);
-/* Zero the gradients of every variable on the tape / of a run of them. */
+/* Zero the gradient of every variable on the tape (one run of them:
+ * memset(ag_grads(t, run), ...)). */
 void ag_zero_grad(ag_tape *t);
-ag_status ag_zero_grad_run(ag_tape *t, ag_node first, size_t n);
+
+/* The local derivative d n / d input_k, RECORDED on the tape as new nodes
+ * built with the public ag_* calls (sigmoid: s (1 - s) from the node s
+ * itself; mul: the other input; dot: the other run's entry; sum: the
+ * constant 1), and returned. Contract, for higher order (backward recorded
+ * on the tape): its value equals the local derivative the sweep uses (the
+ * edge's `local` in the stepper) up to rounding, at the recorded values and
+ * after any ag_forward replay of it; it is a function of n's inputs and n
+ * itself only, so differentiating it again gives second derivatives. Where
+ * the sweep's derivative is a convention (kinks: relu, abs, min, max,
+ * sign, step) the recorded form follows the same convention. The constant
+ * operand of POWC and LEAKY_RELU (k = 1) gets the constant 0: the sweep
+ * sends nothing there. AG_NULL (and an error) for a leaf or k >= arity. */
+ag_node ag_local_derivative(ag_tape *t, ag_node n, size_t k);
+
+/* ---- replay ---------------------------------------------------------------
+ * A recorded tape can be replayed with new leaf values (ag_set_value, then
+ * ag_forward, then ag_backward) when the program that recorded it would
+ * have recorded the same nodes for any input values. A program that
+ * branches on a value while recording (if (x > 0) record A else record B)
+ * says so with ag_steer, which reads the value like ag_value and remembers
+ * that the recording depends on it; replay from below that node is then
+ * refused. ag_value itself never blocks replay. */
+double ag_steer(ag_tape *t, ag_node n);
 
 /* Re-run the forward sweep over the nodes recorded after mark `from` up to
- * and including `to` (tape replay: set new leaf values, then this, then
- * ag_backward). No allocation. Fails with AG_EINVAL when a value read with
- * ag_value() during recording may have steered what was recorded (see
- * ag_replay_check). */
+ * and including `to`. No allocation. AG_EINVAL when a node recorded after
+ * `from` was steered on (ag_replay_check). */
 ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to);
-/* AG_OK when nothing recorded after `from` followed a read of an interior
- * value recorded after `from`; otherwise AG_EINVAL naming the node read: a
- * program that branches on a value records a graph that depends on values,
- * and replaying it with new inputs would be wrong. */
+/* AG_OK when no node recorded after `from` was read with ag_steer (its
+ * values may have chosen what was recorded); otherwise AG_EINVAL naming it. */
 ag_status ag_replay_check(ag_tape *t, ag_mark from);
 
 /* ---- stepping through backward (the same sweep as ag_backward) ------------ */
@@ -313,12 +370,12 @@ typedef struct ag_edge {
     double input_grad;    /* the input's gradient after the addition         */
 } ag_edge;
 
-typedef struct ag_step {
+typedef struct ag_stepper_step {
     ag_node node;         /* the node whose gradient is being propagated     */
     double upstream;      /* dy/dnode, complete at this point                */
     size_t n_edges;
     const ag_edge *edges; /* owned by the stepper, valid until the next step */
-} ag_step;
+} ag_stepper_step;
 
 typedef struct ag_stepper ag_stepper;
 
@@ -327,7 +384,7 @@ typedef struct ag_stepper ag_stepper;
  * depends on; edges into constants are not listed (they carry no gradient). */
 ag_stepper *ag_stepper_new(ag_tape *t, ag_node y);
 /* Propagate one node; false at the end (or on error: see the tape status). */
-bool ag_stepper_next(ag_stepper *s, ag_step *out);
+bool ag_stepper_next(ag_stepper *s, ag_stepper_step *out);
 void ag_stepper_free(ag_stepper *s);
 
 /* ---- names ------------------------------------------------------------------ */
@@ -371,12 +428,6 @@ void *ag_realloc(void *p, size_t n);
 void ag_free(void *p);
 
 /* ---- higher order (higher.h) ------------------------------------------------- */
-
-/* TEMPORARY until core's api-v1 brings it: a run of `count` consecutive nodes. */
-typedef struct ag_run {
-    ag_node first;
-    size_t count;
-} ag_run;
 
 #include "higher.h"
 

@@ -18,13 +18,6 @@
 #include <math.h>
 #include <string.h>
 
-/* A value without ag_value(), which would mark the graph value-steered. */
-static double peek(ag_tape *t, ag_node n)
-{
-    const double *v = ag_values_run(t, n, 1);
-    return v ? *v : (double)NAN;
-}
-
 /* Every input a live variable: an interior node's value cannot be set, and
  * a constant has no gradient to compare with. */
 static ag_status check_inputs(ag_tape *t, const ag_node *inputs, size_t n)
@@ -97,16 +90,16 @@ static ag_status numeric(ag_tape *t, ag_mark from, ag_node y, const ag_node *inp
                          ag_gradcheck_row *rows)
 {
     for (size_t k = 0; k < n; k++) {
-        double x = peek(t, inputs[k]);
+        double x = ag_value(t, inputs[k]);
         double h = cbrt(DBL_EPSILON) * fmax(fabs(x), 1.0); /* see teach.h */
         double xp = x + h, xm = x - h, fp = 0.0, fm = 0.0;
         ag_status s;
         ag_set_value(t, inputs[k], xp);
         if ((s = ag_forward(t, from, y)) == AG_OK) {
-            fp = peek(t, y);
+            fp = ag_value(t, y);
             ag_set_value(t, inputs[k], xm);
             if ((s = ag_forward(t, from, y)) == AG_OK)
-                fm = peek(t, y);
+                fm = ag_value(t, y);
         }
         ag_set_value(t, inputs[k], x);
         if (s != AG_OK)

@@ -29,13 +29,6 @@ extern char **environ;
 
 #define LABEL (AG_NAME_MAX + 32)
 
-/* A value without ag_value(), which would mark the graph value-steered. */
-static double peek(ag_tape *t, ag_node n)
-{
-    const double *v = ag_values_run(t, n, 1);
-    return v ? *v : (double)NAN;
-}
-
 /* Copy s into a record label field: the characters records give meaning to
  * ({ } | < > and the quote and backslash of the string) get a backslash,
  * a newline becomes \n, other control bytes '?'. */
@@ -100,7 +93,7 @@ static void put_node(FILE *out, ag_tape *t, ag_node n, bool show_grad, bool lit,
     put_escaped(out, ag_node_label(t, n, label, sizeof label));
     if (leaf)
         fprintf(out, " | %s", op == AG_OP_VAR ? "var" : "const");
-    fprintf(out, " | value %.6g", peek(t, n));
+    fprintf(out, " | value %.6g", ag_value(t, n));
     if (show_grad && op != AG_OP_CONST)
         fprintf(out, " | grad %.6g", ag_grad(t, n));
     fputs(" }\"", out);

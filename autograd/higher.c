@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-ag_node ag__dop(ag_tape *t, ag_node y, size_t k); /* dops_tmp.c until api-v1 */
 
 /* One term of a waiting adjoint: a * b, or a alone when b is AG_NONE. */
 typedef struct term {
@@ -180,7 +179,7 @@ static bool place_slots(sweep *s, size_t span)
 static ag_status spread_one(sweep *s, ag_node self, size_t k, uint32_t in, ag_node g)
 {
     ag_tape *t = s->t;
-    ag_node local = ag__dop(t, self, k);
+    ag_node local = ag_local_derivative(t, self, k);
     if (ag_is_null(local))
         return t->status != AG_OK ? t->status : AG_ENOMEM;
     push(s, in, g, local);
@@ -294,7 +293,7 @@ static ag_status check_args(ag_tape *t, ag_node y, const xset *x, const void *ou
     if (s != AG_OK)
         return s;
     if (!x->list)
-        s = ag__check_run(t, x->run.first, x->run.count, fn, 2);
+        s = ag__check_run(t, x->run, fn, 2);
     else if (x->n == 0)
         s = ag__fail(t, AG_EINVAL, "%s: no nodes to differentiate with respect to", fn);
     for (size_t k = 0; x->list && k < x->n && s == AG_OK; k++)
@@ -343,7 +342,7 @@ static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, 
 
 ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
 {
-    xset xs = {NULL, x, x.count};
+    xset xs = {NULL, x, x.n};
     return grad_nodes(t, y, &xs, out, "ag_grad_nodes");
 }
 
@@ -351,7 +350,7 @@ ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, 
 {
     if (!x)
         return ag__fail(t, AG_EINVAL, "ag_grad_nodes_list: the list of nodes is NULL");
-    xset xs = {x, {AG_NULL, 0}, n};
+    xset xs = {x, AG_NULL_RUN, n};
     return grad_nodes(t, y, &xs, out, "ag_grad_nodes_list");
 }
 
@@ -420,10 +419,10 @@ static void restore(ag_tape *t, saved *sv)
 static ag_status row_of(ag_tape *t, ag_node g, ag_run x, double *row)
 {
     ag_status st = AG_OK;
-    memset(t->grad + x.first.idx, 0, x.count * sizeof *t->grad);
+    memset(t->grad + x.first.idx, 0, x.n * sizeof *t->grad);
     if (ag__link_op(t->link[g.idx]) != AG_OP_CONST && (st = ag_backward(t, g)) != AG_OK)
         return st;
-    for (size_t k = 0; k < x.count; k++) {
+    for (size_t k = 0; k < x.n; k++) {
         uint32_t i = x.first.idx + (uint32_t)k;
         row[k] = ag__link_op(t->link[i]) == AG_OP_CONST ? 0.0 : t->grad[i];
     }
@@ -432,27 +431,27 @@ static ag_status row_of(ag_tape *t, ag_node g, ag_run x, double *row)
 
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
 {
-    xset xs = {NULL, x, x.count};
+    xset xs = {NULL, x, x.n};
     ag_status st = check_args(t, y, &xs, hv, "ag_hvp");
     if (st == AG_OK && !v)
         st = ag__fail(t, AG_EINVAL, "ag_hvp: the vector v is NULL");
     if (st != AG_OK)
         return st;
     saved sv;
-    ag_node *g = ag_realloc(NULL, 2 * x.count * sizeof *g);
+    ag_node *g = ag_realloc(NULL, 2 * x.n * sizeof *g);
     if (!g)
-        return ag__fail(t, AG_ENOMEM, "ag_hvp: out of memory for %zu gradient handles", x.count);
+        return ag__fail(t, AG_ENOMEM, "ag_hvp: out of memory for %zu gradient handles", (size_t)x.n);
     if ((st = save(t, &sv, "ag_hvp")) != AG_OK) {
         ag_free(g);
         return st;
     }
     /* H v = d/dx (g . v): record g, then one backward from the dot */
-    ag_node *vn = g + x.count;
+    ag_node *vn = g + x.n;
     if ((st = ag_grad_nodes(t, y, x, g)) == AG_OK) {
-        ag_node v0 = ag_consts(t, v, x.count);
-        for (size_t k = 0; k < x.count && !ag_is_null(v0); k++)
-            vn[k] = ag__handle(t, v0.idx + (uint32_t)k);
-        ag_node s = ag_is_null(v0) ? AG_NULL : ag_dot(t, g, vn, x.count, AG_NULL);
+        ag_run v0 = ag_consts(t, v, x.n);
+        for (size_t k = 0; k < x.n && !ag_run_is_null(v0); k++)
+            vn[k] = ag__handle(t, v0.first.idx + (uint32_t)k);
+        ag_node s = ag_run_is_null(v0) ? AG_NULL : ag_dot_list(t, g, vn, x.n, AG_NULL);
         st = ag_is_null(s) ? t->status : row_of(t, s, x, hv);
     }
     restore(t, &sv);
@@ -462,11 +461,11 @@ ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
 
 ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h)
 {
-    xset xs = {NULL, x, x.count};
+    xset xs = {NULL, x, x.n};
     ag_status st = check_args(t, y, &xs, h, "ag_hessian");
     if (st != AG_OK)
         return st;
-    size_t n = x.count;
+    size_t n = x.n;
     if ((st = dense_alloc(t, n, n, h, "ag_hessian")) != AG_OK)
         return st;
     ag_node *g = ag_realloc(NULL, n * sizeof *g);
@@ -493,7 +492,7 @@ ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h)
 
 ag_status ag_jacobian(ag_tape *t, const ag_node *ys, size_t m, ag_run x, double **j)
 {
-    ag_status st = ag__check_run(t, x.first, x.count, "ag_jacobian", 4);
+    ag_status st = ag__check_run(t, x, "ag_jacobian", 4);
     if (st != AG_OK)
         return st;
     if (!ys || !j || m == 0)
@@ -501,12 +500,12 @@ ag_status ag_jacobian(ag_tape *t, const ag_node *ys, size_t m, ag_run x, double 
     for (size_t i = 0; i < m; i++)
         if ((st = ag__check(t, ys[i], "ag_jacobian", 1)) != AG_OK)
             return st;
-    if ((st = dense_alloc(t, m, x.count, j, "ag_jacobian")) != AG_OK)
+    if ((st = dense_alloc(t, m, x.n, j, "ag_jacobian")) != AG_OK)
         return st;
     saved sv;
     if ((st = save(t, &sv, "ag_jacobian")) == AG_OK) {
         for (size_t i = 0; i < m && st == AG_OK; i++)
-            st = row_of(t, ys[i], x, *j + i * x.count);
+            st = row_of(t, ys[i], x, *j + i * x.n);
         restore(t, &sv);
     }
     if (st != AG_OK) {

@@ -58,7 +58,7 @@
 #ifndef AGRAD_HIGHER_H
 #define AGRAD_HIGHER_H
 
-/* Record out[k] = dy/dx_k for the n = x.count nodes of run x, as new nodes
+/* Record out[k] = dy/dx_k for the n = x.n nodes of run x, as new nodes
  * after y. AG_OK, or the error (also on the tape; out is then all AG_NULL
  * and nothing is left recorded). */
 ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out);
@@ -67,14 +67,14 @@ ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out);
  * entries of a vector that is not one run, an intermediate). */
 ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out);
 
-/* hv = H v, H the Hessian of y with respect to run x (x.count entries each). */
+/* hv = H v, H the Hessian of y with respect to run x (x.n entries each). */
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 
-/* *h = the x.count x x.count Hessian of y, row-major, H[i][j] =
+/* *h = the x.n x x.n Hessian of y, row-major, H[i][j] =
  * d^2 y / dx_i dx_j, in a block from ag_realloc (free it with ag_free). */
 ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h);
 
-/* *j = the m x x.count Jacobian of ys[0..m), row-major, J[i][k] =
+/* *j = the m x x.n Jacobian of ys[0..m), row-major, J[i][k] =
  * d ys[i] / dx_k, allocated as for ag_hessian. */
 ag_status ag_jacobian(ag_tape *t, const ag_node *ys, size_t m, ag_run x, double **j);
 

@@ -1,6 +1,8 @@
 /*
- * kernels.h: the inner loops under the op table (ops.c): the dot and axpy
- * loops of dense layers, and relu's branchless forms. Private to autograd/.
+ * kernels.h: every op's forward value fw_<stem> and numeric local
+ * derivatives bw_<stem> (one pair per row of ag_ops.h), and the inner loops
+ * under them: the dot and axpy loops of dense layers, relu's branchless
+ * forms. Included by sweep.c only, whose two loops inline them. Private.
  *
  * Each is a plain function of arrays, so its speed can be read off the
  * generated code: size_t indices (32-bit ones may wrap, which keeps GCC
@@ -11,6 +13,9 @@
 #ifndef AGRAD_KERNELS_H
 #define AGRAD_KERNELS_H
 
+#include "tape_internal.h"
+
+#include <math.h>
 #include <stddef.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -31,7 +36,7 @@ static inline double relu(double x)
 }
 
 /* x > 0 ? 1 : 0, relu's derivative, without a branch for the same reason */
-static inline double step(double x)
+static inline double step01(double x)
 {
 #if defined(__SSE2__)
     __m128d gt = _mm_cmpgt_sd(_mm_set_sd(x), _mm_setzero_pd());
@@ -97,6 +102,325 @@ static inline void dot_backward_kernel(double *restrict gw, double *restrict gx,
         gw[k] += g * vx[k];
         gx[k] += g * vw[k];
     }
+}
+
+
+
+/* ---- the op kernels ----------------------------------------------------------
+ * fw_<stem>(t, i) stores node i's value from its inputs' values; leaves keep
+ * theirs. bw_<stem>(t, i, g, s) adds g * (d node / d input_k) to every
+ * input's gradient (always +=: an input used twice receives both), telling
+ * the stepper's sink s when there is one (NULL in plain sweeps: the calls
+ * fold away). Every local derivative is a closed form in the input values
+ * x, a, b and the node's own value y; ops.c records the same forms as ops.
+ *
+ * Conventions at kinks and edges (tested): relu'(0) = 0, abs'(0) = 0,
+ * leaky_relu'(0) = slope, sign' = step' = 0, max sends the gradient to a
+ * when a >= b, min to a when a <= b, d(a^c)/da = 0 when c = 0,
+ * d(a^b)/db = 0 when a = 0 and b > 0. */
+
+#define VAL(t, i) ((t)->value[(i)])
+
+/* Add g * local to input `in`'s gradient; tell the stepper, if one listens. */
+static inline void edge(ag_tape *t, ag_sink *s, uint32_t in, double g, double local)
+{
+    double c = g * local;
+    t->grad[in] += c;
+    if (s)
+        ag__sink_push(s, in, local, c);
+}
+
+static inline void fw_const(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void fw_var(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void bw_const(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)t, (void)i, (void)g, (void)s; }
+static inline void bw_var(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)t, (void)i, (void)g, (void)s; }
+
+/* ---- unary ops: y = FWD(x), dy/dx = DER(x, y) ---- */
+
+#define UNARY(name, FWD, DER)                                                        \
+    static inline void fw_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        double x = VAL(t, ag__link_a(t->link[i]));                                   \
+        VAL(t, i) = FWD;                                                             \
+    }                                                                                \
+    static inline void bw_##name(ag_tape *t, uint32_t i, double g, ag_sink *s)       \
+    {                                                                                \
+        uint32_t a = ag__link_a(t->link[i]);                                         \
+        double x = VAL(t, a), y = VAL(t, i);                                         \
+        (void)x, (void)y;                                                            \
+        edge(t, s, a, g, DER);                                                       \
+    }
+
+static inline double sigmoid(double x)
+{
+    /* never exponentiates a positive number: sigmoid(+-1000) is exactly 1 or 0 */
+    if (x >= 0)
+        return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+static inline double softplus(double x)
+{
+    /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|) */
+    return fmax(x, 0.0) + log1p(exp(-fabs(x)));
+}
+
+/* F4: tanh' = 1 - tanh^2 = 4 e^-2|x| / (1 + e^-2|x|)^2; the second form
+ * keeps full relative accuracy in the tails, where 1 - y^2 cancels to 0 */
+static inline double dtanh(double x, double y)
+{
+    if (fabs(x) < 0.5)
+        return 1.0 - y * y;
+    double s = exp(-2.0 * fabs(x));
+    return 4.0 * s / ((1.0 + s) * (1.0 + s));
+}
+
+/* F1: sigmoid' = s(1 - s) = s(x) s(-x); for x > 0, 1 - s cancels, and
+ * s(-x) is the accurate way to get it */
+static inline double dsigmoid(double x, double y) { return x > 0 ? y * sigmoid(-x) : y * (1.0 - y); }
+
+/* sign(x) in {-1, 0, 1}; NaN passes through (as relu's does) */
+static inline double sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+/* 1 for x > 0, else 0; NaN passes through */
+static inline double step(double x) { return x > 0 ? 1.0 : x <= 0 ? 0.0 : x; }
+
+#define TWO_OVER_SQRT_PI 1.12837916709551257390 /* 2/sqrt(pi), erf's slope at 0 */
+
+UNARY(neg, -x, -1.0)                             /* d(-x) = -1              */
+UNARY(exp, exp(x), y)                            /* d e^x = e^x (F0c)       */
+UNARY(log, log(x), 1.0 / x)                      /* d log x = 1/x           */
+UNARY(sqrt, sqrt(x), 0.5 / y)                    /* d sqrt x = 1/(2 sqrt x) */
+UNARY(abs, fabs(x), x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0)
+UNARY(sin, sin(x), cos(x))
+UNARY(cos, cos(x), -sin(x))
+UNARY(tanh, tanh(x), dtanh(x, y))                /* F4: 1 - tanh^2          */
+UNARY(sigmoid, sigmoid(x), dsigmoid(x, y))       /* F1: s(1 - s)            */
+UNARY(softplus, softplus(x), sigmoid(x))         /* d softplus = sigmoid    */
+UNARY(relu, relu(x), step01(x))                  /* F2, relu'(0) = 0        */
+UNARY(log1p, log1p(x), 1.0 / (1.0 + x))          /* d log(1+x) = 1/(1+x)    */
+UNARY(expm1, expm1(x), exp(x))                   /* d (e^x - 1) = e^x       */
+UNARY(tan, tan(x), 1.0 + y * y)                  /* d tan = sec^2 = 1 + tan^2 */
+UNARY(atan, atan(x), 1.0 / (1.0 + x * x))        /* d atan = 1/(1+x^2)      */
+UNARY(sinh, sinh(x), cosh(x))
+UNARY(cosh, cosh(x), sinh(x))
+UNARY(erf, erf(x), TWO_OVER_SQRT_PI * exp(-x * x)) /* d erf = 2/sqrt(pi) e^-x^2 */
+UNARY(sign, sign(x), 0.0)                        /* flat; sign'(0) = 0      */
+UNARY(step, step(x), 0.0)                        /* flat; step'(0) = 0      */
+
+/* ---- ops with a constant operand b (a node holding c): y = FWD, dy/da = DER ---- */
+
+#define WITH_CONST(name, FWD, DER)                                                   \
+    static inline void fw_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        double x = VAL(t, ag__link_a(l)), c = VAL(t, ag__link_b(l));                 \
+        VAL(t, i) = FWD;                                                             \
+    }                                                                                \
+    static inline void bw_##name(ag_tape *t, uint32_t i, double g, ag_sink *s)       \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        double x = VAL(t, ag__link_a(l)), c = VAL(t, ag__link_b(l));                 \
+        edge(t, s, ag__link_a(l), g, DER);                                           \
+    }
+
+WITH_CONST(powc, pow(x, c), c == 0 ? 0.0 : c * pow(x, c - 1.0)) /* d x^c = c x^(c-1) */
+WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c)       /* F3               */
+
+/* ---- binary ops: y = FWD(a, b), dy/da = DA, dy/db = DB ---- */
+
+#define BINARY(name, FWD, DA, DB)                                                    \
+    static inline void fw_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        double a = VAL(t, ag__link_a(l)), b = VAL(t, ag__link_b(l));                 \
+        VAL(t, i) = FWD;                                                             \
+    }                                                                                \
+    static inline void bw_##name(ag_tape *t, uint32_t i, double g, ag_sink *s)       \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        uint32_t ia = ag__link_a(l), ib = ag__link_b(l);                             \
+        double a = VAL(t, ia), b = VAL(t, ib), y = VAL(t, i);                        \
+        (void)a, (void)b, (void)y;                                                   \
+        edge(t, s, ia, g, DA);                                                       \
+        edge(t, s, ib, g, DB);                                                       \
+    }
+
+static inline double dpow_db(double a, double b, double y)
+{
+    /* d a^b / db = a^b log a; taken as 0 where a = 0 and b > 0 (y is 0 there
+     * for every nearby b), NaN for a < 0 as log gives. At a = b = 0 it is
+     * 1 * log 0 = -inf: 0^b falls from +inf (b < 0) through 1 to 0 (b > 0),
+     * and both one-sided difference quotients tend to -inf (PyTorch says 0). */
+    if (a == 0 && b > 0)
+        return 0.0;
+    return y * log(a);
+}
+
+BINARY(add, a + b, 1.0, 1.0)
+BINARY(sub, a - b, 1.0, -1.0)
+BINARY(mul, a * b, b, a)
+BINARY(div, a / b, 1.0 / b, -y / b)                         /* F0b: d(1/b) = -1/b^2 */
+BINARY(pow, pow(a, b), b == 0 ? 0.0 : b * pow(a, b - 1.0), dpow_db(a, b, y))
+BINARY(min, a <= b ? a : b, a <= b ? 1.0 : 0.0, a <= b ? 0.0 : 1.0)
+BINARY(max, a >= b ? a : b, a >= b ? 1.0 : 0.0, a >= b ? 0.0 : 1.0)
+
+/* ---- n-ary ops ----
+ * SUM:       a = aux offset of n indices, b = n.   y = sum x_k,  dy/dx_k = 1
+ * SUM_RUN:   a = first index, b = n.               the same over a run
+ * DOT:       a = aux offset of [bias, w_0..w_n-1, x_0..x_n-1], b = n
+ *            y = bias + sum w_k x_k,  dy/dw_k = x_k, dy/dx_k = w_k, dy/dbias = 1
+ * DOT_RUN:   a = aux offset of [w_first, x_first, bias], b = n; w_first and
+ *            x_first carry AG_RUN_CONST when their run is all constants
+ * LOGSUMEXP: a = aux offset of n indices, b = n.   y = log sum e^x_k,
+ *            dy/dx_k = e^(x_k - y) = softmax_k (F5)
+ * A bias word of AG_NONE means no bias. */
+
+static inline void fw_sum(ag_tape *t, uint32_t i)
+{
+    uint64_t l = t->link[i];
+    const uint32_t *xs = t->aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l);
+    double y = 0.0;
+    for (uint32_t k = 0; k < n; k++)
+        y += VAL(t, xs[k]);
+    VAL(t, i) = y;
+}
+static inline void bw_sum(ag_tape *t, uint32_t i, double g, ag_sink *s)
+{
+    uint64_t l = t->link[i];
+    const uint32_t *xs = t->aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l);
+    for (uint32_t k = 0; k < n; k++)
+        edge(t, s, xs[k], g, 1.0);
+}
+
+static inline void fw_sum_run(ag_tape *t, uint32_t i)
+{
+    uint64_t l = t->link[i];
+    const double *x = t->value + ag__link_a(l);
+    uint32_t n = ag__link_b(l);
+    double y = 0.0;
+    for (uint32_t k = 0; k < n; k++)
+        y += x[k];
+    VAL(t, i) = y;
+}
+static inline void bw_sum_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
+{
+    uint64_t l = t->link[i];
+    uint32_t first = ag__link_a(l), n = ag__link_b(l);
+    if (!s) {
+        double *gx = t->grad + first;
+        for (uint32_t k = 0; k < n; k++)
+            gx[k] += g;
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        edge(t, s, first + k, g, 1.0);
+}
+
+static inline void fw_dot(ag_tape *t, uint32_t i)
+{
+    uint64_t l = t->link[i];
+    const uint32_t *op = t->aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l);
+    const uint32_t *w = op + 1, *x = op + 1 + n;
+    double y = op[0] == AG_NONE ? 0.0 : VAL(t, op[0]);
+    for (uint32_t k = 0; k < n; k++)
+        y += VAL(t, w[k]) * VAL(t, x[k]);
+    VAL(t, i) = y;
+}
+static inline void bw_dot(ag_tape *t, uint32_t i, double g, ag_sink *s)
+{
+    uint64_t l = t->link[i];
+    const uint32_t *op = t->aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l);
+    const uint32_t *w = op + 1, *x = op + 1 + n;
+    for (uint32_t k = 0; k < n; k++) {
+        double wk = VAL(t, w[k]), xk = VAL(t, x[k]);
+        edge(t, s, w[k], g, xk);
+        edge(t, s, x[k], g, wk);
+    }
+    if (op[0] != AG_NONE)
+        edge(t, s, op[0], g, 1.0);
+}
+
+static inline void fw_dot_run(ag_tape *t, uint32_t i)
+{
+    uint64_t l = t->link[i];
+    const uint32_t *op = t->aux + ag__link_a(l);
+    double bias = op[2] == AG_NONE ? 0.0 : VAL(t, op[2]);
+    uint32_t w = op[0] & ~AG_RUN_CONST, x = op[1] & ~AG_RUN_CONST;
+    VAL(t, i) = bias + dot_kernel(t->value + w, t->value + x, ag__link_b(l));
+}
+
+static inline void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
+{
+    uint64_t l = t->link[i];
+    const uint32_t *op = t->aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l), w = op[0] & ~AG_RUN_CONST, x = op[1] & ~AG_RUN_CONST;
+    bool w_const = op[0] & AG_RUN_CONST, x_const = op[1] & AG_RUN_CONST;
+    if (!s && x_const) {
+        /* a first layer: its inputs are constants, only dw_k += g x_k */
+        if (!w_const)
+            axpy_kernel(t->grad + w, t->value + x, g, n);
+    } else if (!s && w_const) {
+        axpy_kernel(t->grad + x, t->value + w, g, n);
+    } else if (!s && (w + n <= x || x + n <= w)) {
+        /* the hot loop of every dense layer */
+        dot_backward_kernel(t->grad + w, t->grad + x, t->value + w, t->value + x, g, n);
+    } else if (!s) {
+        /* overlapping runs (a sum of squares d.d): in order, one element at a time */
+        for (uint32_t k = 0; k < n; k++) {
+            double wk = VAL(t, w + k), xk = VAL(t, x + k);
+            t->grad[w + k] += g * xk;
+            t->grad[x + k] += g * wk;
+        }
+    } else {
+        for (uint32_t k = 0; k < n; k++) {
+            double wk = VAL(t, w + k), xk = VAL(t, x + k);
+            edge(t, s, w + k, g, xk);
+            edge(t, s, x + k, g, wk);
+        }
+    }
+    if (op[2] != AG_NONE)
+        edge(t, s, op[2], g, 1.0);
+}
+
+static inline double logsumexp(const ag_tape *t, const uint32_t *xs, uint32_t n)
+{
+    /* shift by the max so that no exponent is positive */
+    double m = -HUGE_VAL;
+    for (uint32_t k = 0; k < n; k++)
+        m = fmax(m, VAL(t, xs[k]));
+    if (isinf(m)) {
+        /* all -inf (empty mass) or some +inf; fmax skips NaNs, so a NaN
+         * input would vanish into -inf here: pass it on instead */
+        for (uint32_t k = 0; k < n; k++)
+            if (isnan(VAL(t, xs[k])))
+                return VAL(t, xs[k]);
+        return m;
+    }
+    double sum = 0.0;
+    for (uint32_t k = 0; k < n; k++)
+        sum += exp(VAL(t, xs[k]) - m);
+    /* n >= 1 and the max term adds e^0 = 1, so sum >= 1 (or NaN) */
+    // cppcheck-suppress invalidFunctionArg
+    return m + log(sum);
+}
+static inline void fw_logsumexp(ag_tape *t, uint32_t i)
+{
+    uint64_t l = t->link[i];
+    VAL(t, i) = logsumexp(t, t->aux + ag__link_a(l), ag__link_b(l));
+}
+static inline void bw_logsumexp(ag_tape *t, uint32_t i, double g, ag_sink *s)
+{
+    uint64_t l = t->link[i];
+    const uint32_t *xs = t->aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l);
+    double y = VAL(t, i);
+    for (uint32_t k = 0; k < n; k++)
+        edge(t, s, xs[k], g, exp(VAL(t, xs[k]) - y)); /* softmax_k */
 }
 
 #endif /* AGRAD_KERNELS_H */

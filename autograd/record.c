@@ -32,24 +32,33 @@ static ag_node leaf(ag_tape *t, ag_op op, double v, const char *fn)
 ag_node ag_const(ag_tape *t, double v) { return leaf(t, AG_OP_CONST, v, "ag_const"); }
 ag_node ag_var(ag_tape *t, double v) { return leaf(t, AG_OP_VAR, v, "ag_var"); }
 
-static ag_node leaf_run(ag_tape *t, ag_op op, const double *v, size_t n, const char *fn)
+/* Every failure path of a run returns through this, as no_node. */
+#if defined(__GNUC__)
+__attribute__((cold, noinline))
+#endif
+static ag_run no_run(void)
+{
+    return AG_NULL_RUN;
+}
+
+static ag_run leaf_run(ag_tape *t, ag_op op, const double *v, size_t n, const char *fn)
 {
     if (n == 0 || n >= AG_MAX_NODES) {
         ag__fail(t, AG_EINVAL, "%s: a run of %zu leaves (want 1 or more)", fn, n);
-        return no_node();
+        return no_run();
     }
     if (ag__reserve(t, n, 0, fn) != AG_OK)
-        return no_node();
+        return no_run();
     ag_node first = ag__append(t, ag__link(op, 0, 0));
     for (size_t k = 1; k < n; k++)
         ag__append(t, ag__link(op, 0, 0));
     for (size_t k = 0; k < n; k++)
         t->value[first.idx + k] = v ? v[k] : 0.0;
-    return first;
+    return (ag_run){first, (uint32_t)n};
 }
 
-ag_node ag_consts(ag_tape *t, const double *v, size_t n) { return leaf_run(t, AG_OP_CONST, v, n, "ag_consts"); }
-ag_node ag_vars(ag_tape *t, const double *v, size_t n) { return leaf_run(t, AG_OP_VAR, v, n, "ag_vars"); }
+ag_run ag_consts(ag_tape *t, const double *v, size_t n) { return leaf_run(t, AG_OP_CONST, v, n, "ag_consts"); }
+ag_run ag_vars(ag_tape *t, const double *v, size_t n) { return leaf_run(t, AG_OP_VAR, v, n, "ag_vars"); }
 
 static ag_node unary(ag_tape *t, ag_op op, ag_node a, const char *fn)
 {
@@ -109,16 +118,6 @@ static ag_node with_const_node(ag_tape *t, ag_op op, ag_node a, ag_node c, const
     return ag__append(t, ag__link(op, a.idx, c.idx));
 }
 
-ag_node ag_powc_node(ag_tape *t, ag_node a, ag_node c)
-{
-    return with_const_node(t, AG_OP_POWC, a, c, "ag_powc_node");
-}
-
-ag_node ag_leaky_relu_node(ag_tape *t, ag_node a, ag_node slope)
-{
-    return with_const_node(t, AG_OP_LEAKY_RELU, a, slope, "ag_leaky_relu_node");
-}
-
 ag_node ag_neg(ag_tape *t, ag_node a) { return unary(t, AG_OP_NEG, a, "ag_neg"); }
 ag_node ag_exp(ag_tape *t, ag_node a) { return unary(t, AG_OP_EXP, a, "ag_exp"); }
 ag_node ag_log(ag_tape *t, ag_node a) { return unary(t, AG_OP_LOG, a, "ag_log"); }
@@ -130,6 +129,15 @@ ag_node ag_tanh(ag_tape *t, ag_node a) { return unary(t, AG_OP_TANH, a, "ag_tanh
 ag_node ag_sigmoid(ag_tape *t, ag_node a) { return unary(t, AG_OP_SIGMOID, a, "ag_sigmoid"); }
 ag_node ag_softplus(ag_tape *t, ag_node a) { return unary(t, AG_OP_SOFTPLUS, a, "ag_softplus"); }
 ag_node ag_relu(ag_tape *t, ag_node a) { return unary(t, AG_OP_RELU, a, "ag_relu"); }
+ag_node ag_log1p(ag_tape *t, ag_node a) { return unary(t, AG_OP_LOG1P, a, "ag_log1p"); }
+ag_node ag_expm1(ag_tape *t, ag_node a) { return unary(t, AG_OP_EXPM1, a, "ag_expm1"); }
+ag_node ag_tan(ag_tape *t, ag_node a) { return unary(t, AG_OP_TAN, a, "ag_tan"); }
+ag_node ag_atan(ag_tape *t, ag_node a) { return unary(t, AG_OP_ATAN, a, "ag_atan"); }
+ag_node ag_sinh(ag_tape *t, ag_node a) { return unary(t, AG_OP_SINH, a, "ag_sinh"); }
+ag_node ag_cosh(ag_tape *t, ag_node a) { return unary(t, AG_OP_COSH, a, "ag_cosh"); }
+ag_node ag_erf(ag_tape *t, ag_node a) { return unary(t, AG_OP_ERF, a, "ag_erf"); }
+ag_node ag_sign(ag_tape *t, ag_node a) { return unary(t, AG_OP_SIGN, a, "ag_sign"); }
+ag_node ag_step(ag_tape *t, ag_node a) { return unary(t, AG_OP_STEP, a, "ag_step"); }
 
 /* Check n listed handles and make room for the node and `words` aux words. */
 static bool check_list(ag_tape *t, const ag_node *xs, size_t n, int argno, const char *fn)
@@ -155,35 +163,38 @@ static ag_node nary_list(ag_tape *t, ag_op op, const ag_node *xs, size_t n, cons
     return ag__append(t, ag__link(op, at, (uint32_t)n));
 }
 
-ag_node ag_sum(ag_tape *t, const ag_node *xs, size_t n) { return nary_list(t, AG_OP_SUM, xs, n, "ag_sum"); }
-
-ag_node ag_logsumexp(ag_tape *t, const ag_node *xs, size_t n)
+ag_node ag_sum_list(ag_tape *t, const ag_node *xs, size_t n)
 {
-    return nary_list(t, AG_OP_LOGSUMEXP, xs, n, "ag_logsumexp");
+    return nary_list(t, AG_OP_SUM, xs, n, "ag_sum_list");
 }
 
-ag_node ag_logsumexp_run(ag_tape *t, ag_node first, size_t n)
+ag_node ag_logsumexp_list(ag_tape *t, const ag_node *xs, size_t n)
 {
-    const char *fn = "ag_logsumexp_run";
-    if (ag__check_run(t, first, n, fn, 2) != AG_OK || ag__reserve(t, 1, n, fn) != AG_OK)
+    return nary_list(t, AG_OP_LOGSUMEXP, xs, n, "ag_logsumexp_list");
+}
+
+ag_node ag_logsumexp(ag_tape *t, ag_run x)
+{
+    const char *fn = "ag_logsumexp";
+    if (ag__check_run(t, x, fn, 2) != AG_OK || ag__reserve(t, 1, x.n, fn) != AG_OK)
         return no_node();
-    /* the same node as ag_logsumexp: its operand list spelled out in aux */
+    /* the same node as ag_logsumexp_list: its operand list spelled out in aux */
     uint32_t at = t->aux_len;
-    for (size_t k = 0; k < n; k++)
-        t->aux[at + k] = first.idx + (uint32_t)k;
-    t->aux_len += (uint32_t)n;
-    return ag__append(t, ag__link(AG_OP_LOGSUMEXP, at, (uint32_t)n));
+    for (uint32_t k = 0; k < x.n; k++)
+        t->aux[at + k] = x.first.idx + k;
+    t->aux_len += x.n;
+    return ag__append(t, ag__link(AG_OP_LOGSUMEXP, at, x.n));
 }
 
-ag_node ag_sum_run(ag_tape *t, ag_node first, size_t n)
+ag_node ag_sum(ag_tape *t, ag_run x)
 {
-    if (ag__check_run(t, first, n, "ag_sum_run", 2) != AG_OK || ag__reserve(t, 1, 0, "ag_sum_run") != AG_OK)
+    if (ag__check_run(t, x, "ag_sum", 2) != AG_OK || ag__reserve(t, 1, 0, "ag_sum") != AG_OK)
         return no_node();
-    return ag__append(t, ag__link(AG_OP_SUM_RUN, first.idx, (uint32_t)n));
+    return ag__append(t, ag__link(AG_OP_SUM_RUN, x.first.idx, x.n));
 }
 
 /* first's index, flagged AG_RUN_CONST when the run of n is all constants
- * (scanning stops at the first node that is not, usually the first) */
+ * (backward then skips its gradients) */
 static uint32_t run_word(const ag_tape *t, uint32_t first, size_t n)
 {
     for (size_t k = 0; k < n; k++)
@@ -197,9 +208,9 @@ static bool check_bias(ag_tape *t, ag_node bias, int argno, const char *fn)
     return ag_is_null(bias) || ag__check(t, bias, fn, argno) == AG_OK;
 }
 
-ag_node ag_dot(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias)
+ag_node ag_dot_list(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias)
 {
-    const char *fn = "ag_dot";
+    const char *fn = "ag_dot_list";
     if (!check_list(t, w, n, 2, fn) || !check_list(t, x, n, 3, fn) || !check_bias(t, bias, 5, fn) ||
         ag__reserve(t, 1, 2 * n + 1, fn) != AG_OK)
         return no_node();
@@ -213,67 +224,151 @@ ag_node ag_dot(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node
     return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)n));
 }
 
-ag_node ag_dot_run(ag_tape *t, ag_node w_first, ag_node x_first, size_t n, ag_node bias)
+ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias)
 {
-    const char *fn = "ag_dot_run";
-    if (ag__check_run(t, w_first, n, fn, 2) != AG_OK || ag__check_run(t, x_first, n, fn, 3) != AG_OK ||
-        !check_bias(t, bias, 5, fn) || ag__reserve(t, 1, 3, fn) != AG_OK)
+    const char *fn = "ag_dot";
+    if (ag__check_run(t, w, fn, 2) != AG_OK || ag__check_run(t, x, fn, 3) != AG_OK ||
+        !check_bias(t, bias, 4, fn))
+        return no_node();
+    if (w.n != x.n) {
+        ag__fail(t, AG_EINVAL, "%s: runs of %u and %u nodes (want equal lengths)", fn, w.n, x.n);
+        return no_node();
+    }
+    if (ag__reserve(t, 1, 3, fn) != AG_OK)
         return no_node();
     uint32_t at = t->aux_len, *op = t->aux + at;
-    op[0] = run_word(t, w_first.idx, n);
-    op[1] = run_word(t, x_first.idx, n);
+    op[0] = run_word(t, w.first.idx, w.n);
+    op[1] = run_word(t, x.first.idx, x.n);
     op[2] = ag_is_null(bias) ? AG_NONE : bias.idx;
     t->aux_len += 3;
-    return ag__append(t, ag__link(AG_OP_DOT_RUN, at, (uint32_t)n));
+    return ag__append(t, ag__link(AG_OP_DOT_RUN, at, w.n));
 }
 
 /* Append n nodes of op whose operands step through (a0 + k da, b0 + k db),
- * then compute their values in one forward run. Room must be reserved. */
-static ag_node append_run(ag_tape *t, ag_op op, size_t n, uint32_t a0, uint32_t da, uint32_t b0, uint32_t db)
+ * then compute their values in one forward sweep. Room must be reserved. */
+static ag_run append_run(ag_tape *t, ag_op op, size_t n, uint32_t a0, uint32_t da, uint32_t b0, uint32_t db)
 {
     uint32_t first = t->len;
     for (uint32_t k = 0; k < (uint32_t)n; k++)
         t->link[first + k] = ag__link(op, a0 + k * da, b0 + k * db);
     t->len += (uint32_t)n;
-    ag__forward_run(t, first, t->len - 1);
+    if (t->anomaly)
+        for (uint32_t i = first; i < t->len; i++)
+            t->origin[i] = t->here;
     if (t->first_op > first)
         t->first_op = first;
-    if (t->pending_read != AG_NONE || t->anomaly)
-        for (uint32_t i = first; i < t->len; i++)
-            ag__append_slow(t, i);
-    return (ag_node){first, t->seg[t->nseg - 1].gen, t->serial};
+    ag__forward(t, first, t->len - 1);
+    return (ag_run){{first, t->seg[t->nseg - 1].gen, t->serial}, (uint32_t)n};
 }
 
-ag_node ag_dot_rows(ag_tape *t, ag_node w, ag_node x, size_t n_in, size_t n_out, ag_node b)
+ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b)
 {
     const char *fn = "ag_dot_rows";
-    if (n_in == 0 || n_out == 0 || n_in >= AG_MAX_NODES || n_out >= AG_MAX_NODES) {
-        ag__fail(t, AG_EINVAL, "%s: a %zu x %zu layer (want 1 or more each)", fn, n_out, n_in);
-        return no_node();
+    if (ag__check_run(t, w, fn, 2) != AG_OK || ag__check_run(t, x, fn, 3) != AG_OK ||
+        (!ag_run_is_null(b) && ag__check_run(t, b, fn, 4) != AG_OK))
+        return no_run();
+    size_t n_in = x.n, n_out = w.n / x.n;
+    if (w.n % x.n != 0 || (!ag_run_is_null(b) && b.n != n_out)) {
+        ag__fail(t, AG_EINVAL, "%s: %u weights for %u inputs%s%u biases (want n_out x %u weights and n_out biases)",
+                 fn, w.n, x.n, ag_run_is_null(b) ? ", no biases" : " and ", ag_run_is_null(b) ? 0 : b.n, x.n);
+        return no_run();
     }
-    if (ag__check_run(t, w, n_in * n_out, fn, 2) != AG_OK || ag__check_run(t, x, n_in, fn, 3) != AG_OK ||
-        (!ag_is_null(b) && ag__check_run(t, b, n_out, fn, 6) != AG_OK) ||
-        ag__reserve(t, n_out, 3 * n_out, fn) != AG_OK)
-        return no_node();
+    if (ag__reserve(t, n_out, 3 * n_out, fn) != AG_OK)
+        return no_run();
     /* node j reads aux words [at + 3j, at + 3j + 3) = (row j of w, x, b_j) */
-    uint32_t at = t->aux_len, *op = t->aux + at, xw = run_word(t, x.idx, n_in);
+    uint32_t at = t->aux_len, *op = t->aux + at, xw = run_word(t, x.first.idx, n_in);
     for (size_t j = 0; j < n_out; j++) {
-        op[3 * j] = run_word(t, w.idx + (uint32_t)(j * n_in), n_in);
+        op[3 * j] = run_word(t, w.first.idx + (uint32_t)(j * n_in), n_in);
         op[3 * j + 1] = xw;
-        op[3 * j + 2] = ag_is_null(b) ? AG_NONE : b.idx + (uint32_t)j;
+        op[3 * j + 2] = ag_run_is_null(b) ? AG_NONE : b.first.idx + (uint32_t)j;
     }
     t->aux_len += (uint32_t)(3 * n_out);
     return append_run(t, AG_OP_DOT_RUN, n_out, at, 3, (uint32_t)n_in, 0);
 }
 
-ag_node ag_map(ag_tape *t, ag_op op, ag_node first, size_t n)
+ag_run ag_map(ag_tape *t, ag_op op, ag_run x)
 {
     const char *fn = "ag_map";
     if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 1) {
         ag__fail(t, AG_EINVAL, "%s: op %s is not unary", fn, ag_op_name(op));
+        return no_run();
+    }
+    if (ag__check_run(t, x, fn, 3) != AG_OK || ag__reserve(t, x.n, 0, fn) != AG_OK)
+        return no_run();
+    return append_run(t, op, x.n, x.first.idx, 1, 0, 0);
+}
+
+/* A DOT from its inputs in ag_node_input's order: w_0, x_0, w_1, x_1, ...
+ * and the bias last when n is odd. */
+static ag_node dot_interleaved(ag_tape *t, const ag_node *in, size_t n, const char *fn)
+{
+    size_t m = n / 2;
+    if (m == 0 || !check_list(t, in, n, 3, fn) || ag__reserve(t, 1, 2 * m + 1, fn) != AG_OK)
+        return no_node();
+    uint32_t at = t->aux_len, *op = t->aux + at;
+    op[0] = n % 2 ? in[n - 1].idx : AG_NONE;
+    for (size_t k = 0; k < m; k++) {
+        op[1 + k] = in[2 * k].idx;
+        op[1 + m + k] = in[2 * k + 1].idx;
+    }
+    t->aux_len += (uint32_t)(2 * m + 1);
+    return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)m));
+}
+
+ag_run ag_map2(ag_tape *t, ag_op op, ag_run a, ag_run b)
+{
+    const char *fn = "ag_map2";
+    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 2) {
+        ag__fail(t, AG_EINVAL, "%s: op %s is not binary", fn, ag_op_name(op));
+        return no_run();
+    }
+    if (ag__check_run(t, a, fn, 3) != AG_OK || ag__check_run(t, b, fn, 4) != AG_OK)
+        return no_run();
+    uint32_t n = a.n > b.n ? a.n : b.n;
+    if ((a.n != n && a.n != 1) || (b.n != n && b.n != 1)) {
+        ag__fail(t, AG_EINVAL, "%s: runs of %u and %u nodes (want equal lengths, or one of 1)", fn, a.n, b.n);
+        return no_run();
+    }
+    if (op == AG_OP_POWC || op == AG_OP_LEAKY_RELU)
+        for (uint32_t k = 0; k < b.n; k++)
+            if (ag__link_op(t->link[b.first.idx + k]) != AG_OP_CONST) {
+                ag__fail(t, AG_EINVAL, "%s: argument 4: node #%u is a %s, not a constant", fn, b.first.idx + k,
+                         ag_op_name(ag__link_op(t->link[b.first.idx + k])));
+                return no_run();
+            }
+    if (ag__reserve(t, n, 0, fn) != AG_OK)
+        return no_run();
+    return append_run(t, op, n, a.first.idx, a.n > 1, b.first.idx, b.n > 1);
+}
+
+ag_node ag_apply(ag_tape *t, ag_op op, const ag_node *in, size_t n)
+{
+    const char *fn = "ag_apply";
+    if ((unsigned)op >= AG_OP_COUNT || ag__is_leaf(op)) {
+        ag__fail(t, AG_EINVAL, "%s: %s is not an op with inputs", fn, ag_op_name(op));
         return no_node();
     }
-    if (ag__check_run(t, first, n, fn, 3) != AG_OK || ag__reserve(t, n, 0, fn) != AG_OK)
+    int arity = ag__ops[op].arity;
+    if (!in || (arity >= 0 && n != (size_t)arity) || n == 0) {
+        ag__fail(t, AG_EINVAL, "%s: %s takes %d inputs, not %zu", fn, ag__ops[op].name, arity, in ? n : 0);
         return no_node();
-    return append_run(t, op, n, first.idx, 1, 0, 0);
+    }
+    switch (op) {
+    case AG_OP_POWC:
+    case AG_OP_LEAKY_RELU:
+        return with_const_node(t, op, in[0], in[1], fn);
+    case AG_OP_SUM:
+    case AG_OP_SUM_RUN:
+        return nary_list(t, AG_OP_SUM, in, n, fn);
+    case AG_OP_LOGSUMEXP:
+        return nary_list(t, AG_OP_LOGSUMEXP, in, n, fn);
+    case AG_OP_DOT:
+    case AG_OP_DOT_RUN:
+        return dot_interleaved(t, in, n, fn);
+    default:
+        break;
+    }
+    if (arity == 1)
+        return unary(t, op, in[0], fn);
+    return binary(t, op, in[0], in[1], fn);
 }

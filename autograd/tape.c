@@ -17,36 +17,23 @@
 
 static atomic_uint_fast32_t tape_serials = 1;
 
-/* Format the message once; the first error is kept, the hook sees all. */
-static ag_status fail_v(ag_tape *t, ag_status s, const char *fmt, va_list ap)
+/* The one way errors reach the tape (ag__fail is this): the message is
+ * formatted once; the first error is kept, the hook sees all. */
+ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
 {
     char buf[sizeof t->error];
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_list ap;
+    va_start(ap, fmt);
+    /* ap is started on the line above; clang-tidy's analyzer reports it
+     * uninitialised only when sweep.c precedes this file in one run */
+    vsnprintf(buf, sizeof buf, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    va_end(ap);
     if (t->status == AG_OK) {
         t->status = s;
         memcpy(t->error, buf, sizeof buf);
     }
     if (t->on_error)
         t->on_error(t->on_error_ctx, s, buf);
-    return s;
-}
-
-ag_status ag__fail(ag_tape *t, ag_status s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    s = fail_v(t, s, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-/* The public twin of ag__fail, for libraries built on the engine. */
-ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    s = fail_v(t, s, fmt, ap);
-    va_end(ap);
     return s;
 }
 
@@ -122,7 +109,7 @@ ag_tape *ag_tape_new(size_t capacity)
         return NULL;
     memset(t, 0, sizeof *t);
     t->serial = (uint32_t)atomic_fetch_add(&tape_serials, 1);
-    t->pending_read = t->steered_by = t->first_op = AG_NONE;
+    t->steered_by = t->first_op = AG_NONE;
     t->seg_cap = 4;
     t->seg = ag_realloc(NULL, t->seg_cap * sizeof *t->seg);
     if (!t->seg || !grow_nodes(t, capacity ? capacity : DEFAULT_CAPACITY)) {
@@ -177,22 +164,6 @@ ag_status ag_tape_reserve(ag_tape *t, size_t nodes, size_t aux_words)
     return ag__reserve(t, nodes, aux_words, "ag_tape_reserve");
 }
 
-void ag__append_slow(ag_tape *t, uint32_t i)
-{
-    if (t->pending_read != AG_NONE) {
-        /* something was recorded after an interior value was read; keep
-         * the highest such read: a replay from any mark at or below it is
-         * refused (AG_NONE is UINT32_MAX, so it is tested apart) */
-        if (t->steered_by == AG_NONE || t->pending_read > t->steered_by)
-            t->steered_by = t->pending_read;
-        t->pending_read = AG_NONE;
-    }
-    if (t->anomaly) {
-        t->origin[i] = t->here;
-        ag__anomaly_forward(t, i);
-    }
-}
-
 ag_status ag__check_slow(ag_tape *t, ag_node n, const char *fn, int argno)
 {
     if (ag_is_null(n)) {
@@ -215,18 +186,18 @@ ag_status ag__check_slow(ag_tape *t, ag_node n, const char *fn, int argno)
                     n.idx, n.gen);
 }
 
-ag_status ag__check_run_slow(ag_tape *t, ag_node first, size_t n, const char *fn, int argno)
+ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno)
 {
-    ag_status s = ag__check(t, first, fn, argno);
+    ag_status s = ag__check(t, r.first, fn, argno);
     if (s != AG_OK)
         return s;
-    if (n == 0 || n > t->len - first.idx)
-        return ag__fail(t, AG_ERANGE, "%s: argument %d: a run of %zu nodes from #%u passes the end (%u nodes)",
-                        fn, argno, n, first.idx, t->len);
-    uint32_t last = first.idx + (uint32_t)(n - 1);
-    if (ag__gen_at(t, last) != first.gen)
+    if (r.n == 0 || r.n > t->len - r.first.idx)
+        return ag__fail(t, AG_ERANGE, "%s: argument %d: a run of %u nodes from #%u passes the end (%u nodes)",
+                        fn, argno, r.n, r.first.idx, t->len);
+    uint32_t last = r.first.idx + (r.n - 1);
+    if (ag__gen_at(t, last) != r.first.gen)
         return ag__fail(t, AG_ERANGE, "%s: argument %d: the run #%u..#%u crosses a rewind boundary",
-                        fn, argno, first.idx, last);
+                        fn, argno, r.first.idx, last);
     return AG_OK;
 }
 
@@ -272,8 +243,6 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
         t->grad_dirty = m.len;
     if (t->named_top > m.len)
         ag__names_drop_from(t, m.len);
-    if (t->pending_read != AG_NONE && t->pending_read >= m.len)
-        t->pending_read = AG_NONE;
     if (t->steered_by != AG_NONE && t->steered_by >= m.len)
         t->steered_by = AG_NONE;
     return AG_OK;
@@ -285,9 +254,6 @@ double ag_value(ag_tape *t, ag_node n)
 {
     if (ag__check(t, n, "ag_value", 1) != AG_OK)
         return (double)NAN;
-    if (!ag__is_leaf(ag__link_op(t->link[n.idx])) &&
-        (t->pending_read == AG_NONE || n.idx > t->pending_read))
-        t->pending_read = n.idx; /* the highest read since the last record */
     return t->value[n.idx];
 }
 
@@ -324,29 +290,34 @@ ag_status ag_set_grad(ag_tape *t, ag_node var, double g)
     return AG_OK;
 }
 
-double *ag_values_run(ag_tape *t, ag_node first, size_t n)
+double *ag_values(ag_tape *t, ag_run r)
 {
-    return ag__check_run(t, first, n, "ag_values_run", 1) == AG_OK ? t->value + first.idx : NULL;
+    return ag__check_run(t, r, "ag_values", 1) == AG_OK ? t->value + r.first.idx : NULL;
 }
 
-double *ag_grads_run(ag_tape *t, ag_node first, size_t n)
+double *ag_grads(ag_tape *t, ag_run r)
 {
-    return ag__check_run(t, first, n, "ag_grads_run", 1) == AG_OK ? t->grad + first.idx : NULL;
+    return ag__check_run(t, r, "ag_grads", 1) == AG_OK ? t->grad + r.first.idx : NULL;
 }
 
-bool ag_run_growable(const ag_tape *t, ag_node first, size_t n)
+bool ag_run_growable(const ag_tape *t, ag_run r)
 {
     /* live, ending at the tape's end, and in the last segment: the one new
      * nodes go to */
-    return first.tape == t->serial && first.idx < t->len && n >= 1 && n == t->len - first.idx &&
-           ag__seg_of(t, first.idx) == t->nseg - 1 && t->seg[t->nseg - 1].gen == first.gen;
+    ag_node f = r.first;
+    return f.tape == t->serial && f.idx < t->len && r.n >= 1 && r.n == t->len - f.idx &&
+           ag__seg_of(t, f.idx) == t->nseg - 1 && t->seg[t->nseg - 1].gen == f.gen;
 }
 
-ag_node ag_node_at(ag_tape *t, ag_node first, size_t offset)
+ag_node ag_at(ag_tape *t, ag_run r, size_t k)
 {
-    if (ag__check_run(t, first, offset + 1, "ag_node_at", 1) != AG_OK)
+    if (ag__check_run(t, r, "ag_at", 1) != AG_OK)
         return AG_NULL;
-    return (ag_node){first.idx + (uint32_t)offset, first.gen, t->serial};
+    if (k >= r.n) {
+        ag__fail(t, AG_ERANGE, "ag_at: node %zu of a run of %u nodes from #%u", k, r.n, r.first.idx);
+        return AG_NULL;
+    }
+    return (ag_node){r.first.idx + (uint32_t)k, r.first.gen, t->serial};
 }
 
 ag_node ag_node_from_index(ag_tape *t, size_t idx)

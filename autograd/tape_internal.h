@@ -12,6 +12,9 @@
  *     iff its gen equals that segment's gen. A rewind to position m pops the
  *     segments starting at or after m and opens a new one at m with a fresh
  *     gen, so handles to dropped nodes never match again.
+ *   - runs: a call that records several nodes (ag_consts, ag_dot_rows,
+ *     ag_map) records them back to back with one op, so the sweeps, which
+ *     dispatch once per stretch of equal ops, loop inside the op's case.
  *   - first_op is the lowest index of a non-leaf node (AG_NONE when none):
  *     the reverse sweep never goes below it.
  *   - every non-variable node at or above grad_dirty has gradient 0: a node is
@@ -90,19 +93,14 @@ struct ag_tape {
     ag_origin *origin;
     ag_origin here;
 
-    /* replay check: an interior value read while recording, then a record */
-    uint32_t pending_read; /* AG_NONE or the index read last */
-    uint32_t steered_by;   /* AG_NONE or the first read followed by a record */
+    /* replay check: the highest interior node read with ag_steer */
+    uint32_t steered_by; /* AG_NONE when none */
 };
 
 /* ---- tape.c ---- */
 /* Record `fmt` as the tape's error unless one is already recorded; always
- * calls the error hook. Returns `s`. */
-ag_status ag__fail(ag_tape *t, ag_status s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+ * calls the error hook. Returns `s`. (The public ag_tape_fail.) */
+#define ag__fail ag_tape_fail
 /* The segment holding index i (i < len). */
 static inline uint32_t ag__seg_of(const ag_tape *t, uint32_t i)
 {
@@ -129,18 +127,18 @@ static inline ag_status ag__check(ag_tape *t, ag_node n, const char *fn, int arg
 {
     return ag__live(t, n) ? AG_OK : ag__check_slow(t, n, fn, argno);
 }
-/* Same for the run [first, first + n): every node live and in one segment
- * (no rewind boundary inside). Inline when it holds. */
-ag_status ag__check_run_slow(ag_tape *t, ag_node first, size_t n, const char *fn, int argno);
-static inline ag_status ag__check_run(ag_tape *t, ag_node first, size_t n, const char *fn, int argno)
+/* Same for a run: every node live and in one segment (no rewind boundary
+ * inside), n >= 1. Inline when it holds. */
+ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno);
+static inline ag_status ag__check_run(ag_tape *t, ag_run r, const char *fn, int argno)
 {
-    if (first.tape == t->serial && first.idx < t->len && n >= 1 && n <= t->len - first.idx) {
+    ag_node first = r.first;
+    if (first.tape == t->serial && first.idx < t->len && r.n >= 1 && r.n <= t->len - first.idx) {
         uint32_t k = ag__seg_of(t, first.idx);
-        if (t->seg[k].gen == first.gen &&
-            (k + 1 == t->nseg || first.idx + (n - 1) < t->seg[k + 1].start))
+        if (t->seg[k].gen == first.gen && (k + 1 == t->nseg || first.idx + (r.n - 1) < t->seg[k + 1].start))
             return AG_OK;
     }
-    return ag__check_run_slow(t, first, n, fn, argno);
+    return ag__check_run_slow(t, r, fn, argno);
 }
 /* Room for `nodes` more nodes and `aux_words` more aux words; on failure
  * records an error naming the call `fn`. Inline when there is room. */
@@ -151,60 +149,43 @@ static inline ag_status ag__reserve(ag_tape *t, size_t nodes, size_t aux_words, 
         return AG_OK;
     return ag__reserve_slow(t, nodes, aux_words, fn);
 }
-/* Append node with link l, compute its value with the op table, stamp its
- * origin. Room must have been reserved. */
-static inline ag_node ag__append(ag_tape *t, uint64_t l);
-
-/* ---- ops.c: the op table ---- */
-typedef struct ag_sink ag_sink;
-typedef struct ag_op_row {
-    const char *name;
-    const char *symbol;
-    int arity;                                      /* -1: n-ary          */
-    double (*forward)(const ag_tape *t, uint64_t l); /* value from inputs  */
-    /* dy/dinput_k += dy/dnode * dnode/dinput_k, for every input k */
-    void (*backward)(ag_tape *t, uint32_t i, double g, ag_sink *s);
-} ag_op_row;
-extern const ag_op_row ag__ops[AG_OP_COUNT];
-
-/* The plain sweeps (no stepper, no anomaly mode): values and cleared
- * gradients of [from, to]; backward of top down to bottom. */
-void ag__forward_run(ag_tape *t, uint32_t from, uint32_t to);
-void ag__backward_run(ag_tape *t, uint32_t top, uint32_t bottom);
-
+/* ---- ops.c: the op table (ag_ops.h), one row per op ---- */
+extern const ag_op_info ag__ops[AG_OP_COUNT];
 static inline bool ag__is_leaf(ag_op op) { return op == AG_OP_CONST || op == AG_OP_VAR; }
 size_t ag__arity(const ag_tape *t, uint32_t i);
 /* Index of the k-th input of node i (k < arity). */
 uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k);
 
-void ag__append_slow(ag_tape *t, uint32_t i);
-
-static inline ag_node ag__append(ag_tape *t, uint64_t l)
-{
-    uint32_t i = t->len++;
-    ag_op op = ag__link_op(l);
-    t->link[i] = l;
-    t->grad[i] = 0.0;
-    if (!ag__is_leaf(op)) {
-        t->value[i] = ag__ops[op].forward(t, l);
-        if (t->first_op > i)
-            t->first_op = i;
-    }
-    /* rare cases (a value read before this record, anomaly mode) out of line */
-    if (t->pending_read != AG_NONE || t->anomaly)
-        ag__append_slow(t, i);
-    return (ag_node){i, t->seg[t->nseg - 1].gen, t->serial};
-}
-
-/* ---- backward.c ---- */
+/* ---- sweep.c: the two sweeps, each one loop ---- */
+/* Values of [from, to] from their inputs (leaves keep theirs) and their
+ * gradients cleared; anomaly checks when anomaly mode is on. Recording,
+ * ag_forward and the stepper all run this. */
+void ag__forward(ag_tape *t, uint32_t from, uint32_t to);
 /* Receives each edge while the stepper runs; NULL in plain backward. */
-struct ag_sink {
+typedef struct ag_sink {
     ag_tape *t;
     ag_edge *edges;
     size_t n, cap;
     bool failed;
-};
+} ag_sink;
 void ag__sink_push(ag_sink *s, uint32_t in, double local, double contribution);
+
+/* Append a node with link l and compute its value; room must be reserved.
+ * Leaves get their value from the caller afterwards. */
+static inline ag_node ag__append(ag_tape *t, uint64_t l)
+{
+    uint32_t i = t->len++;
+    t->link[i] = l;
+    t->grad[i] = 0.0;
+    if (t->anomaly)
+        t->origin[i] = t->here;
+    if (!ag__is_leaf(ag__link_op(l))) {
+        if (t->first_op > i)
+            t->first_op = i;
+        ag__forward(t, i, i);
+    }
+    return (ag_node){i, t->seg[t->nseg - 1].gen, t->serial};
+}
 
 /* ---- names.c ---- */
 void ag__names_drop_from(ag_tape *t, uint32_t len);

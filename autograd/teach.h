@@ -2,8 +2,7 @@
  * teach.h: seeing and checking gradients: the chain-rule ledger (trace),
  * Graphviz graphs, and finite-difference gradient checks. Built on the
  * public engine API (autograd.h) and its stepper: nothing here has a sweep of
- * its own. None of these functions reads a value through ag_value(), so using
- * them never makes a recorded graph look value-dependent to ag_replay_check.
+ * its own. Reading values is pure, so none of this blocks replay.
  */
 #ifndef AGRAD_TEACH_H
 #define AGRAD_TEACH_H
@@ -101,8 +100,8 @@ typedef struct ag_gradcheck_row {
  * Requirements: every input is a live variable (a constant carries no
  * gradient, an interior node cannot be perturbed: AG_EINVAL naming it); no
  * non-leaf node below `from` that y depends on may depend on an input (it
- * would not be replayed: AG_EINVAL naming it); nothing read with ag_value()
- * may have steered the recording (ag_replay_check).
+ * would not be replayed: AG_EINVAL naming it); no node recorded after `from`
+ * may have been steered on with ag_steer() (ag_replay_check).
  *
  * Afterwards: every input holds its value again and every value from `from`
  * to y is recomputed from them (bit-identical to before). Gradients are left

@@ -36,14 +36,6 @@ typedef struct ctx {
     size_t recorded_from; /* > 0: nodes from here on are a recorded backward */
 } ctx;
 
-/* A value without ag_value(): reading through ag_value() would mark the
- * graph as value-steered for ag_replay_check, and a trace must not. */
-static double peek(ag_tape *t, ag_node n)
-{
-    const double *v = ag_values_run(t, n, 1);
-    return v ? *v : (double)NAN;
-}
-
 const char *ag_node_label(ag_tape *t, ag_node n, char *buf, size_t size)
 {
     if (!buf || size == 0)
@@ -63,7 +55,7 @@ const char *ag_node_label(ag_tape *t, ag_node n, char *buf, size_t size)
 static const char *operand(ctx *c, ag_node n, char *buf)
 {
     if (ag_node_op(c->t, n) == AG_OP_CONST && !ag_name_of(c->t, n))
-        snprintf(buf, LABEL, "%.6g", peek(c->t, n));
+        snprintf(buf, LABEL, "%.6g", ag_value(c->t, n));
     else
         ag_node_label(c->t, n, buf, LABEL);
     return buf;
@@ -83,9 +75,9 @@ static void print_equal_operand(ctx *c, ag_node n)
 {
     char b[LABEL];
     if (ag_node_op(c->t, n) == AG_OP_CONST && !ag_name_of(c->t, n))
-        fprintf(c->out, "= %.6g", peek(c->t, n));
+        fprintf(c->out, "= %.6g", ag_value(c->t, n));
     else
-        fprintf(c->out, "%s = %.6g", ag_node_label(c->t, n, b, sizeof b), peek(c->t, n));
+        fprintf(c->out, "%s = %.6g", ag_node_label(c->t, n, b, sizeof b), ag_value(c->t, n));
 }
 
 /* Inputs of an n-ary node, at most `show` of them, ", "-separated. */
@@ -158,7 +150,7 @@ static void print_formula(ctx *c, ag_node n)
         fprintf(c->out, "%s(%s)", ag_op_symbol(op), a);
         break;
     }
-    fprintf(c->out, " = %.6g\n", peek(t, n));
+    fprintf(c->out, " = %.6g\n", ag_value(t, n));
 }
 
 /* What is inside the parentheses after dN/dI: where the local derivative of
@@ -176,7 +168,7 @@ static void print_local(ctx *c, ag_node n, size_t k, double d)
         return;
     }
     ag_node in0 = ag_node_input(t, n, 0), in1 = arity >= 2 ? ag_node_input(t, n, 1) : AG_NULL;
-    double x = peek(t, in0), x1 = arity >= 2 ? peek(t, in1) : 0.0, y = peek(t, n);
+    double x = ag_value(t, in0), x1 = arity >= 2 ? ag_value(t, in1) : 0.0, y = ag_value(t, n);
     char a[LABEL], b[LABEL], p[48], q[48];
     operand(c, in0, a);
     if (arity >= 2)
@@ -264,7 +256,7 @@ static void print_local(ctx *c, ag_node n, size_t k, double d)
         char e[LABEL], self[LABEL];
         operand(c, ag_node_input(t, n, k), e);
         fprintf(o, "softmax: e^(%s - %s) = e^(%.6g - %.6g)", e, ag_node_label(t, n, self, sizeof self),
-                peek(t, ag_node_input(t, n, k)), y);
+                ag_value(t, ag_node_input(t, n, k)), y);
         break;
     }
     default:
@@ -273,7 +265,7 @@ static void print_local(ctx *c, ag_node n, size_t k, double d)
     fprintf(o, " = %.6g", d);
 }
 
-static void print_edge(ctx *c, const ag_step *st, const ag_edge *e, size_t pos)
+static void print_edge(ctx *c, const ag_stepper_step *st, const ag_edge *e, size_t pos)
 {
     char node[LABEL], in[LABEL];
     ag_node_label(c->t, st->node, node, sizeof node);
@@ -287,7 +279,7 @@ static void print_edge(ctx *c, const ag_step *st, const ag_edge *e, size_t pos)
 /* One step: the node's formula, then its edges. The stepper lists edges in
  * input order with constants left out, so walking the inputs alongside,
  * skipping constants, gives each edge's input position. */
-static void print_step(ctx *c, const ag_step *st, unsigned char *reached)
+static void print_step(ctx *c, const ag_stepper_step *st, unsigned char *reached)
 {
     ag_tape *t = c->t;
     if (c->recorded_from && st->node.idx >= c->recorded_from)
@@ -354,11 +346,11 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     }
     if (ag_node_op(t, y) == AG_OP_VAR)
         reached[y.idx] = 1;
-    fprintf(out, "backward from %s = %.6g (seed d%s/d%s = 1)\n", c.y, peek(t, y), c.y, c.y);
+    fprintf(out, "backward from %s = %.6g (seed d%s/d%s = 1)\n", c.y, ag_value(t, y), c.y, c.y);
     if (c.recorded_from)
         fprintf(out, "(lines marked [recorded] are nodes a recorded backward pass added from #%zu on)\n",
                 c.recorded_from);
-    ag_step step;
+    ag_stepper_step step;
     while (ag_stepper_next(st, &step))
         print_step(&c, &step, reached);
     ag_stepper_free(st);

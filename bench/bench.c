@@ -66,8 +66,8 @@ static void copy_weights(nn_model *m, hand_mlp *h)
     ag_tape *t = nn_model_tape(m);
     for (size_t l = 0; l < nn_layer_count(m); l++) {
         const nn_layer *ly = nn_layer_at(m, l);
-        memcpy(h->w[l], ag_values_run(t, ly->w, ly->n_in * ly->n_out), ly->n_in * ly->n_out * sizeof(double));
-        memcpy(h->b[l], ag_values_run(t, ly->b, ly->n_out), ly->n_out * sizeof(double));
+        memcpy(h->w[l], ag_values(t, ly->w), ly->n_in * ly->n_out * sizeof(double));
+        memcpy(h->b[l], ag_values(t, ly->b), ly->n_out * sizeof(double));
     }
 }
 

@@ -71,17 +71,17 @@ static ag_node record_loss(model *w)
     size_t n_in = w->d.cols;
     ag_node *terms = malloc(w->rows * sizeof *terms);
     for (size_t i = 0; i < w->rows; i++) {
-        ag_node x = ag_consts(t, w->d.x + i * n_in, n_in);
-        ag_node s = nn_mlp_forward(w->m, x);
+        ag_run x = ag_consts(t, w->d.x + i * n_in, n_in);
+        ag_run s = nn_mlp_forward(w->m, x);
         if (w->moons) {
-            terms[i] = nn_loss_hinge(t, s, ag_const(t, w->d.y[i]), 1, NN_SUM);
+            terms[i] = nn_loss_hinge(t, s, ag_consts(t, &w->d.y[i], 1), NN_SUM);
         } else {
             double onehot[10] = {0};
             onehot[(int)w->d.y[i]] = 1.0;
-            terms[i] = nn_loss_softmax_ce(t, s, ag_consts(t, onehot, 10), 10);
+            terms[i] = nn_loss_softmax_ce(t, s, ag_consts(t, onehot, 10));
         }
     }
-    ag_node L = ag_mul(t, ag_const(t, 1.0 / (double)w->rows), ag_sum(t, terms, w->rows));
+    ag_node L = ag_mul(t, ag_const(t, 1.0 / (double)w->rows), ag_sum_list(t, terms, w->rows));
     free(terms);
     if (w->moons)
         L = ag_add(t, L, ag_mul(t, ag_const(t, 1e-4), nn_l2(w->m)));
@@ -121,8 +121,8 @@ typedef struct hvp_result {
 static int bench_hvp(model *w, hvp_result *r)
 {
     ag_tape *t = w->t;
-    size_t n;
-    ag_node p = nn_model_params(w->m, &n);
+    ag_run p = nn_model_params(w->m);
+    size_t n = p.n;
     double *v = malloc(n * sizeof *v), *hv = malloc(n * sizeof *hv), tg[REPS], th[REPS];
     ag_node *g = malloc(n * sizeof *g);
     for (size_t k = 0; k < n; k++)
@@ -137,13 +137,13 @@ static int bench_hvp(model *w, hvp_result *r)
         ag_tape_rewind(t, m);
         double t2 = bench_now();
         L = record_loss(w);
-        ag_hvp(t, L, (ag_run){p, n}, v, hv);
+        ag_hvp(t, L, p, v, hv);
         double t3 = bench_now();
         tg[rep] = t1 - t0;
         th[rep] = t3 - t2;
         if (rep == 0) {
             r->fwd_nodes = ag_tape_len(t) - m.len;
-            ag_grad_nodes(t, L, (ag_run){p, n}, g);
+            ag_grad_nodes(t, L, p, g);
             r->recorded_nodes = ag_tape_len(t) - m.len - r->fwd_nodes;
         }
         ag_tape_rewind(t, m);
@@ -178,22 +178,22 @@ static int bench_full(size_t h, full_result *r)
     size_t sizes[] = {h, h, 1};
     nn_act acts[] = {NN_ACT_TANH, NN_ACT_TANH, NN_ACT_LINEAR};
     nn_mlp_build(m, 4, sizes, acts, 3, NN_INIT_XAVIER, &rng);
-    size_t n;
-    ag_node p = nn_model_params(m, &n);
+    ag_run p = nn_model_params(m);
+    size_t n = p.n;
     ag_node terms[16];
     for (int i = 0; i < 16; i++) {
         double x[4] = {sin(i), cos(3.0 * i), 0.1 * i, 1.0 - 0.05 * i}, y = sin(0.4 * i);
-        ag_node out = nn_mlp_forward(m, ag_consts(t, x, 4));
-        terms[i] = nn_loss_half_se(t, out, ag_const(t, y), 1, NN_SUM);
+        ag_run out = nn_mlp_forward(m, ag_consts(t, x, 4));
+        terms[i] = nn_loss_half_se(t, out, ag_consts(t, &y, 1), NN_SUM);
     }
-    ag_node L = ag_sum(t, terms, 16);
+    ag_node L = ag_sum_list(t, terms, 16);
     double times[REPS], *H = NULL;
     size_t before = live_bytes, peak = 0;
     int reps = h >= 14 ? 3 : REPS;
     for (int rep = 0; rep < reps; rep++) {
         peak_bytes = live_bytes;
         double t0 = bench_now();
-        ag_hessian(t, L, (ag_run){p, n}, &H);
+        ag_hessian(t, L, p, &H);
         times[rep] = bench_now() - t0;
         if (peak_bytes - before > peak)
             peak = peak_bytes - before;

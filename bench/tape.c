@@ -66,12 +66,12 @@ static ag_status rec_binary(ag_tape *t, ag_node *l, size_t n)
 }
 static ag_status rec_dot_run(ag_tape *t, ag_node *l, size_t n)
 {
-    ag_dot_run(t, l[0], l[32], n, l[1]);
+    ag_dot(t, ag_run_of(l[0], n), ag_run_of(l[32], n), l[1]);
     return ag_tape_status(t);
 }
 static ag_status rec_dot_list(ag_tape *t, ag_node *l, size_t n)
 {
-    ag_dot(t, l, l + 32, n, l[1]);
+    ag_dot_list(t, l, l + 32, n, l[1]);
     return ag_tape_status(t);
 }
 

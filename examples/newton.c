@@ -43,13 +43,14 @@ typedef struct problem {
 } problem;
 
 /* Record L at parameters p (a run of P variables); its node. */
-static ag_node record_loss(ag_tape *t, const problem *pb, ag_node p)
+static ag_node record_loss(ag_tape *t, const problem *pb, ag_run p)
 {
-    ag_node x = ag_consts(t, pb->x, pb->n * P), y = ag_consts(t, pb->y, pb->n);
+    ag_run x = ag_consts(t, pb->x, pb->n * P), y = ag_consts(t, pb->y, pb->n);
     /* z_i = sum_k x_ik p_k: one dot per sample, the bias as w_64 against 1 */
-    ag_node z = ag_dot_rows(t, x, p, P, pb->n, AG_NULL);
-    ag_node fit = nn_loss_bce_logits(t, z, y, pb->n, NN_MEAN);
-    ag_node l2 = ag_dot_run(t, p, p, D, AG_NULL); /* |w|^2, not the bias */
+    ag_run z = ag_dot_rows(t, x, p, AG_NULL_RUN);
+    ag_node fit = nn_loss_bce_logits(t, z, y, NN_MEAN);
+    ag_run w = ag_run_of(p.first, D);
+    ag_node l2 = ag_dot(t, w, w, AG_NULL); /* |w|^2, not the bias */
     return ag_add(t, fit, ag_mul(t, ag_const(t, 0.5 * pb->lambda), l2));
 }
 
@@ -86,22 +87,22 @@ static bool cholesky_solve(double *h, double *g, size_t n)
 
 /* One step of either method from the parameters' current values: loss and
  * gradient norm before the step. */
-static ag_status step(ag_tape *t, const problem *pb, ag_node p, bool newton, double lr, double *loss, double *gnorm)
+static ag_status step(ag_tape *t, const problem *pb, ag_run p, bool newton, double lr, double *loss, double *gnorm)
 {
     ag_mark m = ag_tape_mark(t);
     ag_node L = record_loss(t, pb, p);
-    ag_zero_grad_run(t, p, P);
+    memset(ag_grads(t, p), 0, P * sizeof(double));
     ag_status s = ag_backward(t, L);
     if (s != AG_OK)
         return s;
     *loss = ag_value(t, L);
     double g[P], *h = NULL, ss = 0;
-    memcpy(g, ag_grads_run(t, p, P), sizeof g);
+    memcpy(g, ag_grads(t, p), sizeof g);
     for (size_t k = 0; k < P; k++)
         ss += g[k] * g[k];
     *gnorm = sqrt(ss);
     if (newton) {
-        if ((s = ag_hessian(t, L, (ag_run){p, P}, &h)) != AG_OK)
+        if ((s = ag_hessian(t, L, p, &h)) != AG_OK)
             return s;
         bool ok = cholesky_solve(h, g, P);
         ag_free(h);
@@ -111,7 +112,7 @@ static ag_status step(ag_tape *t, const problem *pb, ag_node p, bool newton, dou
         for (size_t k = 0; k < P; k++)
             g[k] *= lr;
     }
-    double *v = ag_values_run(t, p, P);
+    double *v = ag_values(t, p);
     for (size_t k = 0; k < P; k++)
         v[k] -= g[k];
     return ag_tape_rewind(t, m);
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
     }
     ag_tape *t = ag_tape_new(0);
     /* two parameter runs from zero: one for each method */
-    ag_node pn = ag_vars(t, NULL, P), pg = ag_vars(t, NULL, P);
+    ag_run pn = ag_vars(t, NULL, P), pg = ag_vars(t, NULL, P);
     printf("logistic regression, digit %d vs %d: %zu samples, %d parameters, lambda %g\n", CLASS_POS, CLASS_NEG,
            pb.n, P, lambda);
     printf("%4s  %22s %12s  %22s %12s\n", "step", "Newton loss", "|grad|", "gradient descent loss", "|grad|");

@@ -25,16 +25,16 @@ static const double X[4][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
 static const double Y[4] = {0, 1, 1, 0};
 
 /* Record L for the current weights; out[i] receives point i's output node. */
-static ag_node record_loss(ag_tape *t, nn_model *m, ag_node *out)
+static ag_node record_loss(ag_tape *t, nn_model *m, ag_run *out)
 {
-    ag_node xs = ag_consts(t, &X[0][0], 8), ys = ag_consts(t, Y, 4);
+    ag_run xs = ag_consts(t, &X[0][0], 8), ys = ag_consts(t, Y, 4);
     for (size_t i = 0; i < 4; i++)
-        out[i] = nn_mlp_forward(m, ag_node_at(t, xs, 2 * i));
+        out[i] = nn_mlp_forward(m, ag_run_of(ag_at(t, xs, 2 * i), 2));
     /* the outputs are not consecutive (each point's hidden layer sits
      * between them): sum the four squared errors node by node */
     ag_node terms[4];
     for (size_t i = 0; i < 4; i++)
-        terms[i] = nn_loss_half_se(t, out[i], ag_node_at(t, ys, i), 1, NN_SUM);
+        terms[i] = nn_loss_half_se(t, out[i], ag_run_of(ag_at(t, ys, i), 1), NN_SUM);
     return nn_reduce_nodes(t, terms, 4, NN_SUM);
 }
 
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
         goto done;
     }
     ag_mark mark = ag_tape_mark(t);
-    ag_node out[4];
+    ag_run out[4];
     for (size_t k = 0; k < steps; k++) {
         ag_node L = record_loss(t, m, out);
         nn_zero_grad(m);
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
     int right = 0;
     printf("after %zu steps: loss %.6f\n", steps, ag_value(t, L));
     for (size_t i = 0; i < 4; i++) {
-        double a = ag_value(t, out[i]);
+        double a = ag_value(t, out[i].first);
         int ok = (a > 0.5) == (Y[i] > 0.5);
         right += ok;
         printf("  %g xor %g = %g   network: %.4f  %s\n", X[i][0], X[i][1], Y[i], a, ok ? "right" : "WRONG");

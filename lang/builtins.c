@@ -149,7 +149,7 @@ static bool lse_rows(ev *e, const ex_node *at, val a, val *out)
     if (!lg__val_new(e, rows == 1 && a.s.ndim < 2 ? (lg_shape){0, 1, 1} : (lg_shape){1, rows, 1}, out))
         return false;
     for (size_t i = 0; i < rows; i++)
-        if (ag_is_null(out->n[i] = node_or_null(e, at, ag_logsumexp(e->r->t, a.n + i * cols, cols))))
+        if (ag_is_null(out->n[i] = node_or_null(e, at, ag_logsumexp_list(e->r->t, a.n + i * cols, cols))))
             return false;
     return true;
 }

@@ -174,7 +174,7 @@ ag_status lg_trace_json(lg_run *r, FILE *f)
     fputs("{\"output\": ", f);
     jstr(f, name);
     fputs(", \"steps\": [", f);
-    ag_step s;
+    ag_stepper_step s;
     char buf[256];
     for (size_t k = 0; ag_stepper_next(st, &s); k++) {
         fputs(k ? ", {\"node\": " : "{\"node\": ", f);

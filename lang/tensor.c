@@ -155,7 +155,7 @@ bool lg__matmul(ev *e, const ex_node *at, val a, val b, val *out)
             col.n[k] = b.s.ndim == 2 ? b.n[k * b.s.cols + j] : b.n[k];
         for (size_t i = 0; i < rows; i++) {
             const ag_node *row = a.s.ndim == 2 ? a.n + i * n : a.n;
-            ag_node d = ag_dot(e->r->t, row, col.n, n, AG_NULL);
+            ag_node d = ag_dot_list(e->r->t, row, col.n, n, AG_NULL);
             if (!lg__node_ok(e, at, d))
                 return false;
             out->n[i * cols + j] = d;
@@ -260,7 +260,7 @@ bool lg__reduce(ev *e, const ex_node *at, val a, int axis, bool mean, val *out)
         size_t n = lg__size(a.s);
         if (!lg__val_new(e, (lg_shape){0, 1, 1}, out))
             return false;
-        ag_node s = ag_sum(t, a.n, n);
+        ag_node s = ag_sum_list(t, a.n, n);
         if (mean && lg__node_ok(e, at, s))
             s = ag_div(t, s, ag_const(t, (double)n));
         out->n[0] = s;
@@ -274,7 +274,7 @@ bool lg__reduce(ev *e, const ex_node *at, val a, int axis, bool mean, val *out)
     for (size_t o = 0; o < outer; o++) {
         for (size_t k = 0; k < inner; k++)
             tmp.n[k] = axis == 1 ? a.n[k * a.s.cols + o] : a.n[o * a.s.cols + k];
-        ag_node s = ag_sum(t, tmp.n, inner);
+        ag_node s = ag_sum_list(t, tmp.n, inner);
         if (mean && lg__node_ok(e, at, s))
             s = ag_div(t, s, ag_const(t, (double)inner));
         if (!lg__node_ok(e, at, s))

@@ -28,8 +28,8 @@ typedef struct param_entry {
 
 struct nn_model {
     ag_tape *t;
-    ag_node first; /* first parameter; AG_NULL while there are none           */
-    size_t size;   /* scalar parameters                                      */
+    ag_run params_run; /* every parameter; AG_NULL_RUN while there are none  */
+    size_t size;       /* scalar parameters (params_run.n)                   */
     param_entry **params;
     size_t n_params, cap_params;
     param_entry *by_name;
@@ -48,7 +48,7 @@ nn_model *nn_model_new(ag_tape *t)
     }
     memset(m, 0, sizeof *m);
     m->t = t;
-    m->first = AG_NULL;
+    m->params_run = AG_NULL_RUN;
     return m;
 }
 
@@ -71,12 +71,7 @@ const nn_param *nn_param_at(const nn_model *m, size_t k) { return k < m->n_param
 size_t nn_layer_count(const nn_model *m) { return m->n_layers; }
 const nn_layer *nn_layer_at(const nn_model *m, size_t k) { return k < m->n_layers ? &m->layers[k] : NULL; }
 
-ag_node nn_model_params(const nn_model *m, size_t *n)
-{
-    if (n)
-        *n = m->size;
-    return m->first;
-}
+ag_run nn_model_params(const nn_model *m) { return m->params_run; }
 
 /* Grow *p (of *cap elements of size sz) to hold `want`. */
 static bool grow(void **p, size_t *cap, size_t want, size_t sz)
@@ -190,13 +185,13 @@ static ag_status make_room(nn_model *m, const char *fn, size_t more, size_t node
     if (!grow((void **)&m->params, &m->cap_params, m->n_params + more, sizeof *m->params)) // NOLINT(bugprone-sizeof-expression)
         return ag_tape_fail(t, AG_ENOMEM, "%s: out of memory", fn);
     if (m->size) {
-        if (!ag_values_run(t, m->first, m->size)) /* dropped: the engine says how */
+        if (!ag_values(t, m->params_run)) /* dropped: the engine says how */
             return ag_tape_status(t);
-        if (ag_tape_len(t) != m->first.idx + m->size)
+        if (ag_tape_len(t) != m->params_run.first.idx + m->size)
             return ag_tape_fail(t, AG_EINVAL,
                                 "%s: %zu nodes were recorded after the model's last parameter; record every parameter before anything else",
-                                fn, ag_tape_len(t) - (m->first.idx + m->size));
-        if (!ag_run_growable(t, m->first, m->size))
+                                fn, ag_tape_len(t) - (m->params_run.first.idx + m->size));
+        if (!ag_run_growable(t, m->params_run))
             return ag_tape_fail(t, AG_EINVAL,
                                 "%s: a rewind past nodes recorded after the model closed its run of parameters; add every parameter before the first training step",
                                 fn);
@@ -207,14 +202,15 @@ static ag_status make_room(nn_model *m, const char *fn, size_t more, size_t node
 /* Record the prepared tensor (room was made) and initialise it. */
 static nn_param commit(nn_model *m, const pending *p, nn_rng *rng)
 {
-    ag_node first = ag_vars(m->t, NULL, p->count);
+    ag_run v = ag_vars(m->t, NULL, p->count);
     size_t cols = p->cols ? p->cols : 1;
-    init_values(ag_values_run(m->t, first, p->count), p->count, cols, p->rows, p->init, rng);
-    p->e->p = (nn_param){p->e->name, p->cols ? 2 : 1, p->rows, cols, first};
+    init_values(ag_values(m->t, v), p->count, cols, p->rows, p->init, rng);
+    p->e->p = (nn_param){p->e->name, p->cols ? 2 : 1, p->rows, cols, v};
     m->params[m->n_params++] = p->e;
     if (!m->size)
-        m->first = first;
+        m->params_run = v;
     m->size += p->count;
+    m->params_run.n = (uint32_t)m->size;
     return p->e->p;
 }
 
@@ -266,7 +262,7 @@ ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out,
         return s;
     }
     nn_param wp = commit(m, &w, rng), bp = commit(m, &b, rng);
-    nn_layer l = {n_in, n_out, act, NN_LEAKY_SLOPE, wp.first, bp.first};
+    nn_layer l = {n_in, n_out, act, NN_LEAKY_SLOPE, wp.v, bp.v};
     m->layers[m->n_layers++] = l;
     if (out)
         *out = l;
@@ -297,17 +293,27 @@ ag_status nn_mlp_build(nn_model *m, size_t n_in, const size_t *sizes, const nn_a
     return AG_OK;
 }
 
-ag_node nn_mlp_forward(nn_model *m, ag_node x)
+ag_run nn_mlp_forward(nn_model *m, ag_run x)
 {
-    for (size_t k = 0; k < m->n_layers && !ag_is_null(x); k++)
+    if (m->n_layers == 0) {
+        ag_tape_fail(m->t, AG_EINVAL, "nn_mlp_forward: the model has no layers");
+        return AG_NULL_RUN;
+    }
+    if (!ag_run_is_null(x) && x.n != m->layers[0].n_in) {
+        ag_tape_fail(m->t, AG_EINVAL, "nn_mlp_forward: an input of width %u for a model of %zu inputs", x.n,
+                     m->layers[0].n_in);
+        return AG_NULL_RUN;
+    }
+    for (size_t k = 0; k < m->n_layers && !ag_run_is_null(x); k++)
         x = nn_dense_forward(m->t, &m->layers[k], x);
     return x;
 }
 
 void nn_zero_grad(nn_model *m)
 {
-    if (m->size)
-        ag_zero_grad_run(m->t, m->first, m->size);
+    double *g = m->size ? ag_grads(m->t, m->params_run) : NULL;
+    if (g)
+        memset(g, 0, m->size * sizeof *g);
 }
 
 ag_status nn_model_name_nodes(nn_model *m)
@@ -320,9 +326,7 @@ ag_status nn_model_name_nodes(nn_model *m)
                 snprintf(name, sizeof name, "%s[%zu,%zu]", p->name, i / p->cols, i % p->cols);
             else
                 snprintf(name, sizeof name, "%s[%zu]", p->name, i);
-            ag_node n = p->first;
-            n.idx += (uint32_t)i;
-            ag_status s = ag_name_set(m->t, n, name);
+            ag_status s = ag_name_set(m->t, ag_at(m->t, p->v, i), name);
             if (s != AG_OK)
                 return s;
         }

@@ -26,7 +26,7 @@ static nn_tensor *views(nn_model *m, nn_error *err, const char *fn)
     }
     for (size_t k = 0; k < n; k++) {
         const nn_param *p = nn_param_at(m, k);
-        double *v = ag_values_run(t, p->first, p->rows * p->cols);
+        double *v = ag_values(t, p->v);
         if (!v) {
             err->status = ag_tape_status(t);
             snprintf(err->message, sizeof err->message, "%s: tensor '%s': %s", fn, p->name, ag_tape_error(t));

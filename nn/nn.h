@@ -9,19 +9,20 @@
  * Parameters are grouped in named tensors ("0.weight" [out, in], "0.bias"
  * [out]: PyTorch's nn.Sequential state_dict names) kept in a uthash table.
  *
- * Runs. Layers consume and produce runs of consecutive nodes: a dense layer
- * reads its input as a run of n_in nodes and records n_out outputs as a run
- * (all pre-activations z, then all activations a), so each output is one
- * ag_dot_run node over the weight row and the input run, with no bytes per
- * input and a vectorisable loop.
+ * Runs. Layers consume and produce runs (ag_run: consecutive nodes, checked
+ * like handles): a dense layer reads its input as a run of n_in nodes and
+ * records n_out outputs as a run (all pre-activations z, then all
+ * activations a), so each output is one DOT_RUN node over the weight row and
+ * the input run, with no bytes per input and a vectorisable loop. Every call
+ * that takes inputs checks the run's width against the model.
  *
  * A training step reads:
  *
  *     ag_mark m = ag_tape_mark(t);                 // once, after the model
  *     for (step...) {
- *         ag_node x = ag_consts(t, batch_x, n_in); // inputs as a run
- *         ag_node y = nn_mlp_forward(model, x);    // output run
- *         ag_node L = nn_loss_half_se(t, y, target, n_out, NN_SUM);
+ *         ag_run x = ag_consts(t, batch_x, n_in);  // inputs as a run
+ *         ag_run y = nn_mlp_forward(model, x);     // output run
+ *         ag_node L = nn_loss_half_se(t, y, target, NN_SUM);
  *         nn_zero_grad(model);
  *         ag_backward(t, L);
  *         nn_optim_step(opt, model);
@@ -33,9 +34,11 @@
  * nn_dense_forward, nn_activate and any ag_* op (a residual connection is an
  * ag_add per output). Optimizers, save/load and the loop above work the same.
  *
- * Errors. Calls that return a node follow the engine: AG_NULL and the first
- * error recorded on the tape (ag_tape_status / ag_tape_error). Calls that
- * return a status record it on the tape too. File calls fill an nn_error.
+ * Errors: one convention for engine, nn and the language (ARCHITECTURE.md).
+ * Calls that return a node or run follow the engine: AG_NULL / AG_NULL_RUN
+ * and the first error recorded on the tape (ag_tape_status / ag_tape_error).
+ * Calls that return a status record it on the tape too. File calls, which
+ * have no tape to tell, fill an nn_error.
  */
 #ifndef AGRAD_NN_H
 #define AGRAD_NN_H
@@ -82,15 +85,12 @@ typedef enum nn_act {
 #define NN_LEAKY_SLOPE 0.01
 
 const char *nn_act_name(nn_act a); /* "relu", ...                            */
-/* The activation named `name` ("relu", "tanh", ...); AG_ENOTFOUND if none. */
-ag_status nn_act_from_name(const char *name, nn_act *out);
 
-/* Apply `act` to the run of n nodes from `first`; the result is a run of n
- * nodes (its first returned). LINEAR returns `first` itself. `slope` is used
- * by LEAKY_RELU only. */
-ag_node nn_activate(ag_tape *t, nn_act act, ag_node first, size_t n, double slope);
+/* Apply `act` to the run x; the result is a run of x.n nodes. LINEAR
+ * returns x itself. `slope` is used by LEAKY_RELU only. */
+ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope);
 /* softmax over a run (F5): s_i = exp(z_i - logsumexp(z)). */
-ag_node nn_softmax(ag_tape *t, ag_node first, size_t n);
+ag_run nn_softmax(ag_tape *t, ag_run z);
 
 /* ---- models and parameters ------------------------------------------------- */
 
@@ -107,15 +107,15 @@ typedef struct nn_layer {
     size_t n_in, n_out;
     nn_act act;
     double slope; /* leaky_relu's slope                                       */
-    ag_node w;    /* first of n_out * n_in weights; row j from w + j * n_in    */
-    ag_node b;    /* first of n_out biases, AG_NULL for none                   */
+    ag_run w;     /* n_out * n_in weights, row j from node j * n_in            */
+    ag_run b;     /* n_out biases                                              */
 } nn_layer;
 
 /* A named parameter tensor: rank 1 [rows] or rank 2 [rows, cols]. */
 typedef struct nn_param {
     const char *name;
     size_t rank, rows, cols;
-    ag_node first; /* first of rows * cols variables                          */
+    ag_run v;      /* its rows * cols variables                               */
 } nn_param;
 
 typedef struct nn_model nn_model;
@@ -141,8 +141,8 @@ ag_status nn_param_find(const nn_model *m, const char *name, nn_param *out);
 size_t nn_param_count(const nn_model *m);                 /* tensors          */
 const nn_param *nn_param_at(const nn_model *m, size_t k); /* in creation order */
 
-/* The model's parameters as one run of variables: first node and count. */
-ag_node nn_model_params(const nn_model *m, size_t *n);
+/* The model's parameters as one run of variables (AG_NULL_RUN when none). */
+ag_run nn_model_params(const nn_model *m);
 size_t nn_model_size(const nn_model *m); /* number of scalar parameters       */
 
 /* Name every scalar parameter node after its tensor ("0.weight[1,0]",
@@ -154,9 +154,10 @@ ag_status nn_model_name_nodes(nn_model *m);
  * The layer is appended to the model's layer list (used by nn_mlp_forward). */
 ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out, nn_act act,
                        nn_init init, nn_rng *rng, nn_layer *out);
-/* One layer's forward over the input run x (n_in nodes): returns the first
- * of its n_out outputs (pre-activations then activations are each a run). */
-ag_node nn_dense_forward(ag_tape *t, const nn_layer *l, ag_node x);
+/* One layer's forward over the input run x of n_in nodes (AG_EINVAL naming
+ * both widths otherwise): its n_out outputs (pre-activations then
+ * activations are each a run). */
+ag_run nn_dense_forward(ag_tape *t, const nn_layer *l, ag_run x);
 
 size_t nn_layer_count(const nn_model *m);
 const nn_layer *nn_layer_at(const nn_model *m, size_t k);
@@ -169,9 +170,10 @@ const nn_layer *nn_layer_at(const nn_model *m, size_t k);
  * can leave the first layers built. */
 ag_status nn_mlp_build(nn_model *m, size_t n_in, const size_t *sizes, const nn_act *acts,
                        size_t n_layers, nn_init init, nn_rng *rng);
-/* Every layer of the model in order from the input run x; returns the first
- * node of the last layer's output run. */
-ag_node nn_mlp_forward(nn_model *m, ag_node x);
+/* Every layer of the model in order from the input run x, which must be as
+ * wide as the first layer's input (AG_EINVAL naming both widths); returns
+ * the last layer's output run. */
+ag_run nn_mlp_forward(nn_model *m, ag_run x);
 
 /* Zero the gradients of every parameter (one memset). */
 void nn_zero_grad(nn_model *m);
@@ -184,41 +186,42 @@ ag_status nn_hvp(nn_model *m, ag_node loss, const double *v, double *hv);
 ag_status nn_hessian(nn_model *m, ag_node loss, double **h);
 
 /* ---- losses -----------------------------------------------------------------
- * Predictions and targets are runs of n nodes (targets are usually constants
- * recorded with ag_consts, so replay can change them). Each returns the loss
- * node, reduced over the n terms by `r`: NN_SUM or NN_MEAN. */
+ * Predictions and targets are runs of equal width n (AG_EINVAL naming both
+ * widths otherwise; targets are usually constants recorded with ag_consts,
+ * so replay can change them). Each returns the loss node, reduced over the
+ * n terms by `r`: NN_SUM or NN_MEAN. */
 
 typedef enum nn_reduce { NN_SUM, NN_MEAN } nn_reduce;
 
 /* F6: 1/2 sum (y - a)^2; dL/da = a - y. */
-ag_node nn_loss_half_se(ag_tape *t, ag_node a, ag_node y, size_t n, nn_reduce r);
+ag_node nn_loss_half_se(ag_tape *t, ag_run a, ag_run y, nn_reduce r);
 /* F7: sum (y - a)^2; dL/da = 2(a - y). With NN_MEAN this is MSE. */
-ag_node nn_loss_se(ag_tape *t, ag_node a, ag_node y, size_t n, nn_reduce r);
+ag_node nn_loss_se(ag_tape *t, ag_run a, ag_run y, nn_reduce r);
 /* F14: -sum [y log p + (1 - y) log(1 - p)] on probabilities p, each log
  * clamped at -100 as PyTorch's BCELoss does, so that a confident right
  * answer (p rounded to exactly 1 or 0) gives 0, not 0 * log 0 = NaN. */
-ag_node nn_loss_bce(ag_tape *t, ag_node p, ag_node y, size_t n, nn_reduce r);
+ag_node nn_loss_bce(ag_tape *t, ag_run p, ag_run y, nn_reduce r);
 /* BCE from logits z, stably: softplus(z) - y z; dL/dz = sigmoid(z) - y. */
-ag_node nn_loss_bce_logits(ag_tape *t, ag_node z, ag_node y, size_t n, nn_reduce r);
+ag_node nn_loss_bce_logits(ag_tape *t, ag_run z, ag_run y, nn_reduce r);
 /* F17: softmax cross-entropy of one example from its n logits and a one-hot
  * (or any probability) target run: logsumexp(z) - sum_c y_c z_c;
  * dL/dz = softmax(z) - y. */
-ag_node nn_loss_softmax_ce(ag_tape *t, ag_node z, ag_node y, size_t n);
+ag_node nn_loss_softmax_ce(ag_tape *t, ag_run z, ag_run y);
 /* max-margin: sum max(0, 1 - y s) (micrograd's moons loss), y in {-1, 1}. */
-ag_node nn_loss_hinge(ag_tape *t, ag_node s, ag_node y, size_t n, nn_reduce r);
+ag_node nn_loss_hinge(ag_tape *t, ag_run s, ag_run y, nn_reduce r);
 /* L2 penalty sum p^2 over every parameter of the model (one dot node). */
 ag_node nn_l2(nn_model *m);
 /* Reduce n loss nodes (the examples of a batch): F13 sums over the batch. */
 ag_node nn_reduce_nodes(ag_tape *t, const ag_node *xs, size_t n, nn_reduce r);
 
 /* ---- dropout (F19) ------------------------------------------------------------
- * Training: each of the n inputs is kept with probability 1 - p and scaled
- * by 1/(1 - p) (inverted dropout), else zeroed; the mask is drawn from rng
- * and recorded as constants. Evaluation (training false): returns x itself.
- * A replayed step (ag_forward) reuses the recorded mask; draw a new one by
- * writing the mask constants (ag_values_run on the run before the output's
- * multiplications: the n nodes just before the returned run). */
-ag_node nn_dropout(ag_tape *t, nn_rng *rng, ag_node x, size_t n, double p, bool training);
+ * Training: each input of the run x is kept with probability 1 - p and
+ * scaled by 1/(1 - p) (inverted dropout), else zeroed; the mask is drawn
+ * from rng and recorded as a run of constants. Evaluation (training false):
+ * returns x itself. A replayed step (ag_forward) reuses the recorded mask;
+ * draw a new one by writing the mask constants: ag_values of the run of
+ * x.n nodes just before the returned run. */
+ag_run nn_dropout(ag_tape *t, nn_rng *rng, ag_run x, double p, bool training);
 
 /* ---- optimizers ---------------------------------------------------------------- */
 
@@ -233,7 +236,7 @@ typedef struct nn_optim_opts {
     nn_optim_kind kind;
     double lr;
     double momentum;      /* SGD                                               */
-    double beta1, beta2;  /* Adam: 0.9, 0.999 when both are 0                  */
+    double beta1, beta2;  /* Adam: 0.9 and 0.999 where 0 (each on its own)     */
     double eps;           /* Adam: 1e-8 when 0                                 */
     double weight_decay;  /* SGD and Adam: L2 added to g; AdamW: decoupled      */
 } nn_optim_opts;
@@ -248,7 +251,6 @@ void nn_optim_free(nn_optim *o);
  * the model the optimizer was made for, or its parameter count changed. */
 ag_status nn_optim_step(nn_optim *o, nn_model *m);
 void nn_optim_set_lr(nn_optim *o, double lr);
-double nn_optim_lr(const nn_optim *o);
 
 /* Learning-rate schedules: lr at step k (0-based). */
 typedef enum nn_sched_kind {

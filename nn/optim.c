@@ -49,10 +49,11 @@ nn_optim *nn_optim_new(nn_model *model, const nn_optim_opts *opts)
         memset(v, 0, n * sizeof *v);
     *o = (nn_optim){model, n, *opts, m, v, 0};
     if (adam) {
-        if (o->o.beta1 == 0 && o->o.beta2 == 0) {
+        /* each missing option on its own: beta1 alone must not leave beta2 = 0 */
+        if (o->o.beta1 == 0)
             o->o.beta1 = 0.9;
+        if (o->o.beta2 == 0)
             o->o.beta2 = 0.999;
-        }
         if (o->o.eps == 0)
             o->o.eps = 1e-8;
     }
@@ -69,7 +70,6 @@ void nn_optim_free(nn_optim *o)
 }
 
 void nn_optim_set_lr(nn_optim *o, double lr) { o->o.lr = lr; }
-double nn_optim_lr(const nn_optim *o) { return o->o.lr; }
 
 static void sgd(nn_optim *o, double *p, const double *g)
 {
@@ -114,13 +114,12 @@ ag_status nn_optim_step(nn_optim *o, nn_model *model)
     if (o->owner != model)
         return ag_tape_fail(t, AG_EINVAL, "nn_optim_step: this optimizer was made for another model (%zu parameters)",
                             o->n);
-    size_t n;
-    ag_node first = nn_model_params(model, &n);
-    if (n != o->n)
-        return ag_tape_fail(t, AG_EINVAL, "nn_optim_step: the model has %zu parameters now, the optimizer was made for %zu",
-                            n, o->n);
-    double *p = ag_values_run(t, first, n);
-    const double *g = ag_grads_run(t, first, n);
+    ag_run run = nn_model_params(model);
+    if (run.n != o->n)
+        return ag_tape_fail(t, AG_EINVAL, "nn_optim_step: the model has %u parameters now, the optimizer was made for %zu",
+                            run.n, o->n);
+    double *p = ag_values(t, run);
+    const double *g = ag_grads(t, run);
     if (!p || !g)
         return ag_tape_status(t);
     if (o->o.kind == NN_OPTIM_SGD)
@@ -151,11 +150,11 @@ double nn_schedule_lr(const nn_schedule *s, size_t k)
 
 double nn_clip_grad_norm(nn_model *model, double max_norm)
 {
-    size_t n;
-    ag_node first = nn_model_params(model, &n);
+    ag_run run = nn_model_params(model);
+    size_t n = run.n;
     if (n == 0)
         return 0.0;
-    double *g = ag_grads_run(nn_model_tape(model), first, n);
+    double *g = ag_grads(nn_model_tape(model), run);
     if (!g)
         return (double)NAN;
     double ss = 0.0;

@@ -8,8 +8,8 @@
 
 static ag_status params(nn_model *m, ag_run *r)
 {
-    r->first = nn_model_params(m, &r->count);
-    if (r->count == 0)
+    *r = nn_model_params(m);
+    if (r->n == 0)
         return ag_tape_fail(nn_model_tape(m), AG_EINVAL, "nn_hvp/nn_hessian: the model has no parameters");
     return AG_OK;
 }

@@ -354,8 +354,8 @@ static inline void orc_mlp_from_model(orc_mlp *o, nn_model *m)
         o->size[l] = ly->n_out;
         o->act[l] = ly->act;
         o->slope = ly->slope;
-        const double *w = ag_values_run(t, ly->w, ly->n_out * ly->n_in);
-        const double *b = ag_values_run(t, ly->b, ly->n_out);
+        const double *w = ag_values(t, ly->w);
+        const double *b = ag_values(t, ly->b);
         cr_assert(w && b, "%s", ag_tape_error(t));
         memcpy(o->W[l], w, ly->n_out * ly->n_in * sizeof *w);
         memcpy(o->b[l], b, ly->n_out * sizeof *b);
@@ -367,8 +367,8 @@ static inline void orc_mlp_from_model(orc_mlp *o, nn_model *m)
 static inline void orc_randomise_params(nn_model *m, orc_rng *r, double lo, double hi)
 {
     size_t n;
-    ag_node first = nn_model_params(m, &n);
-    double *p = ag_values_run(nn_model_tape(m), first, n);
+    ag_node first = ((n) = nn_model_params(m).n, nn_model_params(m).first);
+    double *p = ag_values(nn_model_tape(m), ag_run_of(first, n));
     cr_assert(p, "%s", ag_tape_error(nn_model_tape(m)));
     for (size_t k = 0; k < n; k++)
         p[k] = orc_uniform(r, lo, hi);

@@ -117,7 +117,7 @@ static ag_status tape_round(ag_tape *t)
                 return s;
         }
     }
-    ag_node y = ag_sum(t, terms, TW_N);
+    ag_node y = ag_sum_list(t, terms, TW_N);
     if ((s = ag_tape_status(t)) != AG_OK)
         return s;
     /* F1: d sigmoid(z)/dz = s (1 - s); dz/dw = x, dz/db = 1 */
@@ -137,7 +137,7 @@ static ag_status tape_round(ag_tape *t)
     ag_stepper *st = ag_stepper_new(t, y);
     if (!st)
         return ag_tape_status(t);
-    ag_step step;
+    ag_stepper_step step;
     size_t steps = 0;
     while (ag_stepper_next(st, &step))
         steps++;
@@ -220,10 +220,10 @@ static ag_status nn_round(nn_model *m, nn_optim *o, ag_mark mk)
 {
     ag_tape *t = nn_model_tape(m);
     ag_status s;
-    ag_node x = ag_consts(t, (const double[]){1.0, 2.0}, 2);
-    ag_node y = ag_consts(t, (const double[]){3.0}, 1);
-    ag_node out = nn_mlp_forward(m, x);
-    ag_node L = nn_loss_half_se(t, out, y, 1, NN_SUM);
+    ag_run x = ag_consts(t, (const double[]){1.0, 2.0}, 2);
+    ag_run y = ag_consts(t, (const double[]){3.0}, 1);
+    ag_run out = nn_mlp_forward(m, x);
+    ag_node L = nn_loss_half_se(t, out, y, NN_SUM);
     if ((s = ag_tape_status(t)) != AG_OK)
         return s;
     cr_assert_eq(ag_value(t, L), 4.5);
@@ -236,9 +236,9 @@ static ag_status nn_round(nn_model *m, nn_optim *o, ag_mark mk)
     cr_assert_eq(nn_param_find(m, "0.weight", &w1), AG_OK);
     double lr = 0.1, step_w = lr * 1.5 / (1.5 + 1e-8), step_b = lr * 3.0 / (3.0 + 1e-8);
     for (size_t j = 0; j < 3; j++)
-        cr_assert(near(ag_value(t, ag_node_at(t, w2.first, j)), step_w));
-    cr_assert(near(ag_value(t, b2.first), step_b));
-    cr_assert_eq(ag_value(t, ag_node_at(t, w1.first, 5)), 0.0);
+        cr_assert(near(ag_value(t, ag_at(t, w2.v, j)), step_w));
+    cr_assert(near(ag_value(t, b2.v.first), step_b));
+    cr_assert_eq(ag_value(t, ag_at(t, w1.v, 5)), 0.0);
     return ag_tape_rewind(t, mk);
 }
 
@@ -246,8 +246,8 @@ static ag_status nn_round(nn_model *m, nn_optim *o, ag_mark mk)
 static void nn_reset(nn_model *m)
 {
     size_t n;
-    ag_node p = nn_model_params(m, &n);
-    double *v = ag_values_run(nn_model_tape(m), p, n);
+    ag_node p = ((n) = nn_model_params(m).n, nn_model_params(m).first);
+    double *v = ag_values(nn_model_tape(m), ag_run_of(p, n));
     cr_assert_not_null(v);
     memset(v, 0, n * sizeof *v);
 }
@@ -326,7 +326,7 @@ static nn_model *small_model(ag_tape *t)
     nn_rng_seed(&rng, 2);
     cr_assert_eq(nn_dense_new(m, "0", 2, 2, NN_ACT_LINEAR, NN_INIT_ZERO, &rng, NULL), AG_OK);
     size_t n;
-    double *v = ag_values_run(t, nn_model_params(m, &n), 6);
+    double *v = ag_values(t, ag_run_of(((n) = nn_model_params(m).n, nn_model_params(m).first), 6));
     cr_assert_eq(n, 6);
     for (size_t k = 0; k < n; k++)
         v[k] = (double)(k + 1);
@@ -345,8 +345,8 @@ static ag_status wl_save_load(fa_state *fs)
     nn_error err;
     ag_status first = AG_OK;
     size_t n;
-    ag_node p0 = nn_model_params(io_model, &n);
-    double *v = ag_values_run(io_tape, p0, n);
+    ag_node p0 = ((n) = nn_model_params(io_model).n, nn_model_params(io_model).first);
+    double *v = ag_values(io_tape, ag_run_of(p0, n));
     for (size_t k = 0; k < n; k++)
         v[k] = (double)(k + 1);
     unlink(st_path);
@@ -552,15 +552,15 @@ Test(alloc, agrad_command)
 static ag_status hess_round(ag_tape *t)
 {
     ag_status s;
-    ag_node p = ag_vars(t, (const double[]){0.5, -0.25}, 2);
-    ag_node w = p, b = ag_node_at(t, p, 1), terms[TW_N];
+    ag_run p = ag_vars(t, (const double[]){0.5, -0.25}, 2);
+    ag_node w = ag_at(t, p, 0), b = ag_at(t, p, 1), terms[TW_N];
     for (int k = 0; k < TW_N; k++)
         terms[k] = ag_sigmoid(t, ag_add(t, ag_mul(t, w, ag_const(t, k / 100.0 - 1.0)), b));
-    ag_node y = ag_sum(t, terms, TW_N), g[2];
+    ag_node y = ag_sum_list(t, terms, TW_N), g[2];
     if ((s = ag_tape_status(t)) != AG_OK)
         return s;
     size_t len = ag_tape_len(t);
-    if ((s = ag_grad_nodes(t, y, (ag_run){p, 2}, g)) != AG_OK) {
+    if ((s = ag_grad_nodes(t, y, p, g)) != AG_OK) {
         cr_assert_eq(ag_tape_len(t), len, "a failed ag_grad_nodes leaves nothing recorded");
         return s;
     }
@@ -573,7 +573,7 @@ static ag_status hess_round(ag_tape *t)
     cr_assert(near(ag_value(t, g[0]), gw) && near(ag_value(t, g[1]), gb));
     len = ag_tape_len(t);
     double *h = NULL;
-    if ((s = ag_hessian(t, y, (ag_run){p, 2}, &h)) != AG_OK) {
+    if ((s = ag_hessian(t, y, p, &h)) != AG_OK) {
         cr_assert_null(h);
         cr_assert_eq(ag_tape_len(t), len, "a failed ag_hessian leaves the tape as it was");
         return s;

@@ -37,18 +37,18 @@ static void resnet_build(resnet *r, ag_tape *t, uint64_t seed)
 }
 
 /* out for the input run x (N nodes) */
-static ag_node resnet_forward(resnet *r, ag_tape *t, ag_node x)
+static ag_node resnet_forward(resnet *r, ag_tape *t, ag_run x)
 {
-    ag_node h = nn_dense_forward(t, &r->l1, x);
+    ag_run h = nn_dense_forward(t, &r->l1, x);
     ag_node first = AG_NULL;
     for (size_t k = 0; k < N; k++) {
-        ag_node hk = ag_node_at(t, h, k), xk = ag_node_at(t, x, k);
+        ag_node hk = ag_at(t, h, k), xk = ag_at(t, x, k);
         ag_node rk = ag_add(t, hk, xk); /* the skip connection */
         if (k == 0)
             first = rk;
     }
-    ag_node head = nn_dense_forward(t, &r->l2, first);
-    return ag_mul(t, r->scale.first, head);
+    ag_run head = nn_dense_forward(t, &r->l2, ag_run_of(first, N));
+    return ag_mul(t, r->scale.v.first, head.first);
 }
 
 static const double X[4][N] = {{1, 0, -1}, {0.5, 2, 0}, {-1, -1, 1}, {2, 0.5, -0.5}};
@@ -59,8 +59,8 @@ static ag_node resnet_loss(resnet *r, ag_tape *t)
 {
     ag_node terms[4];
     for (size_t i = 0; i < 4; i++) {
-        ag_node x = ag_consts(t, X[i], N), y = ag_consts(t, &Y[i], 1);
-        terms[i] = nn_loss_se(t, resnet_forward(r, t, x), y, 1, NN_SUM);
+        ag_run x = ag_consts(t, X[i], N), y = ag_consts(t, &Y[i], 1);
+        terms[i] = nn_loss_se(t, ag_run_of(resnet_forward(r, t, x), 1), y, NN_SUM);
     }
     return nn_reduce_nodes(t, terms, 4, NN_MEAN);
 }
@@ -74,11 +74,11 @@ Test(custom_model, residual_gradients_agree_with_finite_differences)
     ag_node L = resnet_loss(&r, t);
     cr_assert_eq(ag_tape_status(t), AG_OK, "%s", ag_tape_error(t));
     size_t n;
-    ag_node p = nn_model_params(r.m, &n);
+    ag_node p = ((n) = nn_model_params(r.m).n, nn_model_params(r.m).first);
     cr_assert_eq(n, N * N + N + N + 1 + 1);
     ag_node inputs[32];
     for (size_t k = 0; k < n; k++)
-        inputs[k] = ag_node_at(t, p, k);
+        inputs[k] = ag_at(t, ag_run_of(p, k + 1), k);
     ag_gradcheck_row rows[32];
     nn_zero_grad(r.m);
     cr_assert_eq(ag_gradcheck(t, m, L, inputs, n, rows), AG_OK, "%s", ag_tape_error(t));
@@ -101,7 +101,7 @@ Test(custom_model, trains_with_adam_and_round_trips_through_a_file)
     double first = 0, last = 0;
     for (int step = 0; step < 200; step++) {
         ag_node L = resnet_loss(&r, t);
-        last = *ag_values_run(t, L, 1);
+        last = *ag_values(t, ag_run_of(L, 1));
         if (step == 0)
             first = last;
         nn_zero_grad(r.m);
@@ -130,7 +130,7 @@ Test(custom_model, trains_with_adam_and_round_trips_through_a_file)
     for (size_t i = 0; i < 4; i++) {
         ag_node a = resnet_forward(&r, t, ag_consts(t, X[i], N));
         ag_node b = resnet_forward(&r2, t2, ag_consts(t2, X[i], N));
-        cr_assert_eq(*ag_values_run(t, a, 1), *ag_values_run(t2, b, 1));
+        cr_assert_eq(ag_value(t, a), ag_value(t2, b));
     }
     nn_optim_free(o);
     nn_model_free(r.m);

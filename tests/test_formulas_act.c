@@ -33,12 +33,12 @@ static size_t act_points(double *z, size_t cap, double range, uint64_t seed)
 static void act_run(nn_act act, double slope, const double *z, size_t n, double *a, double *d)
 {
     ag_tape *t = ag_tape_new(0);
-    ag_node zs = ag_vars(t, z, n);
-    ag_node as = nn_activate(t, act, zs, n, slope);
-    ag_node L = ag_sum_run(t, as, n);
+    ag_node zs = ag_vars(t, z, n).first;
+    ag_node as = nn_activate(t, act, ag_run_of(zs, n), slope).first;
+    ag_node L = ag_sum(t, ag_run_of(as, n));
     cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
-    memcpy(a, ag_values_run(t, as, n), n * sizeof *a);
-    memcpy(d, ag_grads_run(t, zs, n), n * sizeof *d);
+    memcpy(a, ag_values(t, ag_run_of(as, n)), n * sizeof *a);
+    memcpy(d, ag_grads(t, ag_run_of(zs, n)), n * sizeof *d);
     ag_tape_free(t);
 }
 
@@ -119,13 +119,13 @@ Test(formulas, F3_leaky_relu_and_kink)
     nn_layer ly;
     cr_assert_eq(nn_dense_new(m, "0", 1, 1, NN_ACT_LEAKY_RELU, NN_INIT_UNIFORM, &rng, &ly), AG_OK);
     cr_assert_eq(ly.slope, 0.01);
-    *ag_values_run(t, ly.w, 1) = 1.0;
-    *ag_values_run(t, ly.b, 1) = 0.0;
+    *ag_values(t, ly.w) = 1.0;
+    *ag_values(t, ly.b) = 0.0;
     static const double xs[] = {-3.5, -1e-9, 0.0, 1e-9, 2.25};
     for (size_t k = 0; k < 5; k++) {
         ag_mark mk = ag_tape_mark(t);
         ag_node x = ag_var(t, xs[k]);
-        ag_node out = nn_dense_forward(t, &ly, x);
+        ag_node out = nn_dense_forward(t, &ly, ag_run_of(x, 1)).first;
         cr_assert_eq(ag_backward(t, out), AG_OK, "%s", ag_tape_error(t));
         double df = xs[k] > 0 ? 1.0 : 0.01, f = xs[k] > 0 ? xs[k] : 0.01 * xs[k];
         ORC_CHECK(&st, ag_value(t, out), f, 0.0, "layer value at x = %g", xs[k]);
@@ -184,16 +184,16 @@ Test(formulas, F5_softmax_full_jacobian)
             z[k] = orc_uniform(&r, -3, 3);
         orc_softmax(z, s, n);
         ag_tape *t = ag_tape_new(0);
-        ag_node zs = ag_vars(t, z, n);
+        ag_node zs = ag_vars(t, z, n).first;
         /* the two entry points record the same thing: alternate them */
-        ag_node ss = seed % 2 ? nn_softmax(t, zs, n) : nn_activate(t, NN_ACT_SOFTMAX, zs, n, 0.0);
+        ag_node ss = seed % 2 ? nn_softmax(t, ag_run_of(zs, n)).first : nn_activate(t, NN_ACT_SOFTMAX, ag_run_of(zs, n), 0.0).first;
         cr_assert(!ag_is_null(ss), "%s", ag_tape_error(t));
         for (size_t i = 0; i < n; i++) {
-            ag_node si = ag_node_at(t, ss, i);
+            ag_node si = ag_at(t, ag_run_of(ss, i + 1), i);
             ORC_CHECK(&sv, ag_value(t, si), s[i], 0.0, "seed %u s_%zu", (unsigned)seed, i);
             ag_zero_grad(t); /* variables accumulate across backward calls */
             cr_assert_eq(ag_backward(t, si), AG_OK);
-            const double *g = ag_grads_run(t, zs, n);
+            const double *g = ag_grads(t, ag_run_of(zs, n));
             for (size_t k = 0; k < n; k++) {
                 double want = i == k ? s[i] * (1.0 - s[i]) : -s[i] * s[k];
                 ORC_CHECK(&sj, g[k], want, 0.0, "seed %u n %zu ds_%zu/dz_%zu", (unsigned)seed, n, i, k);

@@ -74,26 +74,26 @@ static void net_run(net_case *c, unsigned kind, uint64_t seed, size_t depth)
         c->y[j] = c->loss == LOSS_CE ? (j == hot) : orc_uniform(&r, -1, 1);
 
     ag_tape *t = c->t;
-    c->x = ag_vars(t, c->xv, c->n_in);
+    c->x = ag_vars(t, c->xv, c->n_in).first;
     ag_node a = c->x;
     for (size_t l = 1; l <= depth; l++) {
         size_t before = ag_tape_len(t);
-        a = nn_dense_forward(t, nn_layer_at(c->m, l - 1), a);
+        a = nn_dense_forward(t, nn_layer_at(c->m, l - 1), ag_run_of(a, nn_layer_at(c->m, l - 1)->n_in)).first;
         cr_assert(!ag_is_null(a), "%s", ag_tape_error(t));
         c->zrun[l] = ag_node_from_index(t, before); /* the dot nodes come first */
         c->arun[l] = a;
     }
-    ag_node yc = ag_consts(t, c->y, n_out), L;
+    ag_node yc = ag_consts(t, c->y, n_out).first, L;
     if (c->loss == LOSS_CE) {
         /* -sum_c y_c log s_c, the logs as a run for one dot */
         ag_node logs = ag_log(t, a);
         for (size_t j = 1; j < n_out; j++)
-            ag_log(t, ag_node_at(t, a, j));
-        L = ag_neg(t, ag_dot_run(t, yc, logs, n_out, AG_NULL));
+            ag_log(t, ag_at(t, ag_run_of(a, j + 1), j));
+        L = ag_neg(t, ag_dot(t, ag_run_of(yc, n_out), ag_run_of(logs, n_out), AG_NULL));
     } else if (c->loss == LOSS_SE) {
-        L = nn_loss_se(t, a, yc, n_out, NN_SUM);
+        L = nn_loss_se(t, ag_run_of(a, n_out), ag_run_of(yc, n_out), NN_SUM);
     } else {
-        L = nn_loss_half_se(t, a, yc, n_out, NN_SUM);
+        L = nn_loss_half_se(t, ag_run_of(a, n_out), ag_run_of(yc, n_out), NN_SUM);
     }
     nn_zero_grad(c->m);
     cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
@@ -146,14 +146,14 @@ static void check_f9(net_case *c, orc_stat *st)
 {
     orc_mlp *o = &c->o;
     size_t L = o->n_layers, n = o->size[L];
-    const double *db = ag_grads_run(c->t, nn_layer_at(c->m, L - 1)->b, n);
+    const double *db = ag_grads(c->t, nn_layer_at(c->m, L - 1)->b);
     for (size_t j = 0; j < n; j++) {
         double a = o->a[L][j], z = o->z[L][j], want, fl = ORC_MAG_FLOOR * o->mag.delta[L][j];
         if (c->loss == LOSS_CE)
             want = a - c->y[j];
         else
             want = (c->loss == LOSS_SE ? 2.0 : 1.0) * (a - c->y[j]) * orc_dact(o->act[L], z, a, o->slope);
-        ORC_CHECK(st, ag_grad(c->t, ag_node_at(c->t, c->zrun[L], j)), want, fl, "%s dL/dz^L_%zu", c->ctx, j);
+        ORC_CHECK(st, ag_grad(c->t, ag_at(c->t, ag_run_of(c->zrun[L], j + 1), j)), want, fl, "%s dL/dz^L_%zu", c->ctx, j);
         ORC_CHECK(st, db[j], want, fl, "%s dL/db^L_%zu", c->ctx, j);
     }
 }
@@ -172,8 +172,8 @@ static void check_f10(net_case *c, orc_stat *st)
     orc_mlp *o = &c->o;
     for (size_t l = 1; l <= o->n_layers; l++) {
         const nn_layer *ly = nn_layer_at(c->m, l - 1);
-        const double *dW = ag_grads_run(c->t, ly->w, ly->n_out * ly->n_in);
-        const double *db = ag_grads_run(c->t, ly->b, ly->n_out);
+        const double *dW = ag_grads(c->t, ly->w);
+        const double *db = ag_grads(c->t, ly->b);
         for (size_t j = 0; j < ly->n_out; j++) {
             for (size_t i = 0; i < ly->n_in; i++)
                 ORC_CHECK(st, dW[j * ly->n_in + i], o->g.dW[l][j * ly->n_in + i],
@@ -198,10 +198,10 @@ static void check_f11(net_case *c, orc_stat *st)
     orc_mlp *o = &c->o;
     for (size_t l = 1; l < o->n_layers; l++) {
         const nn_layer *ly = nn_layer_at(c->m, l - 1);
-        const double *db = ag_grads_run(c->t, ly->b, ly->n_out);
+        const double *db = ag_grads(c->t, ly->b);
         for (size_t j = 0; j < ly->n_out; j++) {
             ORC_CHECK(st, db[j], o->g.delta[l][j], ORC_MAG_FLOOR * o->mag.delta[l][j], "%s delta^%zu_%zu (bias)", c->ctx, l, j);
-            ORC_CHECK(st, ag_grad(c->t, ag_node_at(c->t, c->zrun[l], j)), o->g.delta[l][j],
+            ORC_CHECK(st, ag_grad(c->t, ag_at(c->t, ag_run_of(c->zrun[l], j + 1), j)), o->g.delta[l][j],
                       ORC_MAG_FLOOR * o->mag.delta[l][j],
                       "%s delta^%zu_%zu (z node)", c->ctx, l, j);
         }
@@ -224,7 +224,7 @@ static void check_f12(net_case *c, orc_stat *st)
     for (size_t k = 0; k <= o->n_layers; k++) {
         ag_node first = k == 0 ? c->x : c->arun[k];
         for (size_t j = 0; j < o->size[k]; j++)
-            ORC_CHECK(st, ag_grad(c->t, ag_node_at(c->t, first, j)), o->g.dA[k][j],
+            ORC_CHECK(st, ag_grad(c->t, ag_at(c->t, ag_run_of(first, j + 1), j)), o->g.dA[k][j],
                       ORC_MAG_FLOOR * o->mag.dA[k][j], "%s dL/da^%zu_%zu",
                       c->ctx, k, j);
     }
@@ -279,8 +279,8 @@ static void check_f18(net_case *c, orc_stat *st)
     outer(db1, n1, c->xv, n0, dW1);
 
     const nn_layer *l1 = nn_layer_at(c->m, 0), *l2 = nn_layer_at(c->m, 1);
-    const double *gW1 = ag_grads_run(c->t, l1->w, n1 * n0), *gb1 = ag_grads_run(c->t, l1->b, n1);
-    const double *gW2 = ag_grads_run(c->t, l2->w, n2 * n1), *gb2 = ag_grads_run(c->t, l2->b, n2);
+    const double *gW1 = ag_grads(c->t, l1->w), *gb1 = ag_grads(c->t, l1->b);
+    const double *gW2 = ag_grads(c->t, l2->w), *gb2 = ag_grads(c->t, l2->b);
     for (size_t k = 0; k < n2; k++)
         ORC_CHECK(st, gb2[k], dz2[k], ORC_MAG_FLOOR * o->mag.db[2][k], "%s dJ/db2_%zu", c->ctx, k);
     for (size_t k = 0; k < n2 * n1; k++)
@@ -322,20 +322,20 @@ Test(formulas, F8_single_neuron)
         nn_rng_seed(&rng, (uint64_t)k);
         nn_layer ly;
         cr_assert_eq(nn_dense_new(m, "0", 1, 1, NN_ACT_SIGMOID, NN_INIT_UNIFORM, &rng, &ly), AG_OK);
-        *ag_values_run(t, ly.w, 1) = w1;
-        *ag_values_run(t, ly.b, 1) = b;
+        *ag_values(t, ly.w) = w1;
+        *ag_values(t, ly.b) = b;
         ag_node x = ag_const(t, x1), yc = ag_const(t, y);
-        ag_node a = nn_dense_forward(t, &ly, x);
-        ag_node C = nn_loss_half_se(t, a, yc, 1, NN_SUM);
+        ag_node a = nn_dense_forward(t, &ly, ag_run_of(x, 1)).first;
+        ag_node C = nn_loss_half_se(t, ag_run_of(a, 1), ag_run_of(yc, 1), NN_SUM);
         cr_assert_eq(ag_backward(t, C), AG_OK, "%s", ag_tape_error(t));
         double z = w1 * x1 + b, s = 1.0 / (1.0 + exp(-z)), ds = s * (1.0 - s);
         if (k == 0) {
-            cr_assert_eq(ag_grad(t, ly.w), -0.25);
-            cr_assert_eq(ag_grad(t, ly.b), -0.125);
+            cr_assert_eq(ag_grad(t, ly.w.first), -0.25);
+            cr_assert_eq(ag_grad(t, ly.b.first), -0.125);
         }
         ORC_CHECK(&st, ag_value(t, C), 0.5 * (s - y) * (s - y), 0.0, "C at case %d", k);
-        ORC_CHECK(&st, ag_grad(t, ly.w), (s - y) * ds * x1, 0.0, "dC/dw1 at case %d", k);
-        ORC_CHECK(&st, ag_grad(t, ly.b), (s - y) * ds, 0.0, "dC/db at case %d", k);
+        ORC_CHECK(&st, ag_grad(t, ly.w.first), (s - y) * ds * x1, 0.0, "dC/dw1 at case %d", k);
+        ORC_CHECK(&st, ag_grad(t, ly.b.first), (s - y) * ds, 0.0, "dC/db at case %d", k);
         nn_model_free(m);
         ag_tape_free(t);
     }
@@ -368,10 +368,10 @@ static void f13_case(uint64_t seed, nn_reduce red, orc_stat *st)
     orc_randomise_params(m, &r, -1, 1);
     const nn_layer *l1 = nn_layer_at(m, 0), *l2 = nn_layer_at(m, 1);
     double W1[36], b1[6], W2[24], b2[4];
-    memcpy(W1, ag_values_run(t, l1->w, n1 * n0), n1 * n0 * sizeof(double));
-    memcpy(b1, ag_values_run(t, l1->b, n1), n1 * sizeof(double));
-    memcpy(W2, ag_values_run(t, l2->w, n2 * n1), n2 * n1 * sizeof(double));
-    memcpy(b2, ag_values_run(t, l2->b, n2), n2 * sizeof(double));
+    memcpy(W1, ag_values(t, l1->w), n1 * n0 * sizeof(double));
+    memcpy(b1, ag_values(t, l1->b), n1 * sizeof(double));
+    memcpy(W2, ag_values(t, l2->w), n2 * n1 * sizeof(double));
+    memcpy(b2, ag_values(t, l2->b), n2 * sizeof(double));
 
     double A0[MAX_B][6], Y[MAX_B][4], Z1[MAX_B][6], A1[MAX_B][6], Z2[MAX_B][4], A2[MAX_B][4];
     ag_node losses[MAX_B];
@@ -380,8 +380,8 @@ static void f13_case(uint64_t seed, nn_reduce red, orc_stat *st)
             A0[e][i] = orc_uniform(&r, -2, 2);
         for (size_t j = 0; j < n2; j++)
             Y[e][j] = orc_uniform(&r, 0, 1);
-        ag_node out = nn_mlp_forward(m, ag_consts(t, A0[e], n0));
-        losses[e] = nn_loss_half_se(t, out, ag_consts(t, Y[e], n2), n2, NN_SUM);
+        ag_run out = nn_mlp_forward(m, ag_consts(t, A0[e], n0));
+        losses[e] = nn_loss_half_se(t, out, ag_consts(t, Y[e], n2), NN_SUM);
         cr_assert(!ag_is_null(losses[e]), "%s", ag_tape_error(t));
     }
     ag_node L = nn_reduce_nodes(t, losses, B, red);
@@ -411,8 +411,8 @@ static void f13_case(uint64_t seed, nn_reduce red, orc_stat *st)
         }
     }
     double scale = red == NN_MEAN ? 1.0 / (double)B : 1.0;
-    const double *gW1 = ag_grads_run(t, l1->w, n1 * n0), *gb1 = ag_grads_run(t, l1->b, n1);
-    const double *gW2 = ag_grads_run(t, l2->w, n2 * n1), *gb2 = ag_grads_run(t, l2->b, n2);
+    const double *gW1 = ag_grads(t, l1->w), *gb1 = ag_grads(t, l1->b);
+    const double *gW2 = ag_grads(t, l2->w), *gb2 = ag_grads(t, l2->b);
     const char *rn = red == NN_MEAN ? "mean" : "sum";
     for (size_t j = 0; j < n2; j++) {
         double sb = 0.0;

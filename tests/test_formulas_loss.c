@@ -21,15 +21,15 @@ static void loss_begin(loss_case *c, size_t n)
 {
     c->t = ag_tape_new(0);
     c->n = n;
-    c->a = ag_vars(c->t, c->av, n);
-    c->y = ag_consts(c->t, c->yv, n);
+    c->a = ag_vars(c->t, c->av, n).first;
+    c->y = ag_consts(c->t, c->yv, n).first;
 }
 
 static const double *loss_grads(loss_case *c, ag_node L)
 {
     cr_assert(!ag_is_null(L), "%s", ag_tape_error(c->t));
     cr_assert_eq(ag_backward(c->t, L), AG_OK, "%s", ag_tape_error(c->t));
-    return ag_grads_run(c->t, c->a, c->n);
+    return ag_grads(c->t, ag_run_of(c->a, c->n));
 }
 
 /* F6, seed 001's worked numbers: a = (0.3, 0.5), y = (0, 1):
@@ -40,7 +40,7 @@ Test(formulas, F6_half_square_error)
     orc_stat st = {.name = "F6"};
     loss_case c = {.av = {0.3, 0.5}, .yv = {0.0, 1.0}};
     loss_begin(&c, 2);
-    ag_node L = nn_loss_half_se(c.t, c.a, c.y, 2, NN_SUM);
+    ag_node L = nn_loss_half_se(c.t, ag_run_of(c.a, 2), ag_run_of(c.y, 2), NN_SUM);
     const double *g = loss_grads(&c, L);
     cr_assert_eq(g[0], 0.3);
     cr_assert_eq(g[1], -0.5);
@@ -59,7 +59,7 @@ Test(formulas, F6_half_square_error)
             want_L += 0.5 * (c.yv[j] - c.av[j]) * (c.yv[j] - c.av[j]);
         }
         loss_begin(&c, n);
-        L = nn_loss_half_se(c.t, c.a, c.y, n, red);
+        L = nn_loss_half_se(c.t, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
         g = loss_grads(&c, L);
         ORC_CHECK(&st, ag_value(c.t, L), scale * want_L, 0.0, "case %d L", k);
         for (size_t j = 0; j < n; j++)
@@ -88,7 +88,7 @@ Test(formulas, F7_square_error_and_mse)
             want_L += (c.yv[j] - c.av[j]) * (c.yv[j] - c.av[j]);
         }
         loss_begin(&c, n);
-        ag_node L = nn_loss_se(c.t, c.a, c.y, n, red);
+        ag_node L = nn_loss_se(c.t, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
         const double *g = loss_grads(&c, L);
         ORC_CHECK(s, ag_value(c.t, L), scale * want_L, 0.0, "case %d L", k);
         for (size_t j = 0; j < n; j++)
@@ -119,17 +119,17 @@ Test(formulas, F14_bce_with_sigmoid_output)
             y[j] = k % 4 == 3 ? orc_uniform(&r, 0, 1) : (double)(orc_u64(&r) & 1);
         }
         ag_tape *t = ag_tape_new(0);
-        ag_node zs = ag_vars(t, z, n);
-        ag_node p = nn_activate(t, NN_ACT_SIGMOID, zs, n, 0.0);
-        ag_node L = nn_loss_bce(t, p, ag_consts(t, y, n), n, red);
+        ag_node zs = ag_vars(t, z, n).first;
+        ag_node p = nn_activate(t, NN_ACT_SIGMOID, ag_run_of(zs, n), 0.0).first;
+        ag_node L = nn_loss_bce(t, ag_run_of(p, n), ag_run_of(ag_consts(t, y, n).first, n), red);
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         double want_L = 0.0;
         for (size_t j = 0; j < n; j++) {
             double yh = orc_sigmoid(z[j]);
             want_L -= y[j] * log(yh) + (1.0 - y[j]) * log(1.0 - yh);
             double fl = ORC_MAG_FLOOR * scale * (y[j] * (1.0 - yh) + (1.0 - y[j]) * yh);
-            ORC_CHECK(&sd, ag_grad(t, ag_node_at(t, zs, j)), scale * (yh - y[j]), fl, "case %d dL/dz_%zu", k, j);
-            ORC_CHECK(&sp, ag_grad(t, ag_node_at(t, p, j)), scale * (-y[j] / yh + (1.0 - y[j]) / (1.0 - yh)),
+            ORC_CHECK(&sd, ag_grad(t, ag_at(t, ag_run_of(zs, j + 1), j)), scale * (yh - y[j]), fl, "case %d dL/dz_%zu", k, j);
+            ORC_CHECK(&sp, ag_grad(t, ag_at(t, ag_run_of(p, j + 1), j)), scale * (-y[j] / yh + (1.0 - y[j]) / (1.0 - yh)),
                       ORC_MAG_FLOOR * scale * (y[j] / yh + (1.0 - y[j]) / (1.0 - yh)), "case %d dL/dy^_%zu", k, j);
         }
         ORC_CHECK(&sv, ag_value(t, L), scale * want_L, 0.0, "case %d L", k);
@@ -154,8 +154,8 @@ Test(formulas, F14_decision_rule)
     for (size_t k = 3; k < 64; k++)
         z[k] = orc_uniform(&r, -8, 8);
     ag_tape *t = ag_tape_new(0);
-    ag_node p = nn_activate(t, NN_ACT_SIGMOID, ag_consts(t, z, 64), 64, 0.0);
-    const double *yh = ag_values_run(t, p, 64);
+    ag_node p = nn_activate(t, NN_ACT_SIGMOID, ag_run_of(ag_consts(t, z, 64).first, 64), 0.0).first;
+    const double *yh = ag_values(t, ag_run_of(p, 64));
     cr_assert_eq(yh[0], 0.5);
     for (size_t k = 1; k < 64; k++) {
         cr_assert_eq(yh[k] > 0.5, z[k] > 0, "z = %g gives y^ = %.17g", z[k], yh[k]);
@@ -187,12 +187,12 @@ Test(formulas, F14_bce_from_logits)
             mag_L += log1p(exp(z[j])) + fabs(y[j] * z[j]);
         }
         ag_tape *t = ag_tape_new(0);
-        ag_node zs = ag_vars(t, z, n);
-        ag_node L = nn_loss_bce_logits(t, zs, ag_consts(t, y, n), n, red);
+        ag_node zs = ag_vars(t, z, n).first;
+        ag_node L = nn_loss_bce_logits(t, ag_run_of(zs, n), ag_run_of(ag_consts(t, y, n).first, n), red);
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         for (size_t j = 0; j < n; j++) {
             double s = orc_sigmoid(z[j]);
-            ORC_CHECK(&sd, ag_grad(t, ag_node_at(t, zs, j)), scale * (s - y[j]), ORC_MAG_FLOOR * scale * (s + y[j]),
+            ORC_CHECK(&sd, ag_grad(t, ag_at(t, ag_run_of(zs, j + 1), j)), scale * (s - y[j]), ORC_MAG_FLOOR * scale * (s + y[j]),
                       "case %d dL/dz_%zu", k, j);
         }
         ORC_CHECK(&sv, ag_value(t, L), scale * want_L, ORC_MAG_FLOOR * scale * mag_L, "case %d L", k);
@@ -225,12 +225,12 @@ Test(formulas, F17_softmax_cross_entropy)
         for (size_t j = 0; j < n; j++)
             want_L -= y[j] * log(s[j]);
         ag_tape *t = ag_tape_new(0);
-        ag_node zs = ag_vars(t, z, n);
-        ag_node L = nn_loss_softmax_ce(t, zs, ag_consts(t, y, n), n);
+        ag_node zs = ag_vars(t, z, n).first;
+        ag_node L = nn_loss_softmax_ce(t, ag_run_of(zs, n), ag_run_of(ag_consts(t, y, n).first, n));
         cr_assert(!ag_is_null(L), "%s", ag_tape_error(t));
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         for (size_t j = 0; j < n; j++)
-            ORC_CHECK(&sd, ag_grad(t, ag_node_at(t, zs, j)), s[j] - y[j], ORC_MAG_FLOOR * (s[j] + y[j]),
+            ORC_CHECK(&sd, ag_grad(t, ag_at(t, ag_run_of(zs, j + 1), j)), s[j] - y[j], ORC_MAG_FLOOR * (s[j] + y[j]),
                       "case %d dL/dz_%zu", k, j);
         ORC_CHECK(&sv, ag_value(t, L), want_L, 0.0, "case %d L", k);
         ag_tape_free(t);
@@ -257,7 +257,7 @@ Test(formulas, loss_hinge)
             want_L += fmax(0.0, 1.0 - c.yv[j] * c.av[j]);
         }
         loss_begin(&c, n);
-        ag_node L = nn_loss_hinge(c.t, c.a, c.y, n, red);
+        ag_node L = nn_loss_hinge(c.t, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
         const double *g = loss_grads(&c, L);
         ORC_CHECK(&st, ag_value(c.t, L), scale * want_L, 0.0, "case %d L", k);
         for (size_t j = 0; j < n; j++) {
@@ -284,15 +284,15 @@ Test(formulas, loss_l2)
         orc_rng r = {seed};
         orc_randomise_params(m, &r, -2, 2);
         size_t n;
-        ag_node first = nn_model_params(m, &n);
+        ag_node first = ((n) = nn_model_params(m).n, nn_model_params(m).first);
         double p[64], want_L = 0.0;
         cr_assert(n <= 64);
-        memcpy(p, ag_values_run(t, first, n), n * sizeof *p);
+        memcpy(p, ag_values(t, ag_run_of(first, n)), n * sizeof *p);
         for (size_t k = 0; k < n; k++)
             want_L += p[k] * p[k];
         ag_node L = nn_l2(m);
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
-        const double *g = ag_grads_run(t, first, n);
+        const double *g = ag_grads(t, ag_run_of(first, n));
         ORC_CHECK(&st, ag_value(t, L), want_L, 0.0, "seed %u L", (unsigned)seed);
         for (size_t k = 0; k < n; k++)
             ORC_CHECK(&st, g[k], 2.0 * p[k], 0.0, "seed %u dL/dp_%zu", (unsigned)seed, k);

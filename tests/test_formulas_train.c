@@ -37,7 +37,7 @@ static void train_begin(train_case *c, uint64_t seed)
         c->x[k] = orc_uniform(&r, -2, 2);
     c->y[0] = orc_uniform(&r, -1, 1);
     c->y[1] = orc_uniform(&r, -1, 1);
-    c->first = nn_model_params(c->m, &c->n);
+    c->first = ((c->n) = nn_model_params(c->m).n, nn_model_params(c->m).first);
     c->mark = ag_tape_mark(c->t);
 }
 
@@ -47,12 +47,12 @@ static double train_grads(train_case *c, double *p, double *g)
 {
     ag_tape *t = c->t;
     cr_assert_eq(ag_tape_rewind(t, c->mark), AG_OK);
-    ag_node out = nn_mlp_forward(c->m, ag_consts(t, c->x, 3));
-    ag_node L = nn_loss_half_se(t, out, ag_consts(t, c->y, 2), 2, NN_SUM);
+    ag_run out = nn_mlp_forward(c->m, ag_consts(t, c->x, 3));
+    ag_node L = nn_loss_half_se(t, out, ag_consts(t, c->y, 2), NN_SUM);
     nn_zero_grad(c->m);
     cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
-    memcpy(p, ag_values_run(t, c->first, c->n), c->n * sizeof *p);
-    memcpy(g, ag_grads_run(t, c->first, c->n), c->n * sizeof *g);
+    memcpy(p, ag_values(t, ag_run_of(c->first, c->n)), c->n * sizeof *p);
+    memcpy(g, ag_grads(t, ag_run_of(c->first, c->n)), c->n * sizeof *g);
     return ag_value(t, L);
 }
 
@@ -77,7 +77,7 @@ Test(formulas, F15_sgd_step_exact)
             double p[64], g[64];
             train_grads(&c, p, g);
             cr_assert_eq(nn_optim_step(opt, c.m), AG_OK);
-            const double *q = ag_values_run(c.t, c.first, c.n);
+            const double *q = ag_values(c.t, ag_run_of(c.first, c.n));
             for (size_t k = 0; k < c.n; k++, count++)
                 cr_assert(q[k] == p[k] - o.lr * g[k], "seed %u step %d p[%zu]: %.17g, want %.17g", (unsigned)seed,
                           step, k, q[k], p[k] - o.lr * g[k]);
@@ -132,12 +132,12 @@ static void optim_case(nn_optim_opts o, ref_optim ref, orc_stat *st, uint64_t se
     cr_assert(opt, "%s", ag_tape_error(c.t));
     double mine[64], p[64], g[64];
     cr_assert(c.n <= 64);
-    memcpy(mine, ag_values_run(c.t, c.first, c.n), c.n * sizeof *mine);
+    memcpy(mine, ag_values(c.t, ag_run_of(c.first, c.n)), c.n * sizeof *mine);
     for (int step = 0; step < 6; step++) {
         train_grads(&c, p, g);
         cr_assert_eq(nn_optim_step(opt, c.m), AG_OK);
         ref_step(&ref, mine, g, c.n);
-        const double *q = ag_values_run(c.t, c.first, c.n);
+        const double *q = ag_values(c.t, ag_run_of(c.first, c.n));
         for (size_t k = 0; k < c.n; k++)
             ORC_CHECK(st, q[k], mine[k], 0.0, "kind %d seed %u step %d p[%zu]", (int)o.kind, (unsigned)seed, step, k);
     }
@@ -202,7 +202,7 @@ Test(formulas, clip_grad_norm)
             ss += g[k] * g[k];
         double norm = sqrt(ss), max_norm = seed % 2 ? 2.0 * norm : 0.25 * norm;
         ORC_CHECK(&st, nn_clip_grad_norm(c.m, max_norm), norm, 0.0, "seed %u norm", (unsigned)seed);
-        const double *q = ag_grads_run(c.t, c.first, c.n);
+        const double *q = ag_grads(c.t, ag_run_of(c.first, c.n));
         double ss2 = 0.0;
         for (size_t k = 0; k < c.n; k++) {
             if (norm <= max_norm)
@@ -227,20 +227,20 @@ static double neuron_step(nn_act act, double z, double y, double *grad)
     nn_model *m = nn_model_new(t);
     nn_layer ly;
     cr_assert_eq(nn_dense_new(m, "0", 1, 1, act, NN_INIT_ZERO, NULL, &ly), AG_OK);
-    *ag_values_run(t, ly.w, 1) = z;
+    *ag_values(t, ly.w) = z;
     nn_optim_opts o = {.kind = NN_OPTIM_SGD, .lr = 0.001};
     nn_optim *opt = nn_optim_new(m, &o);
     ag_mark mk = ag_tape_mark(t);
     double L[2];
     for (int k = 0; k < 2; k++) {
         cr_assert_eq(ag_tape_rewind(t, mk), AG_OK);
-        ag_node out = nn_dense_forward(t, &ly, ag_const(t, 1.0));
-        ag_node C = nn_loss_half_se(t, out, ag_const(t, y), 1, NN_SUM);
+        ag_run out = nn_dense_forward(t, &ly, ag_consts(t, (const double[]){1.0}, 1));
+        ag_node C = nn_loss_half_se(t, out, ag_consts(t, &y, 1), NN_SUM);
         nn_zero_grad(m);
         cr_assert_eq(ag_backward(t, C), AG_OK);
         L[k] = ag_value(t, C);
         if (k == 0) {
-            *grad = fmax(fabs(ag_grad(t, ly.w)), fabs(ag_grad(t, ly.b)));
+            *grad = fmax(fabs(ag_grad(t, ly.w.first)), fabs(ag_grad(t, ly.b.first)));
             cr_assert_eq(nn_optim_step(opt, m), AG_OK);
         }
     }
@@ -283,16 +283,16 @@ Test(formulas, F19_dropout)
     for (size_t q = 0; q < 3; q++) {
         double p = ps[q], keep = 1.0 / (1.0 - p);
         ag_tape *t = ag_tape_new(0);
-        ag_node xs = ag_vars(t, x, N);
+        ag_node xs = ag_vars(t, x, N).first;
         nn_rng rng;
         nn_rng_seed(&rng, 7 + q);
         /* evaluation, and p = 0: the input itself */
-        ag_node ev = nn_dropout(t, &rng, xs, N, p, false), ev0 = nn_dropout(t, &rng, xs, N, 0.0, true);
+        ag_node ev = nn_dropout(t, &rng, ag_run_of(xs, N), p, false).first, ev0 = nn_dropout(t, &rng, ag_run_of(xs, N), 0.0, true).first;
         cr_assert(ev.idx == xs.idx && ev.gen == xs.gen && ev0.idx == xs.idx);
-        ag_node out = nn_dropout(t, &rng, xs, N, p, true);
+        ag_node out = nn_dropout(t, &rng, ag_run_of(xs, N), p, true).first;
         cr_assert(!ag_is_null(out), "%s", ag_tape_error(t));
-        cr_assert_eq(ag_backward(t, ag_sum_run(t, out, N)), AG_OK);
-        const double *v = ag_values_run(t, out, N), *g = ag_grads_run(t, xs, N);
+        cr_assert_eq(ag_backward(t, ag_sum(t, ag_run_of(out, N))), AG_OK);
+        const double *v = ag_values(t, ag_run_of(out, N)), *g = ag_grads(t, ag_run_of(xs, N));
         size_t kept = 0;
         orc_stat st = {.name = "F19 kept value / gradient"};
         for (size_t k = 0; k < N; k++) {
@@ -317,9 +317,9 @@ Test(formulas, F19_dropout)
         nn_rng_seed(&r1, 99);
         nn_rng_seed(&r2, 99);
         nn_rng_seed(&r3, 100);
-        ag_node o1 = nn_dropout(t, &r1, xs, N, p, true), o2 = nn_dropout(t, &r2, xs, N, p, true);
-        ag_node o3 = nn_dropout(t, &r3, xs, N, p, true);
-        const double *v1 = ag_values_run(t, o1, N), *v2 = ag_values_run(t, o2, N), *v3 = ag_values_run(t, o3, N);
+        ag_node o1 = nn_dropout(t, &r1, ag_run_of(xs, N), p, true).first, o2 = nn_dropout(t, &r2, ag_run_of(xs, N), p, true).first;
+        ag_node o3 = nn_dropout(t, &r3, ag_run_of(xs, N), p, true).first;
+        const double *v1 = ag_values(t, ag_run_of(o1, N)), *v2 = ag_values(t, ag_run_of(o2, N)), *v3 = ag_values(t, ag_run_of(o3, N));
         cr_assert(memcmp(v1, v2, N * sizeof *v1) == 0, "same seed, different mask");
         cr_assert(memcmp(v1, v3, N * sizeof *v1) != 0, "another seed, the same mask");
         ag_tape_free(t);
@@ -327,7 +327,7 @@ Test(formulas, F19_dropout)
     ag_tape *t = ag_tape_new(0);
     nn_rng rng;
     nn_rng_seed(&rng, 1);
-    cr_assert(ag_is_null(nn_dropout(t, &rng, ag_var(t, 1.0), 1, 1.0, true)));
+    cr_assert(ag_is_null(nn_dropout(t, &rng, ag_run_of(ag_var(t, 1.0), 1), 1.0, true).first));
     cr_assert_eq(ag_tape_status(t), AG_EINVAL);
     ag_tape_free(t);
 }
@@ -412,8 +412,8 @@ Test(formulas, init_ranges_and_determinism)
             nn_rng_seed(&rng, 5);
             nn_layer ly;
             cr_assert_eq(nn_dense_new(m[rep], "0", 30, 40, NN_ACT_RELU, inits[q], &rng, &ly), AG_OK);
-            w[rep] = ag_values_run(t[rep], ly.w, 1200);
-            const double *b = ag_values_run(t[rep], ly.b, 40);
+            w[rep] = ag_values(t[rep], ly.w);
+            const double *b = ag_values(t[rep], ly.b);
             for (size_t k = 0; k < 40; k++)
                 cr_assert_eq(b[k], 0.0);
         }
@@ -451,11 +451,11 @@ Test(formulas, misuse_optimizer_and_param_order)
     nn_optim *opt = nn_optim_new(a.m, &o);
     cr_assert(opt);
     double before[64];
-    memcpy(before, ag_values_run(b.t, b.first, b.n), b.n * sizeof *before);
+    memcpy(before, ag_values(b.t, ag_run_of(b.first, b.n)), b.n * sizeof *before);
     cr_assert_eq(nn_optim_step(opt, b.m), AG_EINVAL);
     cr_assert_eq(ag_tape_status(b.t), AG_EINVAL);
     cr_assert(strstr(ag_tape_error(b.t), "nn_optim_step"), "message: %s", ag_tape_error(b.t));
-    cr_assert(memcmp(before, ag_values_run(b.t, b.first, b.n), b.n * sizeof *before) == 0);
+    cr_assert(memcmp(before, ag_values(b.t, ag_run_of(b.first, b.n)), b.n * sizeof *before) == 0);
     nn_optim_free(opt);
 
     /* a parameter after something else was recorded: refused, model unchanged

@@ -16,7 +16,7 @@
 static ag_node d1(ag_tape *t, ag_node y, ag_node x)
 {
     ag_node g = AG_NULL;
-    cr_assert_eq(ag_grad_nodes(t, y, (ag_run){x, 1}, &g), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_grad_nodes(t, y, ag_run_of(x, 1), &g), AG_OK, "%s", ag_tape_error(t));
     return g;
 }
 
@@ -49,21 +49,21 @@ Test(hess_api, gradient_is_a_node_differentiable_again)
 Test(hess_api, several_inputs_and_unreached_ones)
 {
     ag_tape *t = ag_tape_new(0);
-    ag_node x = ag_vars(t, (const double[]){1.5, -2.0, 3.0}, 3);
-    ag_node x0 = x, x1 = ag_node_at(t, x, 1);
+    ag_run x = ag_vars(t, (const double[]){1.5, -2.0, 3.0}, 3);
+    ag_node x0 = ag_at(t, x, 0), x1 = ag_at(t, x, 1);
     ag_node y = ag_mul(t, ag_sin(t, x0), x1); /* does not use x2 */
     ag_node g[3];
-    cr_assert_eq(ag_grad_nodes(t, y, (ag_run){x, 3}, g), AG_OK);
+    cr_assert_eq(ag_grad_nodes(t, y, x, g), AG_OK);
     cr_expect_eq(ag_value(t, g[0]), cos(1.5) * -2.0);
     cr_expect_eq(ag_value(t, g[1]), sin(1.5));
     cr_expect_eq(ag_value(t, g[2]), 0.0);
     cr_expect_eq(ag_node_op(t, g[2]), AG_OP_CONST);
     /* y below x: nothing can depend on it */
     ag_node late = ag_var(t, 1.0);
-    cr_assert_eq(ag_grad_nodes(t, y, (ag_run){late, 1}, g), AG_OK);
+    cr_assert_eq(ag_grad_nodes(t, y, ag_run_of(late, 1), g), AG_OK);
     cr_expect_eq(ag_value(t, g[0]), 0.0);
     /* the gradient of x w.r.t. itself is 1 */
-    cr_assert_eq(ag_grad_nodes(t, x1, (ag_run){x, 3}, g), AG_OK);
+    cr_assert_eq(ag_grad_nodes(t, x1, x, g), AG_OK);
     cr_expect_eq(ag_value(t, g[1]), 1.0);
     cr_expect_eq(ag_value(t, g[0]), 0.0);
     ag_tape_free(t);
@@ -88,16 +88,16 @@ Test(hess_api, hvp_hessian_jacobian_agree_and_leave_the_tape_alone)
     enum { N = 4 };
     double x0[N] = {0.3, -0.7, 1.1, 0.25};
     ag_tape *t = ag_tape_new(0);
-    ag_node x = ag_vars(t, x0, N);
+    ag_run x = ag_vars(t, x0, N);
     ag_node xs[N];
     for (int k = 0; k < N; k++)
-        xs[k] = ag_node_at(t, x, (size_t)k);
+        xs[k] = ag_at(t, x, (size_t)k);
     /* y = sum_i tanh(x_i x_{i+1}) + exp(x_0) x_3 */
     ag_node terms[N];
     for (int k = 0; k < N - 1; k++)
         terms[k] = ag_tanh(t, ag_mul(t, xs[k], xs[k + 1]));
     terms[N - 1] = ag_mul(t, ag_exp(t, xs[0]), xs[3]);
-    ag_node y = ag_sum(t, terms, N);
+    ag_node y = ag_sum_list(t, terms, N);
     /* state before: a backward leaves gradients to keep */
     cr_assert_eq(ag_backward(t, y), AG_OK);
     size_t len = ag_tape_len(t);
@@ -106,8 +106,8 @@ Test(hess_api, hvp_hessian_jacobian_agree_and_leave_the_tape_alone)
         grads[k] = ag_grad(t, xs[k]);
 
     double *h = NULL, *j = NULL, hv[N], v[N] = {1.0, -2.0, 0.5, 3.0};
-    cr_assert_eq(ag_hessian(t, y, (ag_run){x, N}, &h), AG_OK, "%s", ag_tape_error(t));
-    cr_assert_eq(ag_hvp(t, y, (ag_run){x, N}, v, hv), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_hessian(t, y, x, &h), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_hvp(t, y, x, v, hv), AG_OK, "%s", ag_tape_error(t));
     for (int i = 0; i < N; i++) {
         double want = 0;
         for (int k = 0; k < N; k++)
@@ -117,8 +117,8 @@ Test(hess_api, hvp_hessian_jacobian_agree_and_leave_the_tape_alone)
     /* the Jacobian of the gradient nodes is the Hessian */
     ag_mark m = ag_tape_mark(t);
     ag_node g[N];
-    cr_assert_eq(ag_grad_nodes(t, y, (ag_run){x, N}, g), AG_OK);
-    cr_assert_eq(ag_jacobian(t, g, N, (ag_run){x, N}, &j), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_grad_nodes(t, y, x, g), AG_OK);
+    cr_assert_eq(ag_jacobian(t, g, N, x, &j), AG_OK, "%s", ag_tape_error(t));
     for (int k = 0; k < N * N; k++)
         cr_expect_eq(j[k], h[k], "J[%d] = %.17g, H = %.17g", k, j[k], h[k]);
     cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
@@ -147,7 +147,7 @@ Test(hess_api, rewind_drops_gradient_nodes_and_they_become_stale)
     cr_expect_eq(ag_value(t, g), cos(1.5625) * 2.5);
     cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
     ag_node again;
-    cr_expect_eq(ag_grad_nodes(t, g, (ag_run){x, 1}, &again), AG_ESTALE);
+    cr_expect_eq(ag_grad_nodes(t, g, ag_run_of(x, 1), &again), AG_ESTALE);
     cr_expect(strstr(ag_tape_error(t), "rewind") != NULL, "%s", ag_tape_error(t));
     cr_expect(ag_is_null(again));
     ag_tape_clear_error(t);
@@ -158,7 +158,7 @@ Test(hess_api, rewind_drops_gradient_nodes_and_they_become_stale)
     ag_node g2 = d1(t, y, x);
     cr_expect_eq(g2.idx, g.idx);
     cr_expect_eq(ag_value(t, g2), cos(1.5625) * 2.5);
-    cr_expect_eq(ag_hvp(t, g, (ag_run){x, 1}, (const double[]){1.0}, (double[1]){0}), AG_ESTALE);
+    cr_expect_eq(ag_hvp(t, g, ag_run_of(x, 1), (const double[]){1.0}, (double[1]){0}), AG_ESTALE);
     ag_tape_free(t);
 }
 
@@ -168,11 +168,11 @@ Test(hess_api, foreign_gradient_node_refused)
     ag_node xa = ag_var(a, 2.0), xb = ag_var(b, 2.0);
     ag_node ga = d1(a, ag_exp(a, xa), xa);
     ag_node out;
-    cr_expect_eq(ag_grad_nodes(b, ga, (ag_run){xb, 1}, &out), AG_EFOREIGN);
+    cr_expect_eq(ag_grad_nodes(b, ga, ag_run_of(xb, 1), &out), AG_EFOREIGN);
     cr_expect(strstr(ag_tape_error(b), "ag_grad_nodes") != NULL, "%s", ag_tape_error(b));
     ag_tape_clear_error(b);
     double *h = NULL;
-    cr_expect_eq(ag_hessian(b, ag_exp(b, xb), (ag_run){xa, 1}, &h), AG_EFOREIGN);
+    cr_expect_eq(ag_hessian(b, ag_exp(b, xb), ag_run_of(xa, 1), &h), AG_EFOREIGN);
     cr_expect_null(h);
     ag_tape_free(a);
     ag_tape_free(b);
@@ -195,13 +195,13 @@ Test(hess_api, huge_hessian_refused_before_allocating)
 {
     enum { N = 100000 };
     ag_tape *t = ag_tape_new(0);
-    ag_node x = ag_vars(t, NULL, N);
-    ag_node y = ag_dot_run(t, x, x, N, AG_NULL);
+    ag_run x = ag_vars(t, NULL, N);
+    ag_node y = ag_dot(t, x, x, AG_NULL);
     size_t len = ag_tape_len(t);
     double *h = (double *)&len; /* must be set to NULL */
     allocs = 0;
     ag_set_allocator(counting, NULL);
-    ag_status s = ag_hessian(t, y, (ag_run){x, N}, &h);
+    ag_status s = ag_hessian(t, y, x, &h);
     ag_set_allocator(NULL, NULL);
     cr_expect_eq(s, AG_ENOMEM);
     cr_expect_eq(allocs, 0, "%ld allocations before refusing", allocs);
@@ -213,7 +213,7 @@ Test(hess_api, huge_hessian_refused_before_allocating)
     /* an HVP of the same size is fine: H = 2 I for y = x . x */
     double *v = calloc(N, sizeof *v), *hv = calloc(N, sizeof *hv);
     v[7] = 1.5;
-    cr_assert_eq(ag_hvp(t, y, (ag_run){x, N}, v, hv), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_hvp(t, y, x, v, hv), AG_OK, "%s", ag_tape_error(t));
     cr_expect_eq(hv[7], 3.0);
     cr_expect_eq(hv[8], 0.0);
     free(v);
@@ -225,9 +225,9 @@ Test(hess_api, huge_hessian_refused_before_allocating)
 
 /* L = (w x - t)^2 ... a gradient penalty: f = tanh(w1 x) relu(w2 x) + w1 w2,
  * L = f + lambda (df/dx)^2; records f, its gradient node, L. */
-static ag_node penalty_step(ag_tape *t, ag_node w, ag_node x)
+static ag_node penalty_step(ag_tape *t, ag_run w, ag_node x)
 {
-    ag_node w1 = w, w2 = ag_node_at(t, w, 1);
+    ag_node w1 = ag_at(t, w, 0), w2 = ag_at(t, w, 1);
     ag_node f = ag_add(t, ag_mul(t, ag_tanh(t, ag_mul(t, w1, x)), ag_relu(t, ag_mul(t, w2, x))), ag_mul(t, w1, w2));
     ag_node g = d1(t, f, x);
     return ag_add(t, f, ag_mul(t, ag_const(t, 0.1), ag_mul(t, g, g)));
@@ -236,7 +236,7 @@ static ag_node penalty_step(ag_tape *t, ag_node w, ag_node x)
 Test(hess_api, replay_of_a_gradient_penalty_step)
 {
     ag_tape *t = ag_tape_new(0);
-    ag_node w = ag_vars(t, (const double[]){0.8, -0.6}, 2);
+    ag_run w = ag_vars(t, (const double[]){0.8, -0.6}, 2);
     ag_mark m = ag_tape_mark(t);
     ag_node x = ag_const(t, 1.5);
     ag_node L = penalty_step(t, w, x);
@@ -248,15 +248,15 @@ Test(hess_api, replay_of_a_gradient_penalty_step)
         cr_assert_eq(ag_forward(t, m, L), AG_OK, "%s", ag_tape_error(t));
         ag_zero_grad(t);
         cr_assert_eq(ag_backward(t, L), AG_OK);
-        double replayed = ag_value(t, L), dw0 = ag_grad(t, w), dw1 = ag_grad(t, ag_node_at(t, w, 1));
+        double replayed = ag_value(t, L), dw0 = ag_grad(t, ag_at(t, w, 0)), dw1 = ag_grad(t, ag_at(t, w, 1));
         /* the same step recorded afresh, on a tape of its own */
         ag_tape *f = ag_tape_new(0);
-        ag_node wf = ag_vars(f, ag_values_run(t, w, 2), 2);
+        ag_run wf = ag_vars(f, ag_values(t, w), 2);
         ag_node L2 = penalty_step(f, wf, ag_const(f, xs[k]));
         cr_assert_eq(ag_backward(f, L2), AG_OK);
         cr_expect_eq(replayed, ag_value(f, L2), "x = %g: replayed %.17g, recorded %.17g", xs[k], replayed, ag_value(f, L2));
-        cr_expect_eq(dw0, ag_grad(f, wf));
-        cr_expect_eq(dw1, ag_grad(f, ag_node_at(f, wf, 1)));
+        cr_expect_eq(dw0, ag_grad(f, ag_at(f, wf, 0)));
+        cr_expect_eq(dw1, ag_grad(f, ag_at(f, wf, 1)));
         ag_tape_free(f);
     }
     ag_tape_free(t);
@@ -346,9 +346,9 @@ Test(hess_api, tails_keep_their_accuracy_at_higher_orders)
     }
     /* logsumexp(0, -40): H = diag(s) - s s^T with s_2 = e^-40 / (1 + e^-40) */
     ag_tape *t = ag_tape_new(0);
-    ag_node z = ag_vars(t, (const double[]){0.0, -40.0}, 2);
+    ag_run z = ag_vars(t, (const double[]){0.0, -40.0}, 2);
     double *h = NULL;
-    cr_assert_eq(ag_hessian(t, ag_logsumexp_run(t, z, 2), (ag_run){z, 2}, &h), AG_OK);
+    cr_assert_eq(ag_hessian(t, ag_logsumexp(t, z), z, &h), AG_OK);
     double s2 = sig(-40.0), s1 = sig(40.0);
     cr_expect_leq(orc_rel(h[3], s2 * s1, 0), 1e-12, "H[1][1] = %.17g", h[3]);
     cr_expect_leq(orc_rel(h[1], -s2 * s1, 0), 1e-12, "H[0][1] = %.17g", h[1]);
@@ -360,11 +360,11 @@ Test(hess_api, tails_keep_their_accuracy_at_higher_orders)
 Test(hess_api, readme_hessian_snippet)
 {
     ag_tape *t = ag_tape_new(0);
-    ag_node p = ag_vars(t, (const double[]){1.0, 2.0}, 2);
-    ag_node x = p, y = ag_node_at(t, p, 1);
+    ag_run p = ag_vars(t, (const double[]){1.0, 2.0}, 2);
+    ag_node x = ag_at(t, p, 0), y = ag_at(t, p, 1);
     ag_node f = ag_mul(t, ag_sin(t, x), ag_exp(t, y));
     double *H;
-    cr_assert_eq(ag_hessian(t, f, (ag_run){p, 2}, &H), AG_OK);
+    cr_assert_eq(ag_hessian(t, f, p, &H), AG_OK);
     double e = exp(2.0);
     cr_expect_leq(orc_rel(H[0], -sin(1.0) * e, 0), 1e-15);
     cr_expect_leq(orc_rel(H[1], cos(1.0) * e, 0), 1e-15);
@@ -372,7 +372,7 @@ Test(hess_api, readme_hessian_snippet)
     cr_expect_leq(orc_rel(H[3], sin(1.0) * e, 0), 1e-15);
     ag_free(H);
     ag_node g;
-    cr_assert_eq(ag_grad_nodes(t, f, (ag_run){p, 1}, &g), AG_OK);
+    cr_assert_eq(ag_grad_nodes(t, f, ag_run_of(x, 1), &g), AG_OK);
     cr_expect_leq(orc_rel(ag_value(t, g), cos(1.0) * e, 0), 1e-15);
     ag_tape_free(t);
 }

@@ -27,10 +27,10 @@ static ag_node mlp_loss(nn_model *m)
     ag_tape *t = nn_model_tape(m);
     ag_node terms[BATCH];
     for (int s = 0; s < BATCH; s++) {
-        ag_node x = ag_consts(t, XS[s], NIN), y = ag_consts(t, YS[s], NOUT);
-        terms[s] = nn_loss_softmax_ce(t, nn_mlp_forward(m, x), y, NOUT);
+        ag_run x = ag_consts(t, XS[s], NIN), y = ag_consts(t, YS[s], NOUT);
+        terms[s] = nn_loss_softmax_ce(t, nn_mlp_forward(m, x), y);
     }
-    return ag_sum(t, terms, BATCH);
+    return ag_sum_list(t, terms, BATCH);
 }
 
 static nn_model *small_mlp(ag_tape *t)
@@ -42,9 +42,9 @@ static nn_model *small_mlp(ag_tape *t)
     nn_act acts[] = {NN_ACT_TANH, NN_ACT_LINEAR};
     cr_assert_eq(nn_mlp_build(m, NIN, sizes, acts, 2, NN_INIT_XAVIER, &rng), AG_OK);
     /* non-zero biases, so that no second derivative vanishes by symmetry */
-    size_t n;
-    ag_node p = nn_model_params(m, &n);
-    double *v = ag_values_run(t, p, n);
+    ag_run p = nn_model_params(m);
+    size_t n = p.n;
+    double *v = ag_values(t, p);
     for (size_t k = 0; k < n; k++)
         v[k] += 0.05 * (double)(k % 7) - 0.1;
     return m;
@@ -58,9 +58,8 @@ static void gradient(nn_model *m, double *g)
     ag_node L = mlp_loss(m);
     nn_zero_grad(m);
     cr_assert_eq(ag_backward(t, L), AG_OK);
-    size_t n;
-    ag_node p = nn_model_params(m, &n);
-    memcpy(g, ag_grads_run(t, p, n), n * sizeof *g);
+    ag_run p = nn_model_params(m);
+    memcpy(g, ag_grads(t, p), p.n * sizeof *g);
     ag_tape_rewind(t, mk);
 }
 
@@ -68,15 +67,15 @@ Test(hess_nn, mlp_hvp_matches_finite_differences_of_the_gradient)
 {
     ag_tape *t = ag_tape_new(0);
     nn_model *m = small_mlp(t);
-    size_t n;
-    ag_node p = nn_model_params(m, &n);
+    ag_run p = nn_model_params(m);
+    size_t n = p.n;
     cr_assert_eq(n, 3 * 5 + 5 + 5 * 2 + 2);
     double *v = calloc(n, sizeof *v), *hv = calloc(n, sizeof *hv), *gp = calloc(n, sizeof *gp),
            *gm = calloc(n, sizeof *gm), *p0 = calloc(n, sizeof *p0);
     orc_rng r = {3};
     for (size_t k = 0; k < n; k++)
         v[k] = orc_uniform(&r, -1, 1);
-    memcpy(p0, ag_values_run(t, p, n), n * sizeof *p0);
+    memcpy(p0, ag_values(t, p), n * sizeof *p0);
     ag_mark mk = ag_tape_mark(t);
     ag_node L = mlp_loss(m);
     cr_assert_eq(nn_hvp(m, L, v, hv), AG_OK, "%s", ag_tape_error(t));
@@ -85,12 +84,12 @@ Test(hess_nn, mlp_hvp_matches_finite_differences_of_the_gradient)
      * truncation ~1e-10 and rounding ~1e-11 relative to |H v| ~ 1 */
     double h = 1e-5, scale = 0;
     for (int side = 0; side < 2; side++) {
-        double *pv = ag_values_run(t, p, n);
+        double *pv = ag_values(t, p);
         for (size_t k = 0; k < n; k++)
             pv[k] = p0[k] + (side ? h : -h) * v[k];
         gradient(m, side ? gp : gm);
     }
-    memcpy(ag_values_run(t, p, n), p0, n * sizeof *p0);
+    memcpy(ag_values(t, p), p0, n * sizeof *p0);
     for (size_t k = 0; k < n; k++)
         scale = fmax(scale, fabs(hv[k]));
     cr_assert_gt(scale, 0.1);

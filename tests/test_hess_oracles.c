@@ -20,7 +20,7 @@ static double nth(ag_tape *t, ag_node y, ag_node x, int order)
 {
     ag_node g = y;
     for (int k = 0; k < order; k++)
-        cr_assert_eq(ag_grad_nodes(t, g, (ag_run){x, 1}, &g), AG_OK, "%s", ag_tape_error(t));
+        cr_assert_eq(ag_grad_nodes(t, g, ag_run_of(x, 1), &g), AG_OK, "%s", ag_tape_error(t));
     return ag_value(t, g);
 }
 
@@ -107,11 +107,11 @@ Test(hess_oracle, softmax_ce_hessian)
         for (int k = 0; k < N; k++)
             z0[k] = orc_uniform(&r, -3, 3);
         ag_tape *t = ag_tape_new(0);
-        ag_node z = ag_vars(t, z0, N);
-        ag_node c = ag_node_at(t, z, (size_t)rep % N);
-        ag_node L = ag_sub(t, ag_logsumexp_run(t, z, N), c);
+        ag_run z = ag_vars(t, z0, N);
+        ag_node c = ag_at(t, z, (size_t)rep % N);
+        ag_node L = ag_sub(t, ag_logsumexp(t, z), c);
         double *h = NULL;
-        cr_assert_eq(ag_hessian(t, L, (ag_run){z, N}, &h), AG_OK, "%s", ag_tape_error(t));
+        cr_assert_eq(ag_hessian(t, L, z, &h), AG_OK, "%s", ag_tape_error(t));
         double m = z0[0], sum = 0, s[N];
         for (int k = 1; k < N; k++)
             m = fmax(m, z0[k]);
@@ -144,16 +144,16 @@ Test(hess_oracle, logistic_regression_hessian)
     }
     double w0[P] = {0.4, -1.1, 0.7, 0.2};
     ag_tape *t = ag_tape_new(0);
-    ag_node w = ag_vars(t, w0, P);
+    ag_run w = ag_vars(t, w0, P);
     ag_node terms[M];
     for (int i = 0; i < M; i++) {
-        ag_node xi = ag_consts(t, X[i], P);
-        ag_node zi = ag_dot_run(t, w, xi, P, AG_NULL);
+        ag_run xi = ag_consts(t, X[i], P);
+        ag_node zi = ag_dot(t, w, xi, AG_NULL);
         terms[i] = ag_sub(t, ag_softplus(t, zi), ag_mul(t, ag_const(t, y[i]), zi));
     }
-    ag_node L = ag_sum(t, terms, M);
+    ag_node L = ag_sum_list(t, terms, M);
     double *h = NULL;
-    cr_assert_eq(ag_hessian(t, L, (ag_run){w, P}, &h), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_hessian(t, L, w, &h), AG_OK, "%s", ag_tape_error(t));
     double want[P][P] = {{0}};
     for (int i = 0; i < M; i++) {
         double z = 0;
@@ -180,12 +180,12 @@ Test(hess_oracle, half_se_linear_neuron_hessian)
     enum { D = 4, P = D + 1 };
     double x[P] = {0.5, -1.5, 2.25, 3.0, 1.0}, p0[P] = {0.1, 0.2, -0.3, 0.4, 0.05};
     ag_tape *t = ag_tape_new(0);
-    ag_node p = ag_vars(t, p0, P);
-    ag_node xs = ag_consts(t, x, P);
-    ag_node e = ag_sub(t, ag_dot_run(t, p, xs, P, AG_NULL), ag_const(t, 0.75));
+    ag_run p = ag_vars(t, p0, P);
+    ag_run xs = ag_consts(t, x, P);
+    ag_node e = ag_sub(t, ag_dot(t, p, xs, AG_NULL), ag_const(t, 0.75));
     ag_node L = ag_mul(t, ag_const(t, 0.5), ag_powc(t, e, 2.0));
     double *h = NULL;
-    cr_assert_eq(ag_hessian(t, L, (ag_run){p, P}, &h), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_hessian(t, L, p, &h), AG_OK, "%s", ag_tape_error(t));
     for (int a = 0; a < P; a++)
         for (int b = 0; b < P; b++)
             cr_expect_eq(h[a * P + b], x[a] * x[b], "H[%d][%d] = %.17g, want %.17g", a, b, h[a * P + b], x[a] * x[b]);
@@ -229,7 +229,7 @@ static ag_node rand_expr(ag_tape *t, orc_rng *r, const ag_node *x, int d)
         return ag_softplus(t, a);
     default: {
         ag_node xs[2] = {a, rand_expr(t, r, x, d - 1)};
-        return ag_logsumexp(t, xs, 2);
+        return ag_logsumexp_list(t, xs, 2);
     }
     }
 }
@@ -242,15 +242,16 @@ Test(hess_oracle, random_expressions_match_finite_differences)
         for (int k = 0; k < RV; k++)
             x0[k] = orc_uniform(&r, 0.5, 1.5);
         ag_tape *t = ag_tape_new(0);
-        ag_node x = ag_vars(t, x0, RV), xs[RV];
+        ag_run x = ag_vars(t, x0, RV);
+        ag_node xs[RV];
         for (int k = 0; k < RV; k++)
-            xs[k] = ag_node_at(t, x, (size_t)k);
+            xs[k] = ag_at(t, x, (size_t)k);
         ag_mark m = ag_tape_mark(t);
         uint64_t state = r.x;
         ag_node y = rand_expr(t, &r, xs, 4);
         cr_assert_eq(ag_tape_status(t), AG_OK, "%s", ag_tape_error(t));
         double *h = NULL;
-        cr_assert_eq(ag_hessian(t, y, (ag_run){x, RV}, &h), AG_OK, "%s", ag_tape_error(t));
+        cr_assert_eq(ag_hessian(t, y, x, &h), AG_OK, "%s", ag_tape_error(t));
         expect_symmetric(h, RV, "random expression");
         /* column j by central differences of the gradient, step 1e-5:
          * truncation ~ h^2 |y''''| and rounding ~ eps/h, so 1e-6 relative
@@ -262,7 +263,7 @@ Test(hess_oracle, random_expressions_match_finite_differences)
             double g[2][RV], step = 1e-5;
             for (int side = 0; side < 2; side++) {
                 ag_tape_rewind(t, m);
-                double *v = ag_values_run(t, x, RV);
+                double *v = ag_values(t, x);
                 for (int k = 0; k < RV; k++)
                     v[k] = x0[k] + (k == j ? (side ? step : -step) : 0.0);
                 orc_rng again = {state};
@@ -289,12 +290,13 @@ Test(hess_oracle, softmax_jacobian)
     enum { N = 5 };
     double z0[N] = {0.3, -1.2, 2.0, 0.0, -0.4};
     ag_tape *t = ag_tape_new(0);
-    ag_node z = ag_vars(t, z0, N), s[N];
-    ag_node lse = ag_logsumexp_run(t, z, N);
+    ag_run z = ag_vars(t, z0, N);
+    ag_node s[N];
+    ag_node lse = ag_logsumexp(t, z);
     for (int k = 0; k < N; k++)
-        s[k] = ag_exp(t, ag_sub(t, ag_node_at(t, z, (size_t)k), lse));
+        s[k] = ag_exp(t, ag_sub(t, ag_at(t, z, (size_t)k), lse));
     double *j = NULL;
-    cr_assert_eq(ag_jacobian(t, s, N, (ag_run){z, N}, &j), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_jacobian(t, s, N, z, &j), AG_OK, "%s", ag_tape_error(t));
     double m = 2.0, sum = 0, sv[N];
     for (int k = 0; k < N; k++)
         sum += exp(z0[k] - m);

@@ -101,22 +101,22 @@ Test(misuse, out_of_range_indices)
     assert_error(t, AG_ERANGE, "ag_node_input", "#2");
     /* a run past the end, and an offset that wraps size_t */
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_sum_run(t, a, 10)));
-    assert_error(t, AG_ERANGE, "ag_sum_run", "#0");
+    cr_assert(ag_is_null(ag_sum(t, ag_run_of(a, 10))));
+    assert_error(t, AG_ERANGE, "ag_sum", "#0");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_node_at(t, a, SIZE_MAX)));
-    assert_error(t, AG_ERANGE, "ag_node_at");
+    cr_assert(ag_is_null(ag_at(t, ag_run_of(a, 1), SIZE_MAX)));
+    assert_error(t, AG_ERANGE, "ag_at");
     ag_tape_clear_error(t);
-    cr_assert_null(ag_values_run(t, b, 5)); /* #1..#5: the tape holds #0..#2 */
-    assert_error(t, AG_ERANGE, "ag_values_run", "#1");
+    cr_assert_null(ag_values(t, ag_run_of(b, 5))); /* #1..#5: the tape holds #0..#2 */
+    assert_error(t, AG_ERANGE, "ag_values", "#1");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_sum(t, NULL, 3)));
+    cr_assert(ag_is_null(ag_sum_list(t, NULL, 3)));
     assert_error(t, AG_EINVAL, "ag_sum");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_map(t, (ag_op)1000, a, 1)));
+    cr_assert(ag_is_null(ag_map(t, (ag_op)1000, ag_run_of(a, 1)).first));
     assert_error(t, AG_EINVAL, "ag_map");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_map(t, AG_OP_MUL, a, 1)));
+    cr_assert(ag_is_null(ag_map(t, AG_OP_MUL, ag_run_of(a, 1)).first));
     assert_error(t, AG_EINVAL, "ag_map", "mul");
     assert_usable(t);
     ag_tape_free(t);
@@ -167,7 +167,7 @@ Test(misuse, null_handles)
     assert_error(t, AG_ENULL, "ag_backward");
     ag_tape_clear_error(t);
     ag_node xs[2] = {a, AG_NULL};
-    cr_assert(ag_is_null(ag_sum(t, xs, 2)));
+    cr_assert(ag_is_null(ag_sum_list(t, xs, 2)));
     assert_error(t, AG_ENULL, "ag_sum");
     ag_tape_clear_error(t);
     cr_assert_null(ag_stepper_new(t, AG_NULL));
@@ -231,24 +231,24 @@ Test(misuse, rewind_to_a_mark_an_earlier_rewind_dropped)
 Test(misuse, run_crossing_a_rewind_boundary)
 {
     ag_tape *t = ag_tape_new(0);
-    ag_node first = ag_vars(t, (const double[]){1, 2, 3}, 3); /* #0..#2 */
+    ag_node first = ag_vars(t, (const double[]){1, 2, 3}, 3).first; /* #0..#2 */
     ag_mark m = ag_tape_mark(t);
     ag_var(t, 4.0);
     cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
     ag_var(t, 5.0); /* #3 again, in a new segment */
     cr_assert_eq(ag_tape_len(t), 4);
     /* #0..#3 are all live, but not one run recorded together */
-    cr_assert(ag_is_null(ag_sum_run(t, first, 4)));
-    assert_error(t, AG_ERANGE, "ag_sum_run", "#0", "#3", "crosses a rewind boundary");
+    cr_assert(ag_is_null(ag_sum(t, ag_run_of(first, 4))));
+    assert_error(t, AG_ERANGE, "ag_sum", "#0", "#3", "crosses a rewind boundary");
     ag_tape_clear_error(t);
-    cr_assert_null(ag_grads_run(t, first, 4));
-    assert_error(t, AG_ERANGE, "ag_grads_run", "rewind boundary");
+    cr_assert_null(ag_grads(t, ag_run_of(first, 4)));
+    assert_error(t, AG_ERANGE, "ag_grads", "rewind boundary");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_node_at(t, first, 3)));
-    assert_error(t, AG_ERANGE, "ag_node_at");
+    cr_assert(ag_is_null(ag_at(t, ag_run_of(first, 3 + 1), 3)));
+    assert_error(t, AG_ERANGE, "ag_at");
     /* the run below the boundary is fine */
     ag_tape_clear_error(t);
-    ag_node s = ag_sum_run(t, first, 3);
+    ag_node s = ag_sum(t, ag_run_of(first, 3));
     cr_assert_eq(ag_value(t, s), 6.0);
     assert_usable(t);
     ag_tape_free(t);
@@ -265,8 +265,7 @@ Test(misuse, optimizer_given_another_model)
     nn_optim_opts opts = {.kind = NN_OPTIM_SGD, .lr = 0.1};
     nn_optim *o = nn_optim_new(m1, &opts);
     cr_assert_not_null(o);
-    size_t n;
-    ag_node p2 = nn_model_params(m2, &n);
+    ag_node p2 = nn_model_params(m2).first;
     double before = ag_value(t, p2);
     cr_assert_eq(nn_optim_step(o, m2), AG_EINVAL);
     assert_error(t, AG_EINVAL, "nn_optim_step", "another model");
@@ -320,5 +319,61 @@ Test(misuse, error_hook_sees_each_error)
     ag_log(t, bad);
     cr_assert_eq(n, 2);
     assert_error(t, AG_ERANGE, "ag_exp"); /* the first one is kept */
+    ag_tape_free(t);
+}
+
+Test(misuse, nn_inputs_of_the_wrong_width)
+{
+    /* a 1-wide input for a 2-input model used to read the next node (the
+     * target) as its second feature */
+    ag_tape *t = ag_tape_new(0);
+    nn_model *m = nn_model_new(t);
+    nn_rng rng;
+    nn_rng_seed(&rng, 3);
+    static const size_t sizes[] = {3, 1};
+    static const nn_act acts[] = {NN_ACT_TANH, NN_ACT_LINEAR};
+    cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 2, NN_INIT_XAVIER, &rng), AG_OK);
+    size_t len = ag_tape_len(t);
+    ag_run x = ag_consts(t, (const double[]){0.5}, 1);
+    ag_run y = ag_consts(t, (const double[]){1.0}, 1);
+    cr_assert(ag_run_is_null(nn_mlp_forward(m, x)));
+    assert_error(t, AG_EINVAL, "nn_mlp_forward", "width 1", "2 inputs");
+    ag_tape_clear_error(t);
+    cr_assert(ag_run_is_null(nn_dense_forward(t, nn_layer_at(m, 1), x)));
+    assert_error(t, AG_EINVAL, "nn_dense_forward", "width 1", "3 inputs");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(nn_loss_se(t, ag_run_of(x.first, 2), y, NN_SUM)));
+    assert_error(t, AG_EINVAL, "nn_loss_se", "width 2", "width 1");
+    cr_assert_eq(ag_tape_len(t), len + 2); /* only x and y */
+    nn_model_free(m);
+    ag_tape_free(t);
+}
+
+Test(misuse, adam_fills_each_missing_option_on_its_own)
+{
+    /* beta1 given alone used to leave beta2 = 0 (v = g^2, no memory);
+     * now beta2 gets its default 0.999 on its own. The first Adam step is
+     * lr * sign(g) either way; the second tells them apart, so two steps
+     * are checked against Adam's formulas with beta1 = 0.5, beta2 = 0.999. */
+    ag_tape *t = ag_tape_new(0);
+    nn_model *m = nn_model_new(t);
+    nn_param p;
+    cr_assert_eq(nn_param_new(m, "p", 1, 0, NN_INIT_ZERO, NULL, &p), AG_OK);
+    nn_optim_opts o = {.kind = NN_OPTIM_ADAM, .lr = 0.1, .beta1 = 0.5};
+    nn_optim *opt = nn_optim_new(m, &o);
+    cr_assert_not_null(opt);
+    double g[2] = {1.0, 3.0}, want = 0.0, mm = 0.0, vv = 0.0;
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(ag_set_grad(t, p.v.first, g[k]), AG_OK);
+        cr_assert_eq(nn_optim_step(opt, m), AG_OK);
+        mm = 0.5 * mm + 0.5 * g[k];
+        vv = 0.999 * vv + 0.001 * g[k] * g[k];
+        double mh = mm / (1 - pow(0.5, k + 1)), vh = vv / (1 - pow(0.999, k + 1));
+        want -= 0.1 * mh / (sqrt(vh) + 1e-8);
+        cr_assert_float_eq(ag_value(t, p.v.first), want, 1e-12, "step %d: %.17g, want %.17g", k,
+                           ag_value(t, p.v.first), want);
+    }
+    nn_optim_free(opt);
+    nn_model_free(m);
     ag_tape_free(t);
 }

@@ -255,11 +255,11 @@ Test(ops, sum_dot_logsumexp_random)
         for (size_t k = 0; k < n; k++)
             x[k] = ag_var(t, xv[k] = uniform(-2, 2));
         ag_node b = ag_var(t, bv);
-        ag_node d_list = ag_dot(t, w, x, n, b);
-        ag_node d_run = ag_dot_run(t, w[0], x[0], n, b);
-        ag_node s_list = ag_sum(t, x, n);
-        ag_node s_run = ag_sum_run(t, x[0], n);
-        ag_node lse = ag_logsumexp(t, x, n);
+        ag_node d_list = ag_dot_list(t, w, x, n, b);
+        ag_node d_run = ag_dot(t, ag_run_of(w[0], n), ag_run_of(x[0], n), b);
+        ag_node s_list = ag_sum_list(t, x, n);
+        ag_node s_run = ag_sum(t, ag_run_of(x[0], n));
+        ag_node lse = ag_logsumexp_list(t, x, n);
 
         double dot = bv, sum = 0, mass = 0;
         for (size_t k = 0; k < n; k++) {

@@ -28,15 +28,15 @@ Test(regressions, rewind_that_drops_nothing_keeps_runs_growable)
     cr_assert_eq(ag_tape_rewind(t, mk), AG_OK);
     cr_assert_eq(nn_param_new(m, "b", 1, 0, NN_INIT_UNIFORM, &rng, NULL), AG_OK);
     size_t n;
-    ag_node p = nn_model_params(m, &n);
+    ag_node p = ((n) = nn_model_params(m).n, nn_model_params(m).first);
     cr_assert_eq(n, 3);
     /* the three form one run: a loss over them, zero_grad between steps */
     for (int step = 0; step < 3; step++) {
         ag_mark top = ag_tape_mark(t);
-        ag_node L = ag_sum_run(t, p, 3);
+        ag_node L = ag_sum(t, ag_run_of(p, 3));
         nn_zero_grad(m);
         cr_assert_eq(ag_backward(t, L), AG_OK);
-        cr_assert_eq(ag_grad(t, ag_node_at(t, p, 2)), 1.0, "step %d", step);
+        cr_assert_eq(ag_grad(t, ag_at(t, ag_run_of(p, 2 + 1), 2)), 1.0, "step %d", step);
         ag_tape_rewind(t, top);
     }
     cr_assert_eq(ag_tape_status(t), AG_OK, "%s", ag_tape_error(t));
@@ -56,18 +56,18 @@ Test(regressions, short_runs_are_refused_before_recording)
 {
     ag_tape *t = ag_tape_new(0);
     double v[3] = {1, 2, 3};
-    ag_node y = ag_consts(t, v, 3), a = ag_vars(t, v, 1); /* a: the tape's last node */
+    ag_node y = ag_consts(t, v, 3).first, a = ag_vars(t, v, 1).first; /* a: the tape's last node */
     size_t len = ag_tape_len(t);
-    cr_assert(ag_is_null(nn_loss_se(t, a, y, 3, NN_SUM)));
+    cr_assert(ag_is_null(nn_loss_se(t, ag_run_of(a, 3), ag_run_of(y, 3), NN_SUM)));
     cr_assert_eq(ag_tape_status(t), AG_ERANGE);
     cr_assert_eq(ag_tape_len(t), len); /* nothing recorded */
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(nn_activate(t, NN_ACT_LEAKY_RELU, a, 3, 0.1)));
+    cr_assert(ag_is_null(nn_activate(t, NN_ACT_LEAKY_RELU, ag_run_of(a, 3), 0.1).first));
     cr_assert_eq(ag_tape_status(t), AG_ERANGE);
     ag_tape_clear_error(t);
     nn_rng rng;
     nn_rng_seed(&rng, 1);
-    cr_assert(ag_is_null(nn_dropout(t, &rng, a, 3, 0.5, true)));
+    cr_assert(ag_is_null(nn_dropout(t, &rng, ag_run_of(a, 3), 0.5, true).first));
     cr_assert_eq(ag_tape_len(t), len);
     ag_tape_free(t);
 }
@@ -80,7 +80,7 @@ Test(regressions, bce_of_a_confident_right_answer_is_zero)
     ag_node z = ag_var(t, 40.0), y = ag_const(t, 1.0);
     ag_node p = ag_sigmoid(t, z);
     cr_assert_eq(ag_value(t, p), 1.0);
-    ag_node L = nn_loss_bce(t, p, y, 1, NN_SUM);
+    ag_node L = nn_loss_bce(t, ag_run_of(p, 1), ag_run_of(y, 1), NN_SUM);
     cr_assert_eq(ag_value(t, L), 0.0);
     cr_assert_eq(ag_backward(t, L), AG_OK);
     cr_assert(isfinite(ag_grad(t, z)));
@@ -97,8 +97,8 @@ Test(regressions, replay_guard_keeps_the_highest_read)
     ag_node c = ag_exp(t, x); /* interior, below the mark */
     ag_mark m = ag_tape_mark(t);
     ag_node y = ag_mul(t, x, x); /* interior, above */
-    (void)ag_value(t, y);
-    (void)ag_value(t, c);
+    (void)ag_steer(t, y);
+    (void)ag_steer(t, c);
     ag_node z = ag_add(t, y, c); /* a program may have branched on y */
     cr_assert_eq(ag_forward(t, m, z), AG_EINVAL);
     ag_tape_free(t);
@@ -155,9 +155,9 @@ Test(regressions, relu_passes_nan_on)
     ag_node x = ag_var(t, (double)NAN);
     cr_assert(isnan(ag_value(t, ag_relu(t, x))));
     double v[3] = {-2, (double)NAN, 3};
-    ag_node r = ag_map(t, AG_OP_RELU, ag_vars(t, v, 3), 3);
+    ag_node r = ag_map(t, AG_OP_RELU, ag_run_of(ag_vars(t, v, 3).first, 3)).first;
     cr_assert_eq(ag_value(t, r), 0.0);
-    cr_assert(isnan(ag_value(t, ag_node_at(t, r, 1))));
-    cr_assert_eq(ag_value(t, ag_node_at(t, r, 2)), 3.0);
+    cr_assert(isnan(ag_value(t, ag_at(t, ag_run_of(r, 1 + 1), 1))));
+    cr_assert_eq(ag_value(t, ag_at(t, ag_run_of(r, 2 + 1), 2)), 3.0);
     ag_tape_free(t);
 }

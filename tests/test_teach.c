@@ -62,18 +62,18 @@ static ag_node random_op(ag_tape *t, int k, const ag_node *pool, size_t n, ag_no
     case 17: return ag_leaky_relu(t, a, 0.1);
     case 18: return ag_min(t, a, b);
     case 19: return ag_max(t, a, b);
-    case 20: return ag_sum(t, xs, 3);
-    case 21: return ag_sum_run(t, vars, 4);
-    case 22: return ag_dot(t, ws, xs, 3, below(2) ? a : AG_NULL);
+    case 20: return ag_sum_list(t, xs, 3);
+    case 21: return ag_sum(t, ag_run_of(vars, 4));
+    case 22: return ag_dot_list(t, ws, xs, 3, below(2) ? a : AG_NULL);
     case 23: {
         /* a run of four freshly recorded nodes against the variables' run */
         ag_node first = ag_tanh(t, xs[0]);
         ag_sin(t, xs[1]);
         ag_cos(t, xs[2]);
         ag_sigmoid(t, a);
-        return ag_dot_run(t, vars, first, 4, below(2) ? b : AG_NULL);
+        return ag_dot(t, ag_run_of(vars, 4), ag_run_of(first, 4), below(2) ? b : AG_NULL);
     }
-    default: return ag_logsumexp(t, xs, 3);
+    default: return ag_logsumexp_list(t, xs, 3);
     }
 }
 
@@ -86,19 +86,19 @@ static ag_node random_graph(ag_tape *t, int g)
     double v[4];
     for (int k = 0; k < 4; k++)
         v[k] = uniform(-2, 2);
-    ag_node vars = ag_vars(t, v, 4);
+    ag_node vars = ag_vars(t, v, 4).first;
     for (size_t k = 0; k < 4; k++)
-        pool[n++] = ag_node_at(t, vars, k);
+        pool[n++] = ag_at(t, ag_run_of(vars, k + 1), k);
     pool[n++] = ag_const(t, uniform(-2, 2));
     pool[n++] = ag_const(t, uniform(-2, 2));
     for (int s = 0; s < 2 * KINDS; s++) {
         ag_node r = random_op(t, (s + g) % KINDS, pool, n, vars);
-        const double *rv = ag_values_run(t, r, 1);
+        const double *rv = ag_values(t, ag_run_of(r, 1));
         if (fabs(*rv) > 10)
             r = ag_tanh(t, r);
         pool[n++] = r;
     }
-    return ag_sum(t, pool + 6, n - 6); /* every op node is in y's past */
+    return ag_sum_list(t, pool + 6, n - 6); /* every op node is in y's past */
 }
 
 Test(teach, stepper_matches_backward_bit_for_bit_on_random_graphs)
@@ -120,7 +120,7 @@ Test(teach, stepper_matches_backward_bit_for_bit_on_random_graphs)
         ag_zero_grad(t);
         ag_stepper *st = ag_stepper_new(t, y);
         cr_assert_not_null(st);
-        ag_step step;
+        ag_stepper_step step;
         uint32_t last = UINT32_MAX;
         size_t steps = 0;
         while (ag_stepper_next(st, &step)) {
@@ -312,7 +312,7 @@ Test(teach, gradcheck_agrees_on_smooth_functions)
     ag_node f3 = ag_mul(t, ag_tanh(t, x[2]), ag_sigmoid(t, x[0]));
     ag_node f4 = ag_sqrt(t, ag_add(t, ag_mul(t, x[1], x[1]), one));
     ag_node fs[4] = {f1, f2, f3, f4};
-    ag_node y = ag_sum(t, fs, 4);
+    ag_node y = ag_sum_list(t, fs, 4);
     for (int p = 0; p < 20; p++) {
         for (int k = 0; k < 3; k++)
             ag_set_value(t, x[k], uniform(-2, 2));
@@ -413,7 +413,7 @@ Test(teach, gradcheck_refuses_a_value_steered_recording)
     ag_node x = ag_var(t, 2.0);
     ag_node u = ag_mul(t, x, x);
     /* branching on u's value: the recording depends on it */
-    ag_node y = ag_value(t, u) > 1 ? ag_sin(t, u) : ag_cos(t, u);
+    ag_node y = ag_steer(t, u) > 1 ? ag_sin(t, u) : ag_cos(t, u);
     ag_node in[1] = {x};
     ag_gradcheck_row rows[1];
     cr_assert_eq(ag_gradcheck(t, m, y, in, 1, rows), AG_EINVAL);

@@ -124,8 +124,8 @@ Test(teach_graph, dot_is_deterministic_and_accepted_by_graphviz)
     small g = small_graph();
     ag_tape *t = g.t;
     ag_node xs[3] = {g.w, g.u, g.z};
-    ag_node q = ag_div(t, ag_dot(t, xs, xs, 3, g.x), ag_sub(t, ag_exp(t, g.w), g.x));
-    ag_node y = ag_add(t, ag_logsumexp(t, xs, 3), q);
+    ag_node q = ag_div(t, ag_dot_list(t, xs, xs, 3, g.x), ag_sub(t, ag_exp(t, g.w), g.x));
+    ag_node y = ag_add(t, ag_logsumexp_list(t, xs, 3), q);
     ag_name_set(t, g.u, "b|<odd> {name} \"q\" \\");
     ag_backward(t, y);
     ag_graph_opts o = {.highlight = g.w, .show_grad = true, .title = "all \"ops\""};

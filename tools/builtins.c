@@ -9,35 +9,34 @@
 
 #include <string.h>
 
-typedef enum kind { K_UNARY, K_LEAKY, K_POW, K_BINARY } kind;
-
 struct ax_builtin {
     const char *name;
     const char *usage;
-    kind kind;
+    ag_op op;
     int min_args, max_args;
-    ag_node (*unary)(ag_tape *, ag_node);
-    ag_node (*binary)(ag_tape *, ag_node, ag_node);
 };
 
+/* Every op of the op list (ag_ops.h) written as a call, f(x) or f(a, b), is
+ * a function of the language under its name; pow(x, y) spells ^. */
+#define CALL_1(ENUM, stem) {#stem, #stem "(x)", AG_OP_##ENUM, 1, 1},
+#define CALL_2(ENUM, stem) {#stem, #stem "(a, b)", AG_OP_##ENUM, 2, 2},
+#define FORM_LEAF(ENUM, stem, n)
+#define FORM_INFIX(ENUM, stem, n)
+#define FORM_POWER(ENUM, stem, n)
+#define FORM_PREFIX(ENUM, stem, n)
+#define FORM_LIST(ENUM, stem, n)
+#define FORM_DOT(ENUM, stem, n)
+#define FORM_CALL(ENUM, stem, n) CALL_##n(ENUM, stem)
+#define ROW(ENUM, stem, sym, n, form) FORM_##form(ENUM, stem, n)
+
 static const ax_builtin table[] = {
-    {"exp", "exp(x)", K_UNARY, 1, 1, ag_exp, NULL},
-    {"log", "log(x)", K_UNARY, 1, 1, ag_log, NULL},
-    {"sqrt", "sqrt(x)", K_UNARY, 1, 1, ag_sqrt, NULL},
-    {"abs", "abs(x)", K_UNARY, 1, 1, ag_abs, NULL},
-    {"sin", "sin(x)", K_UNARY, 1, 1, ag_sin, NULL},
-    {"cos", "cos(x)", K_UNARY, 1, 1, ag_cos, NULL},
-    {"tanh", "tanh(x)", K_UNARY, 1, 1, ag_tanh, NULL},
-    {"sigmoid", "sigmoid(x)", K_UNARY, 1, 1, ag_sigmoid, NULL},
-    {"relu", "relu(x)", K_UNARY, 1, 1, ag_relu, NULL},
-    {"softplus", "softplus(x)", K_UNARY, 1, 1, ag_softplus, NULL},
-    /* F3: the notes' leaky ReLU has slope 0.01 */
-    {"leaky_relu", "leaky_relu(x[, slope])", K_LEAKY, 1, 2, NULL, NULL},
-    {"pow", "pow(x, y)", K_POW, 2, 2, NULL, NULL},
-    {"min", "min(a, b)", K_BINARY, 2, 2, NULL, ag_min},
-    {"max", "max(a, b)", K_BINARY, 2, 2, NULL, ag_max},
+    AG_OPLIST(ROW)
+    {"pow", "pow(x, y)", AG_OP_POW, 2, 2},
 };
 #define N_BUILTINS (sizeof table / sizeof table[0])
+
+/* F3: the notes' leaky ReLU has slope 0.01, and the slope may be left out */
+#define LEAKY_SLOPE 0.01
 
 const ax_builtin *ax_builtin_find(const char *name, size_t len)
 {
@@ -48,10 +47,13 @@ const ax_builtin *ax_builtin_find(const char *name, size_t len)
 }
 
 const char *ax_builtin_name(const ax_builtin *b) { return b->name; }
-int ax_builtin_min_args(const ax_builtin *b) { return b->min_args; }
+int ax_builtin_min_args(const ax_builtin *b) { return b->op == AG_OP_LEAKY_RELU ? 1 : b->min_args; }
 int ax_builtin_max_args(const ax_builtin *b) { return b->max_args; }
-const char *ax_builtin_usage(const ax_builtin *b) { return b->usage; }
-bool ax_builtin_arg_const(const ax_builtin *b, int k) { return b->kind == K_LEAKY && k == 1; }
+const char *ax_builtin_usage(const ax_builtin *b)
+{
+    return b->op == AG_OP_LEAKY_RELU ? "leaky_relu(x[, slope])" : b->usage;
+}
+bool ax_builtin_arg_const(const ax_builtin *b, int k) { return b->op == AG_OP_LEAKY_RELU && k == 1; }
 
 void ax_builtin_list(char *buf, size_t size)
 {
@@ -82,18 +84,14 @@ ag_node ax_power(ag_tape *t, ax_val a, ax_val b)
 
 ag_node ax_builtin_apply(ag_tape *t, const ax_builtin *b, const ax_val *args, int n)
 {
-    switch (b->kind) {
-    case K_UNARY:
-        return b->unary(t, ax_val_node(t, args[0]));
-    case K_LEAKY:
-        return ag_leaky_relu(t, ax_val_node(t, args[0]), n > 1 ? args[1].c : 0.01);
-    case K_POW:
+    switch (b->op) {
+    case AG_OP_LEAKY_RELU:
+        return ag_leaky_relu(t, ax_val_node(t, args[0]), n > 1 ? args[1].c : LEAKY_SLOPE);
+    case AG_OP_POW:
         return ax_power(t, args[0], args[1]);
-    case K_BINARY: {
-        ag_node a = ax_val_node(t, args[0]);
-        ag_node c = ax_val_node(t, args[1]);
-        return b->binary(t, a, c);
+    default:
+        break;
     }
-    }
-    return AG_NULL;
+    ag_node in[2] = {ax_val_node(t, args[0]), n > 1 ? ax_val_node(t, args[1]) : AG_NULL};
+    return ag_apply(t, b->op, in, (size_t)n);
 }

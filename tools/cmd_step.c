@@ -27,7 +27,7 @@ typedef struct walk {
 } walk;
 
 /* The text of one step, malloc'd (open_memstream). */
-static char *step_text(walk *w, const ag_step *s)
+static char *step_text(walk *w, const ag_stepper_step *s)
 {
     char *text = NULL;
     size_t size = 0;
@@ -57,7 +57,7 @@ static char *step_text(walk *w, const ag_step *s)
 /* Take the next step into the history; false at the end or on failure. */
 static bool take_step(walk *w)
 {
-    ag_step s;
+    ag_stepper_step s;
     if (w->done || !ag_stepper_next(w->st, &s)) {
         w->done = true;
         return false;

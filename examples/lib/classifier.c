@@ -3,10 +3,8 @@
  *
  * Invariant: after every call the tape holds the parameters, then (replay
  * mode, after the first step) exactly one recorded batch graph, and nothing
- * else. Values are read through ag_values_run, never ag_value: ag_value
- * marks a node as read while recording, and an evaluation recorded above the
- * replay graph would then make the graph look value-steered to
- * ag_replay_check (reading after a graph is complete never steers it).
+ * else. Nothing here branches on a value while recording (no ag_steer), so
+ * the recorded batch graph replays with new inputs.
  */
 #include "classifier.h"
 
@@ -68,16 +66,16 @@ static void fill_onehot(double *y, const int *labels, size_t batch, size_t n_cla
 /* Record the batch graph: L = (1/B) sum_i [logsumexp(z_i) - y_i . z_i]
  * (F17 for each example, the mean over the batch). Inputs and targets are
  * constants recorded first, so replay can overwrite them. */
-static ag_node record_batch(clf *c, const double *x, const double *y, ag_node *xs, ag_node *ys)
+static ag_node record_batch(clf *c, const double *x, const double *y, ag_run *xs, ag_run *ys)
 {
     ag_tape *t = c->t;
     *xs = ag_consts(t, x, c->batch * c->n_in);
     *ys = ag_consts(t, y, c->batch * c->n_classes);
-    if (ag_is_null(*xs) || ag_is_null(*ys))
+    if (ag_run_is_null(*xs) || ag_run_is_null(*ys))
         return AG_NULL;
     for (size_t i = 0; i < c->batch; i++) {
-        ag_node z = nn_mlp_forward(c->model, ag_node_at(t, *xs, i * c->n_in));
-        c->losses[i] = nn_loss_softmax_ce(t, z, ag_node_at(t, *ys, i * c->n_classes), c->n_classes);
+        ag_run z = nn_mlp_forward(c->model, ag_run_of(ag_at(t, *xs, i * c->n_in), c->n_in));
+        c->losses[i] = nn_loss_softmax_ce(t, z, ag_run_of(ag_at(t, *ys, i * c->n_classes), c->n_classes));
     }
     return nn_reduce_nodes(t, c->losses, c->batch, NN_MEAN);
 }
@@ -85,10 +83,9 @@ static ag_node record_batch(clf *c, const double *x, const double *y, ag_node *x
 /* Gradient and update from the recorded loss L; *loss its value. */
 static ag_status descend(clf *c, ag_node L, double *loss)
 {
-    const double *v = ag_values_run(c->t, L, 1);
-    if (!v)
+    *loss = ag_value(c->t, L);
+    if (ag_tape_status(c->t) != AG_OK)
         return ag_tape_status(c->t);
-    *loss = *v;
     nn_zero_grad(c->model);
     ag_status s = ag_backward(c->t, L);
     return s != AG_OK ? s : nn_optim_step(c->opt, c->model);
@@ -97,7 +94,7 @@ static ag_status descend(clf *c, ag_node L, double *loss)
 ag_status clf_step_record(clf *c, const double *x, const int *labels, double *loss)
 {
     fill_onehot(c->onehot, labels, c->batch, c->n_classes);
-    ag_node xs, ys;
+    ag_run xs, ys;
     ag_node L = record_batch(c, x, c->onehot, &xs, &ys);
     ag_status s = ag_is_null(L) ? ag_tape_status(c->t) : descend(c, L, loss);
     ag_tape_rewind(c->t, c->mark);
@@ -116,8 +113,8 @@ ag_status clf_step_replay(clf *c, const double *x, const int *labels, double *lo
         c->recorded = true;
         c->eval_mark = ag_tape_mark(c->t);
     } else {
-        double *xv = ag_values_run(c->t, c->x, c->batch * c->n_in);
-        double *yv = ag_values_run(c->t, c->y, c->batch * c->n_classes);
+        double *xv = ag_values(c->t, c->x);
+        double *yv = ag_values(c->t, c->y);
         if (!xv || !yv)
             return ag_tape_status(c->t);
         memcpy(xv, x, c->batch * c->n_in * sizeof *xv);
@@ -132,9 +129,8 @@ ag_status clf_step_replay(clf *c, const double *x, const int *labels, double *lo
 int clf_predict(clf *c, const double *x)
 {
     ag_tape *t = c->t;
-    ag_node xs = ag_consts(t, x, c->n_in);
-    ag_node z = ag_is_null(xs) ? AG_NULL : nn_mlp_forward(c->model, xs);
-    const double *v = ag_is_null(z) ? NULL : ag_values_run(t, z, c->n_classes);
+    ag_run z = nn_mlp_forward(c->model, ag_consts(t, x, c->n_in));
+    const double *v = ag_run_is_null(z) ? NULL : ag_values(t, z);
     int best = -1;
     for (size_t k = 0; v && k < c->n_classes; k++)
         if (best < 0 || v[k] > v[best])

@@ -7,7 +7,7 @@
  *           differentiates it, updates the weights and rewinds;
  *   replay: the first step records the graph once with the inputs and
  *           one-hot targets as constant placeholders; every later step
- *           writes the new batch into those placeholders (ag_values_run),
+ *           writes the new batch into those placeholders (ag_values),
  *           recomputes the values (ag_forward), differentiates and updates:
  *           no recording, no allocation.
  *
@@ -44,7 +44,8 @@ typedef struct clf {
     ag_node *losses;  /* batch per-example loss nodes (scratch)             */
     double *onehot;   /* batch * n_classes targets (record mode)            */
     bool recorded;    /* replay: the graph below is live                    */
-    ag_node x, y, loss; /* replay: input run, target run, mean loss          */
+    ag_run x, y;      /* replay: input run, target run                      */
+    ag_node loss;     /* replay: the mean loss                              */
     ag_mark eval_mark;  /* above the replay graph (or = mark)               */
 } clf;
 

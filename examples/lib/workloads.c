@@ -4,8 +4,7 @@
  *
  * Invariant: after every call the tape holds the model's parameters and, in
  * replay mode once the first step ran, exactly one recorded step graph.
- * Values are read with ag_values_run (see classifier.c for why not
- * ag_value).
+ * Values are read with ag_value and ag_values (reading is pure).
  */
 #include "workloads.h"
 
@@ -76,19 +75,19 @@ static ag_node moons_record(moons_run *w)
 {
     ag_tape *t = w->t;
     size_t n = w->d->rows, n_layers = nn_layer_count(w->model);
-    ag_node xs = ag_consts(t, w->d->x, 2 * n);
-    ag_node ys = ag_consts(t, w->ymat, n);
-    if (ag_is_null(xs) || ag_is_null(ys))
+    ag_run xs = ag_consts(t, w->d->x, 2 * n);
+    ag_run ys = ag_consts(t, w->ymat, n);
+    if (ag_run_is_null(xs) || ag_run_is_null(ys))
         return AG_NULL;
     for (size_t i = 0; i < n; i++) {
-        ag_node h = ag_node_at(t, xs, 2 * i);
+        ag_run h = ag_run_of(ag_at(t, xs, 2 * i), 2);
         for (size_t k = 0; k + 1 < n_layers; k++)
             h = nn_dense_forward(t, nn_layer_at(w->model, k), h);
         w->hidden[i] = h;
     }
     const nn_layer *out = nn_layer_at(w->model, n_layers - 1);
     size_t before = ag_tape_len(t);
-    w->scores = nn_dense_forward(t, out, w->hidden[0]);
+    w->scores = ag_run_of(nn_dense_forward(t, out, w->hidden[0]).first, n);
     for (size_t i = 1; i < n; i++)
         nn_dense_forward(t, out, w->hidden[i]);
     if (ag_tape_status(t) != AG_OK)
@@ -97,7 +96,7 @@ static ag_node moons_record(moons_run *w)
         ag_tape_fail(t, AG_EINVAL, "moons: the output layer did not record one node a point");
         return AG_NULL;
     }
-    ag_node data = nn_loss_hinge(t, w->scores, ys, n, NN_MEAN);
+    ag_node data = nn_loss_hinge(t, w->scores, ys, NN_MEAN);
     ag_node reg = ag_mul(t, ag_const(t, 1e-4), nn_l2(w->model));
     return ag_add(t, data, reg);
 }
@@ -106,13 +105,13 @@ static ag_node moons_record(moons_run *w)
 static ag_status moons_read(moons_run *w, ag_node L, double *loss, double *accuracy)
 {
     size_t n = w->d->rows, right = 0;
-    const double *lv = ag_values_run(w->t, L, 1);
-    const double *sv = ag_values_run(w->t, w->scores, n);
-    if (!lv || !sv)
+    double lv = ag_value(w->t, L);
+    const double *sv = ag_values(w->t, w->scores);
+    if (!sv || ag_tape_status(w->t) != AG_OK)
         return ag_tape_status(w->t);
     for (size_t i = 0; i < n; i++)
         right += (w->d->y[i] > 0) == (sv[i] > 0);
-    *loss = *lv;
+    *loss = lv;
     *accuracy = (double)right / (double)n;
     return AG_OK;
 }
@@ -162,7 +161,8 @@ ag_status moons_evaluate(moons_run *w, double *loss, double *accuracy)
 {
     /* recorded above a replay graph, if any, and dropped again */
     ag_mark top = ag_tape_mark(w->t);
-    ag_node keep = w->scores, L = moons_record(w);
+    ag_run keep = w->scores;
+    ag_node L = moons_record(w);
     ag_status s = ag_is_null(L) ? ag_tape_status(w->t) : moons_read(w, L, loss, accuracy);
     ag_tape_rewind(w->t, top);
     w->scores = keep;
@@ -172,9 +172,8 @@ ag_status moons_evaluate(moons_run *w, double *loss, double *accuracy)
 double moons_score(moons_run *w, double x1, double x2)
 {
     double x[2] = {x1, x2};
-    ag_node xs = ag_consts(w->t, x, 2);
-    ag_node s = ag_is_null(xs) ? AG_NULL : nn_mlp_forward(w->model, xs);
-    const double *v = ag_is_null(s) ? NULL : ag_values_run(w->t, s, 1);
+    ag_run s = nn_mlp_forward(w->model, ag_consts(w->t, x, 2));
+    const double *v = ag_run_is_null(s) ? NULL : ag_values(w->t, s);
     double r = v ? *v : (double)NAN;
     ag_tape_rewind(w->t, w->eval_mark);
     return r;

@@ -17,8 +17,9 @@
  * graph may not depend on values. These models branch on nothing (relu, max
  * and abs have kinks, but a kink changes a derivative's value, not the
  * graph), and the inputs and targets are constants that replay overwrites.
- * A program that read a value while recording (if (ag_value(...) > 0) ...)
- * is refused by ag_replay_check / ag_forward.
+ * A program that branches on a value while recording says so with
+ * ag_steer (if (ag_steer(...) > 0) ...) and is refused by ag_replay_check /
+ * ag_forward.
  */
 #ifndef AGRAD_EXAMPLES_WORKLOADS_H
 #define AGRAD_EXAMPLES_WORKLOADS_H
@@ -43,10 +44,11 @@ typedef struct moons_run {
     const nn_dataset *d;
     size_t step;        /* steps taken so far (the schedule's k)             */
     ag_mark mark;       /* just above the parameters                         */
-    ag_node *hidden;    /* d->rows last-hidden-layer runs (scratch)           */
+    ag_run *hidden;     /* d->rows last-hidden-layer runs (scratch)           */
     double *ymat;       /* the labels as doubles                             */
     bool recorded;      /* replay: the graph below is live                   */
-    ag_node scores, loss;
+    ag_run scores;      /* one score a point                                 */
+    ag_node loss;
     ag_mark eval_mark;  /* above the replay graph (or = mark)                */
 } moons_run;
 

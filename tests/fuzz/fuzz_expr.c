@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ag_tape_clear_error(t);
         ag_stepper *st = ag_stepper_new(t, out);
         if (st) {
-            ag_step step;
+            ag_stepper_step step;
             for (int n = 0; n < 100000 && ag_stepper_next(st, &step); n++)
                 ;
             ag_stepper_free(st);

@@ -58,21 +58,21 @@ static ag_node node_at(const ag_node *nodes, size_t n, json_t *idx)
 }
 
 /* one straight-line instruction */
-static ag_node instr(ag_tape *t, json_t *ins, const ag_node *nodes, size_t n, ag_node x)
+static ag_node instr(ag_tape *t, json_t *ins, const ag_node *nodes, size_t n, ag_run x)
 {
     const char *op = json_string_value(json_array_get(ins, 0));
     json_t *a1 = json_array_get(ins, 1), *a2 = json_array_get(ins, 2);
     if (!op)
         return AG_NULL;
     if (strcmp(op, "x") == 0)
-        return ag_node_at(t, x, (size_t)json_integer_value(a1));
+        return ag_at(t, x, (size_t)json_integer_value(a1));
     if (strcmp(op, "c") == 0)
         return ag_const(t, json_number_value(a1));
     if (strcmp(op, "powc") == 0)
         return ag_powc(t, node_at(nodes, n, a1), json_number_value(a2));
     if (strcmp(op, "lse") == 0) {
         ag_node xs[2] = {node_at(nodes, n, a1), node_at(nodes, n, a2)};
-        return ag_logsumexp(t, xs, 2);
+        return ag_logsumexp_list(t, xs, 2);
     }
     for (size_t k = 0; k < sizeof UNARY / sizeof UNARY[0]; k++)
         if (strcmp(op, UNARY[k].name) == 0)
@@ -94,17 +94,17 @@ static json_t *run_expr(ag_tape *t, json_t *c)
     json_t *out = NULL;
     for (size_t k = 0; k < nx; k++)
         x0[k] = json_number_value(json_array_get(jx, k));
-    ag_node x = ag_vars(t, x0, nx);
+    ag_run x = ag_vars(t, x0, nx);
     for (size_t i = 0; i < np; i++)
         nodes[i] = instr(t, json_array_get(prog, i), nodes, i, x);
     ag_node y = nodes[np - 1];
-    ag_run xr = {x, nx};
+    ag_run xr = x;
     if (ag_tape_status(t) == AG_OK && ag_grad_nodes(t, y, xr, g) == AG_OK && ag_hessian(t, y, xr, &h) == AG_OK) {
         double *gv = calloc(nx, sizeof *gv), *third = calloc(nx, sizeof *third);
         ag_node h00, *d3 = calloc(nx, sizeof *d3);
         for (size_t k = 0; k < nx; k++)
             gv[k] = ag_value(t, g[k]);
-        if (ag_grad_nodes(t, g[0], (ag_run){x, 1}, &h00) == AG_OK && ag_grad_nodes(t, h00, xr, d3) == AG_OK) {
+        if (ag_grad_nodes(t, g[0], ag_run_of(ag_at(t, x, 0), 1), &h00) == AG_OK && ag_grad_nodes(t, h00, xr, d3) == AG_OK) {
             for (size_t k = 0; k < nx; k++)
                 third[k] = ag_value(t, d3[k]);
             json_t *rows = json_array();
@@ -139,7 +139,7 @@ static json_t *run_mlp(ag_tape *t, json_t *c)
         p0[k] = json_number_value(json_array_get(jp, k));
         v[k] = json_number_value(json_array_get(jv, k));
     }
-    ag_node p = ag_vars(t, p0, np);
+    ag_run p = ag_vars(t, p0, np);
     ag_node *terms = calloc(ns, sizeof *terms);
     for (size_t s = 0; s < ns; s++) {
         json_t *xr = json_array_get(jxs, s);
@@ -147,27 +147,28 @@ static json_t *run_mlp(ag_tape *t, json_t *c)
         double *xv = calloc(n0, sizeof *xv);
         for (size_t k = 0; k < n0; k++)
             xv[k] = json_number_value(json_array_get(xr, k));
-        ag_node a = ag_consts(t, xv, n0);
+        ag_run a = ag_consts(t, xv, n0);
         free(xv);
         size_t n_in = n0;
         for (size_t l = 1; l < L; l++) {
             size_t n_out = (size_t)json_integer_value(json_array_get(js, l));
-            ag_node w = ag_node_at(t, p, off), b = ag_node_at(t, p, off + n_in * n_out);
+            ag_run w = ag_run_of(ag_at(t, p, off), n_in * n_out);
+            ag_run b = ag_run_of(ag_at(t, p, off + n_in * n_out), n_out);
             off += n_in * n_out + n_out;
-            ag_node z = ag_dot_rows(t, w, a, n_in, n_out, b);
-            a = l + 1 < L ? ag_map(t, AG_OP_TANH, z, n_out) : z;
+            ag_run z = ag_dot_rows(t, w, a, b);
+            a = l + 1 < L ? ag_map(t, AG_OP_TANH, z) : z;
             n_in = n_out;
         }
         /* softmax-CE: logsumexp(z) - z_label */
         size_t label = (size_t)json_integer_value(json_array_get(jl, s));
-        terms[s] = ag_sub(t, ag_logsumexp_run(t, a, n_in), ag_node_at(t, a, label));
+        terms[s] = ag_sub(t, ag_logsumexp(t, a), ag_at(t, a, label));
     }
-    ag_node y = ag_sum(t, terms, ns);
+    ag_node y = ag_sum_list(t, terms, ns);
     json_t *out = NULL;
-    ag_run pr = {p, np};
+    ag_run pr = p;
     if (ag_tape_status(t) == AG_OK && ag_backward(t, y) == AG_OK && ag_hvp(t, y, pr, v, hv) == AG_OK) {
         for (size_t k = 0; k < np; k++)
-            gv[k] = ag_grad(t, ag_node_at(t, p, k));
+            gv[k] = ag_grad(t, ag_at(t, p, k));
         out = json_pack("{s:f, s:o, s:o}", "y", ag_value(t, y), "grad", array_of(gv, np), "hvp", array_of(hv, np));
     } else {
         fprintf(stderr, "hess_driver: %s\n", ag_tape_error(t));

@@ -1,0 +1,283 @@
+/*
+ * sweep.c: the two sweeps, each ONE loop, and everything that runs them:
+ * recording (a node's value), ag_forward (replay), ag_backward, the stepper
+ * (the backward loop one node at a time, edges listed) and anomaly mode
+ * (the same loops with a check after each node).
+ *
+ * Invariants: append order is a topological order, so the forward loop in
+ * tape order sees every input before its users, and when the backward loop
+ * reaches node i, grad[i] is complete. Both loops dispatch once per stretch
+ * of consecutive nodes of one op (a layer's dots, an activation mapped over
+ * a run: what one call recorded) and loop inside the op's case, where the
+ * kernel is inlined; every node stays a node.
+ */
+#include "kernels.h"
+
+#include <string.h>
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The end of the stretch of nodes with op `op` from i upwards, within to. */
+static inline uint32_t stretch_up(const ag_tape *t, uint32_t i, uint32_t to, ag_op op)
+{
+    while (i < to && ag__link_op(t->link[i + 1]) == op)
+        i++;
+    return i;
+}
+
+/* The forward loop. `check`: anomaly mode (constant at each call site, so
+ * the plain sweep carries no test for it). */
+static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, bool check)
+{
+    for (uint32_t i = from; i <= to;) {
+        ag_op op = ag__link_op(t->link[i]);
+        uint32_t end = stretch_up(t, i, to, op);
+        switch (op) {
+#define FORWARD_CASE(ENUM, stem, sym, n, form)                                       \
+    case AG_OP_##ENUM:                                                               \
+        for (uint32_t k = i; k <= end; k++)                                          \
+            fw_##stem(t, k);                                                         \
+        break;
+            AG_OPLIST(FORWARD_CASE)
+#undef FORWARD_CASE
+        case AG_OP_COUNT:
+            break;
+        }
+        if (!ag__is_leaf(op)) {
+            /* new values make old gradients meaningless */
+            memset(t->grad + i, 0, (size_t)(end - i + 1) * sizeof *t->grad);
+            if (check)
+                for (uint32_t k = i; k <= end; k++)
+                    ag__anomaly_forward(t, k);
+        }
+        i = end + 1;
+    }
+}
+
+void ag__forward(ag_tape *t, uint32_t from, uint32_t to)
+{
+    if (t->anomaly)
+        forward_loop(t, from, to, true);
+    else
+        forward_loop(t, from, to, false);
+}
+
+/* The backward loop, from top down to bottom. A zero gradient propagates
+ * nothing, so nodes outside y's past, and dead relus, cost nothing and never
+ * turn an infinite local derivative into 0 * inf = NaN. `s` is the
+ * stepper's sink (NULL in plain sweeps), `check` anomaly mode. */
+static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t bottom, ag_sink *s, bool check)
+{
+    for (uint32_t i = top + 1; i-- > bottom;) {
+        ag_op op = ag__link_op(t->link[i]);
+        uint32_t lo = i;
+        while (lo > bottom && ag__link_op(t->link[lo - 1]) == op)
+            lo--;
+        switch (op) {
+#define BACKWARD_CASE(ENUM, stem, sym, n, form)                                      \
+    case AG_OP_##ENUM:                                                               \
+        for (uint32_t k = i + 1; k-- > lo;) {                                        \
+            double g = t->grad[k];                                                   \
+            if (g == 0.0)                                                            \
+                continue;                                                            \
+            bw_##stem(t, k, g, s);                                                   \
+            if (check)                                                               \
+                ag__anomaly_backward(t, k);                                          \
+        }                                                                            \
+        break;
+            AG_OPLIST(BACKWARD_CASE)
+#undef BACKWARD_CASE
+        case AG_OP_COUNT:
+            break;
+        }
+        i = lo;
+    }
+}
+
+/* Clear the gradients the sweep from y will rebuild: every non-variable node
+ * from the first op up to y that an earlier sweep may have left non-zero.
+ * Variables keep theirs (they accumulate); y is seeded with dy/dy = 1. */
+static void seed(ag_tape *t, uint32_t y)
+{
+    uint32_t end = t->grad_dirty < y + 1 ? t->grad_dirty : y + 1;
+    t->anomaly_seen = false;
+    for (uint32_t i = t->first_op; i < end; i++)
+        if (ag__link_op(t->link[i]) != AG_OP_VAR)
+            t->grad[i] = 0.0;
+    if (t->grad_dirty < y + 1)
+        t->grad_dirty = y + 1;
+    if (ag__link_op(t->link[y]) == AG_OP_VAR)
+        t->grad[y] += 1.0;
+    else
+        t->grad[y] = 1.0;
+}
+
+static ag_status check_output(ag_tape *t, ag_node y, const char *fn)
+{
+    ag_status s = ag__check(t, y, fn, 1);
+    if (s != AG_OK)
+        return s;
+    if (ag__link_op(t->link[y.idx]) == AG_OP_CONST)
+        return ag__fail(t, AG_EINVAL, "%s: node #%u is a constant: nothing depends on a variable", fn,
+                        y.idx);
+    return AG_OK;
+}
+
+ag_status ag_backward(ag_tape *t, ag_node y)
+{
+    ag_status s = check_output(t, y, "ag_backward");
+    if (s != AG_OK)
+        return s;
+    seed(t, y.idx);
+    if (t->first_op > y.idx)
+        return AG_OK; /* y is a variable and nothing is computed below it */
+    if (!t->anomaly) {
+        backward_loop(t, y.idx, t->first_op, NULL, false);
+        return AG_OK;
+    }
+    backward_loop(t, y.idx, t->first_op, NULL, true);
+    return t->anomaly_seen ? AG_EANOMALY : AG_OK;
+}
+
+void ag_zero_grad(ag_tape *t)
+{
+    for (uint32_t i = 0; i < t->len; i++)
+        if (ag__link_op(t->link[i]) == AG_OP_VAR)
+            t->grad[i] = 0.0;
+}
+
+/* ---- replay ---- */
+
+double ag_steer(ag_tape *t, ag_node n)
+{
+    if (ag__check(t, n, "ag_steer", 1) != AG_OK)
+        return (double)NAN;
+    /* a leaf's value is the input itself: branching on it is what replay
+     * with new inputs would redo only if the leaf is reset, so only
+     * computed nodes count */
+    if (!ag__is_leaf(ag__link_op(t->link[n.idx])) && (t->steered_by == AG_NONE || n.idx > t->steered_by))
+        t->steered_by = n.idx;
+    return t->value[n.idx];
+}
+
+ag_status ag_replay_check(ag_tape *t, ag_mark from)
+{
+    if (t->steered_by != AG_NONE && t->steered_by >= from.len)
+        return ag__fail(t, AG_EINVAL,
+                        "ag_replay_check: the recording steered on the value of node #%u (%s) (ag_steer): the graph may depend on values, so replaying it with new inputs may be wrong",
+                        t->steered_by, ag__ops[ag__link_op(t->link[t->steered_by])].name);
+    return AG_OK;
+}
+
+ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
+{
+    ag_status s = ag__check(t, to, "ag_forward", 2);
+    if (s != AG_OK)
+        return s;
+    if (from.tape != t->serial || from.len > to.idx + 1 ||
+        (from.len > 0 && ag__gen_at(t, from.len - 1) != from.gen))
+        return ag__fail(t, AG_ESTALE, "ag_forward: the mark at %u nodes is not live on this tape or is past node #%u",
+                        from.len, to.idx);
+    if ((s = ag_replay_check(t, from)) != AG_OK)
+        return s;
+    t->anomaly_seen = false;
+    /* the loop clears the gradients it recomputes values of, which spares
+     * the next backward its own clearing pass over these nodes */
+    if (from.len <= to.idx)
+        ag__forward(t, from.len, to.idx);
+    if (t->grad_dirty <= to.idx + 1 && t->grad_dirty > from.len)
+        t->grad_dirty = from.len;
+    return t->anomaly_seen ? AG_EANOMALY : AG_OK;
+}
+
+/* ---- the stepper: the backward loop, one node per call, edges listed ---- */
+
+struct ag_stepper {
+    ag_tape *t;
+    uint32_t pos;          /* next index to consider + 1; 0 when done        */
+    uint32_t first;        /* lowest index to consider                       */
+    unsigned char *needed; /* needed[i]: y depends on node i                 */
+    ag_sink sink;
+};
+
+void ag__sink_push(ag_sink *s, uint32_t in, double local, double contribution)
+{
+    ag_tape *t = s->t;
+    if (ag__link_op(t->link[in]) == AG_OP_CONST || s->failed)
+        return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        ag_edge *e = ag_realloc(s->edges, cap * sizeof *e);
+        if (!e) {
+            s->failed = true;
+            return;
+        }
+        s->edges = e;
+        s->cap = cap;
+    }
+    s->edges[s->n++] = (ag_edge){ag__handle(t, in), local, contribution, t->grad[in]};
+}
+
+ag_stepper *ag_stepper_new(ag_tape *t, ag_node y)
+{
+    if (check_output(t, y, "ag_stepper_new") != AG_OK)
+        return NULL;
+    ag_stepper *st = ag_realloc(NULL, sizeof *st);
+    unsigned char *needed = ag_realloc(NULL, (size_t)y.idx + 1);
+    if (!st || !needed) {
+        ag_free(st);
+        ag_free(needed);
+        ag__fail(t, AG_ENOMEM, "ag_stepper_new: out of memory");
+        return NULL;
+    }
+    /* which nodes y depends on: one reverse pass, like the sweep itself */
+    memset(needed, 0, (size_t)y.idx + 1);
+    needed[y.idx] = 1;
+    uint32_t first = t->first_op == AG_NONE ? y.idx + 1 : t->first_op;
+    for (uint32_t i = y.idx + 1; i-- > first;) {
+        if (!needed[i] || ag__is_leaf(ag__link_op(t->link[i])))
+            continue;
+        size_t n = ag__arity(t, i);
+        for (size_t k = 0; k < n; k++)
+            needed[ag__input(t, i, k)] = 1;
+    }
+    *st = (ag_stepper){t, y.idx + 1, first, needed, {t, NULL, 0, 0, false}};
+    seed(t, y.idx);
+    return st;
+}
+
+bool ag_stepper_next(ag_stepper *st, ag_stepper_step *out)
+{
+    ag_tape *t = st->t;
+    while (st->pos > st->first) {
+        uint32_t i = --st->pos;
+        if (!st->needed[i] || ag__is_leaf(ag__link_op(t->link[i])))
+            continue;
+        st->sink.n = 0;
+        out->node = ag__handle(t, i);
+        out->upstream = t->grad[i];
+        backward_loop(t, i, i, &st->sink, t->anomaly);
+        if (st->sink.failed) {
+            ag__fail(t, AG_ENOMEM, "ag_stepper_next: out of memory listing the edges of node #%u", i);
+            st->pos = 0;
+            return false;
+        }
+        out->n_edges = st->sink.n;
+        out->edges = st->sink.edges;
+        return true;
+    }
+    return false;
+}
+
+void ag_stepper_free(ag_stepper *st)
+{
+    if (!st)
+        return;
+    ag_free(st->needed);
+    ag_free(st->sink.edges);
+    ag_free(st);
+}
