@@ -179,7 +179,7 @@ static bool place_slots(sweep *s, size_t span)
 static ag_status spread_one(sweep *s, ag_node self, size_t k, uint32_t in, ag_node g)
 {
     ag_tape *t = s->t;
-    ag_node local = ag_local_derivative(t, self, k);
+    ag_node local = ag__local_derivative(t, self, k);
     if (ag_is_null(local))
         return t->status != AG_OK ? t->status : AG_ENOMEM;
     push(s, in, g, local);

@@ -21,7 +21,10 @@ const ag_op_info *ag_op_info_of(ag_op op) { return (unsigned)op < AG_OP_COUNT ? 
 
 /* ---- local derivatives as ops ---- */
 
-#define IN(k) ag_node_input(t, n, (k))
+/* n was checked by ag_local_derivative, and k < its arity: its inputs are
+ * live, so they are read without a second check (the recorded backward
+ * calls this once per edge) */
+#define IN(k) ag__handle(t, ag__input(t, n.idx, (k)))
 #define C(v) ag_const(t, (v))
 
 static ag_node none(ag_tape *t, ag_node n, size_t k) { return (void)t, (void)n, (void)k, AG_NULL; }
@@ -104,7 +107,7 @@ static ag_node d_max(ag_tape *t, ag_node n, size_t k)
 static ag_node d_dot(ag_tape *t, ag_node n, size_t k)
 {
     /* inputs w_0, x_0, w_1, x_1, ..., bias: the other of the pair, 1 for the bias */
-    if (k % 2 == 0 && k + 1 == ag_node_arity(t, n))
+    if (k % 2 == 0 && k + 1 == ag__arity(t, n.idx))
         return C(1.0);
     return IN(k ^ 1);
 }
@@ -144,6 +147,11 @@ ag_node ag_local_derivative(ag_tape *t, ag_node n, size_t k)
         return AG_NULL;
     }
     return derive[op](t, n, k);
+}
+
+ag_node ag__local_derivative(ag_tape *t, ag_node n, size_t k)
+{
+    return derive[ag__link_op(t->link[n.idx])](t, n, k);
 }
 
 const char *ag_op_name(ag_op op) { return (unsigned)op < AG_OP_COUNT ? ag__ops[op].name : "?"; }
