@@ -42,11 +42,14 @@
  *     is too, and a zero upstream times it gives NaN, not 0.
  *   - pow(0, c) with a constant c: d^k/dx^k x^c = c (c-1) ... (c-k+1)
  *     x^(c-k), with 0^0 = 1 and a factor (c - j) = 0 ending the chain:
- *     x^2 at 0 gives 0, 2, 0, 0, ...
+ *     x^2 at 0 gives 0, 2, 0, 0, ... pow(a, b) with a node exponent at
+ *     a = 0 gives NaN where ag_backward takes the limit 0 (b a^(b-1) at
+ *     b = 0, a^b log a): a value-dependent limit no ops express without
+ *     branching; use powc for a constant exponent.
  *   - sigmoid, tanh, softplus and logsumexp keep their relative accuracy in
  *     the tails at higher orders: their derivatives are recorded in forms
  *     that never subtract nearly equal numbers there (sigmoid' =
- *     sigmoid(x) sigmoid(-x), tanh' = cosh(x)^-2, softplus' = sigmoid,
+ *     sigmoid(x) sigmoid(-x), tanh' = 4 sigmoid(2x) sigmoid(-2x), softplus' = sigmoid,
  *     logsumexp' = exp(x_k - y)).
  *
  * Bad input: the dense results refuse, before allocating anything, a size
