@@ -438,7 +438,7 @@ ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
     if (st != AG_OK)
         return st;
     saved sv;
-    ag_node *g = ag_realloc(NULL, 2 * x.n * sizeof *g);
+    ag_node *g = ag_realloc(NULL, 2 * (size_t)x.n * sizeof *g);
     if (!g)
         return ag__fail(t, AG_ENOMEM, "ag_hvp: out of memory for %zu gradient handles", (size_t)x.n);
     if ((st = save(t, &sv, "ag_hvp")) != AG_OK) {
