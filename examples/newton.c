@@ -152,7 +152,7 @@ int main(int argc, char **argv)
     const char *path = "examples/data/digits.csv";
     long steps = 8;
     double lr = 0.5, lambda = 1e-3;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         char *end = NULL;
         const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
         if (!arg) {
@@ -173,7 +173,6 @@ int main(int argc, char **argv)
             fprintf(stderr, PROG ": bad option %s %s\n", argv[i], arg);
             return 2;
         }
-        i++;
     }
     problem pb;
     if (!load(path, lambda, &pb)) {
@@ -187,7 +186,7 @@ int main(int argc, char **argv)
     printf("logistic regression, digit %d vs %d: %zu samples, %d parameters, lambda %g\n", CLASS_POS, CLASS_NEG,
            pb.n, P, lambda);
     printf("%4s  %22s %12s  %22s %12s\n", "step", "Newton loss", "|grad|", "gradient descent loss", "|grad|");
-    double ln = 0, gn = INFINITY, lg = 0, gg = 0;
+    double ln = 0, gn = (double)INFINITY, lg = 0, gg = 0;
     long converged = -1;
     ag_status s = AG_OK;
     for (long k = 0; k <= steps && s == AG_OK; k++) {

@@ -45,7 +45,7 @@ size_t lg__compare(lg_run *r, const cm *m, const lg_check_opts *o, double *worst
     if (n_shown)
         *n_shown = 0;
     if (!(m->sa.ndim == m->sb.ndim && na == nb && m->sa.rows == m->sb.rows) && nb != 1) {
-        *worst_rel = INFINITY;
+        *worst_rel = (double)INFINITY;
         return na > nb ? na : nb;
     }
     for (size_t k = 0; k < na; k++) {

@@ -124,7 +124,7 @@ Test(hess_nn, newton_example_converges_where_gradient_descent_does_not)
     FILE *p = popen(cmd, "r");
     cr_assert(p);
     char line[512];
-    double newton_last = NAN, gd_last = NAN, newton_first = NAN;
+    double newton_last = (double)NAN, gd_last = (double)NAN, newton_first = (double)NAN;
     long after = -1;
     int rows = 0;
     while (fgets(line, sizeof line, p)) {

@@ -131,7 +131,7 @@ Test(lang_api, limits)
     free(src);
     /* NaN inputs */
     p = lg_parse("x = 1\nf = x^2\n", 13, NULL);
-    double nan = NAN;
+    double nan = (double)NAN;
     cr_assert_eq(lg_prog_set_input(p, "x", &nan, 1, &e), AG_OK);
     t = ag_tape_new(0);
     cr_assert_null(lg_eval(p, t, &e));
