@@ -17,3 +17,6 @@ $(HESS_DRIVER): tests/interop/hess_driver.c $(LIBAG) | $(DEPS)
 interop-hess: $(HESS_DRIVER)
 	@$(HESS_PY) -c 'import torch' 2>/dev/null || { $(call apt-need, python3-torch); }
 	@for s in $(HESS_SCRIPTS); do $(HESS_PY) $$s $(HESS_DRIVER) || exit 1; done
+
+# make memcheck runs every example: newton with a short run
+MEMCHECK_ARGS_newton := --steps 3

@@ -133,10 +133,10 @@ static void print_hessian(const session *s, const double *H, bool json, FILE *ou
         fputs("]}\n", out);
         return;
     }
-    fprintf(out, "%s = %.17g\nd2%s/dx dy (rows and columns: ", s->name, ag_value(t, s->f), s->name);
+    fprintf(out, "%s = %.17g\nHessian d2%s/(d row)(d column), rows and columns: ", s->name, ag_value(t, s->f), s->name);
     for (size_t j = 0; j < n; j++)
         fprintf(out, "%s%s", j ? ", " : "", label(t, s->xs[j]));
-    fputs("):\n", out);
+    fputs("\n", out);
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "  %-10s", label(t, s->xs[i]));
         for (size_t j = 0; j < n; j++)
