@@ -34,10 +34,27 @@ static ag_node *wrt_nodes(lg_prog *p, lg_run *r, const cli_args *a, size_t *n, c
         *n = xs ? m : 0;
         return xs;
     }
+    /* the inputs given on the command line first, in their order, then the
+     * program's own in declaration order */
     ag_node *xs = NULL;
-    for (size_t k = 0; k < lg_prog_n_inputs(p); k++) {
+    size_t n_in = lg_prog_n_inputs(p);
+    for (size_t k = 0; k < a->n_inputs + n_in; k++) {
         lg_input_info in;
-        if (!lg_prog_input(p, k, &in) || in.data || !lg_run_lookup(r, in.name, &v))
+        bool given = false;
+        if (k < a->n_inputs) {
+            in.name = a->inputs[k].name;
+            in.data = false;
+            for (size_t j = 0; j < n_in; j++) { /* declared data? */
+                lg_input_info d;
+                if (lg_prog_input(p, j, &d) && strcmp(d.name, in.name) == 0)
+                    in.data = d.data;
+            }
+        } else if (!lg_prog_input(p, k - a->n_inputs, &in)) {
+            continue;
+        }
+        for (size_t j = 0; k >= a->n_inputs && j < a->n_inputs; j++)
+            given = given || strcmp(a->inputs[j].name, in.name) == 0;
+        if (given || in.data || !lg_run_lookup(r, in.name, &v))
             continue;
         size_t m = v.shape.rows * v.shape.cols;
         ag_node *grown = ag_realloc(xs, (*n + m + 1) * sizeof *xs);
