@@ -314,6 +314,7 @@ static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, 
     if (st != AG_OK)
         return st;
     ag_mark m = ag_tape_mark(t);
+    t->anomaly_seen = false; /* as a sweep: report what this call meets */
     sweep s = {.t = t, .lo = UINT32_MAX, .hi = y.idx};
     for (size_t k = 0; k < x->n; k++)
         if (x_idx(x, k) < s.lo)
@@ -337,8 +338,11 @@ static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, 
         for (size_t k = 0; k < x->n; k++)
             out[k] = AG_NULL;
         ag_tape_rewind(t, m);
+        return st;
     }
-    return st;
+    /* in anomaly mode, a recorded derivative that is not finite from finite
+     * inputs (sqrt'(0)) is reported as ag_backward would; the nodes stay */
+    return t->anomaly && t->anomaly_seen ? AG_EANOMALY : AG_OK;
 }
 
 ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)

@@ -52,6 +52,10 @@
  *     sigmoid(x) sigmoid(-x), tanh' = 4 sigmoid(2x) sigmoid(-2x), softplus' = sigmoid,
  *     logsumexp' = exp(x_k - y)).
  *
+ * Anomaly mode: ag_grad_nodes returns AG_EANOMALY (its nodes recorded,
+ * the message naming the first one) when a derivative it records is NaN or
+ * infinite from finite inputs (sqrt at 0), as ag_backward does.
+ *
  * Bad input: the dense results refuse, before allocating anything, a size
  * whose matrix would exceed half the machine's memory (AG_ENOMEM with the
  * size in the message); stale or foreign handles are refused as everywhere

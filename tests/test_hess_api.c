@@ -396,3 +396,21 @@ Test(hess_api, listed_nodes_interior_and_repeated)
     cr_expect_eq(ag_grad_nodes_list(t, f, NULL, 2, g), AG_EINVAL);
     ag_tape_free(t);
 }
+
+Test(hess_api, anomaly_mode_names_a_derivative_that_overflows)
+{
+    /* sqrt'(x) = 0.5 / sqrt(x) is infinite at 0: the recorded node says so */
+    ag_tape *t = ag_tape_new(0);
+    cr_assert_eq(ag_anomaly_enable(t, true), AG_OK);
+    ag_node z = ag_var(t, 0.0);
+    ag_node w = ag_sqrt(t, z), g;
+    cr_expect_eq(ag_grad_nodes(t, w, ag_run_of(z, 1), &g), AG_EANOMALY);
+    cr_expect(isinf(ag_value(t, g)));
+    cr_expect(strstr(ag_tape_error(t), "inf"), "%s", ag_tape_error(t));
+    ag_tape_clear_error(t);
+    /* a finite one afterwards is fine */
+    ag_node u = ag_var(t, 4.0);
+    cr_expect_eq(ag_grad_nodes(t, ag_sqrt(t, u), ag_run_of(u, 1), &g), AG_OK);
+    cr_expect_eq(ag_value(t, g), 0.25);
+    ag_tape_free(t);
+}
