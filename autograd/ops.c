@@ -111,7 +111,16 @@ static ag_node d_dot(ag_tape *t, ag_node n, size_t k)
         return C(1.0);
     return IN(k ^ 1);
 }
-#define d_dot_run d_dot
+/* the same over two runs, read straight from the node's operand words
+ * [w_first, x_first, bias] (the recorded backward asks once per edge) */
+static ag_node d_dot_run(ag_tape *t, ag_node n, size_t k)
+{
+    const uint32_t *op = t->aux + ag__link_a(t->link[n.idx]);
+    uint32_t len = ag__link_b(t->link[n.idx]);
+    if (k == 2 * (size_t)len)
+        return C(1.0); /* the bias */
+    return ag__handle(t, (op[(k & 1) ^ 1] & ~AG_RUN_CONST) + (uint32_t)(k / 2));
+}
 static ag_node d_logsumexp(ag_tape *t, ag_node n, size_t k) { return ag_exp(t, ag_sub(t, IN(k), n)); } /* softmax_k */
 static ag_node d_log1p(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_div(t, C(1.0), ag_add(t, C(1.0), IN(0))); }
 static ag_node d_expm1(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_exp(t, IN(0)); }
