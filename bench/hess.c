@@ -8,7 +8,7 @@
  *       W1  moons: MLP(2, [16, 16, 1]) relu, the 100 points of moons.csv,
  *           mean hinge + 1e-4 L2 (337 parameters)
  *       W2  digits: MLP(64, [64, 64, 10]) relu, softmax-CE over a batch of 32
- *           rows of digits.csv (9034 parameters)
+ *           rows of digits.csv (8970 parameters)
  *  2. The full Hessian (ag_hessian) of MLP(4, [h, h, 1]) tanh with ½SE over
  *     16 points, for h = 3 .. 20 (n = h^2 + 7h + 1 parameters: 31 .. 541,
  *     99 at h = 7): time, and the peak of the bytes agrad has allocated
