@@ -5,7 +5,7 @@
  * and local derivative recorded as ops (ops.c), the trace and graph text
  * (teach/), and the command line's builtins (tools/builtins.c).
  *
- * A row is X(ENUM, stem, "symbol", arity, FORM):
+ * A row is X(ENUM, stem, "symbol", arity, FORM, "dtext"):
  *   ENUM    the enum suffix: AG_OP_<ENUM>
  *   stem    the kernels' stem: ops.c must define fw_<stem> (value),
  *           bw_<stem> (numeric local derivatives, += into the inputs'
@@ -18,6 +18,15 @@
  *   FORM    how a formula reads: LEAF, INFIX (a + b), POWER (a^c),
  *           PREFIX (-a), CALL (f(a) or f(a, b)), LIST (f(x, y, ...)),
  *           DOT (w0 x0 + w1 x1 + ... + bias)
+ *   dtext   how a trace explains d node / d input_k: a template, one per
+ *           input split by '|' (one for all when there is no '|'), rendered
+ *           by teach/trace.c: {a} {b} the inputs' labels, {x} {X} their
+ *           values, {(x)} {(X)} the same in parentheses when negative, {y}
+ *           {(y)} the node's value, {d} the derivative's, {other} the other
+ *           factor ("x = 2"), {pair} a dot's other factor (or 1 for the
+ *           bias), {in} {vin} {self} input k's label and value and the
+ *           node's label, and the symbols {times} {sigma} {sq} {dot} {root}.
+ *           See trace.c for the few conditional ones ({cmp0}, {slope}, ...).
  *
  * Adding an op: a row here, its three kernels in ops.c, its ag_X constructor
  * (record.c, one line), a test in tests/test_ops.c. Append order matters only
@@ -32,42 +41,78 @@
 #endif
 
 #define AG_OPLIST(X)                                                                 \
-    X(CONST, const, "const", 0, LEAF)           /* leaf, no gradient            */ \
-    X(VAR, var, "var", 0, LEAF)                 /* leaf that accumulates grad   */ \
-    X(ADD, add, "+", 2, INFIX)                  /* a + b                        */ \
-    X(SUB, sub, "-", 2, INFIX)                  /* a - b                        */ \
-    X(MUL, mul, "*", 2, INFIX)                  /* a * b                        */ \
-    X(DIV, div, "/", 2, INFIX)                  /* a / b                        */ \
-    X(POW, pow, "^", 2, INFIX)                  /* a ^ b, b a node              */ \
-    X(POWC, powc, "^", 2, POWER)                /* a ^ c, c a constant node     */ \
-    X(NEG, neg, "-", 1, PREFIX)                 /* -a                           */ \
-    X(EXP, exp, "exp", 1, CALL)                                                    \
-    X(LOG, log, "log", 1, CALL)                                                    \
-    X(SQRT, sqrt, "sqrt", 1, CALL)                                                 \
-    X(ABS, abs, "abs", 1, CALL)                 /* abs'(0) = 0                  */ \
-    X(SIN, sin, "sin", 1, CALL)                                                    \
-    X(COS, cos, "cos", 1, CALL)                                                    \
-    X(TANH, tanh, "tanh", 1, CALL)                                                 \
-    X(SIGMOID, sigmoid, "sigmoid", 1, CALL)                                        \
-    X(SOFTPLUS, softplus, "softplus", 1, CALL)  /* log(1 + e^a), stably         */ \
-    X(RELU, relu, "relu", 1, CALL)              /* relu'(0) = 0                 */ \
-    X(LEAKY_RELU, leaky_relu, "leaky_relu", 2, CALL) /* slope: a constant node  */ \
-    X(MIN, min, "min", 2, CALL)                 /* ties: gradient to a          */ \
-    X(MAX, max, "max", 2, CALL)                 /* ties: gradient to a          */ \
-    X(SUM, sum, "sum", -1, LIST)                /* sum of n listed nodes        */ \
-    X(SUM_RUN, sum_run, "sum", -1, LIST)        /* sum over a run               */ \
-    X(DOT, dot, "dot", -1, DOT)                 /* sum w_k x_k (+ bias), listed */ \
-    X(DOT_RUN, dot_run, "dot", -1, DOT)         /* the same over two runs       */ \
-    X(LOGSUMEXP, logsumexp, "logsumexp", -1, LIST) /* log sum e^x_k, shifted    */ \
-    X(LOG1P, log1p, "log1p", 1, CALL)           /* log(1 + a)                   */ \
-    X(EXPM1, expm1, "expm1", 1, CALL)           /* e^a - 1                      */ \
-    X(TAN, tan, "tan", 1, CALL)                                                    \
-    X(ATAN, atan, "atan", 1, CALL)                                                 \
-    X(SINH, sinh, "sinh", 1, CALL)                                                 \
-    X(COSH, cosh, "cosh", 1, CALL)                                                 \
-    X(ERF, erf, "erf", 1, CALL)                                                    \
-    X(SIGN, sign, "sign", 1, CALL)              /* -1, 0, 1; sign' = 0          */ \
-    X(STEP, step, "step", 1, CALL)              /* 1 if a > 0 else 0; step' = 0 */ \
+    X(CONST, const, "const", 0, LEAF, /* leaf, no gradient            */ \
+      "") \
+    X(VAR, var, "var", 0, LEAF, /* leaf that accumulates grad   */ \
+      "") \
+    X(ADD, add, "+", 2, INFIX, /* a + b                        */ \
+      "= {d}") \
+    X(SUB, sub, "-", 2, INFIX, /* a - b                        */ \
+      "= {d}") \
+    X(MUL, mul, "*", 2, INFIX, /* a * b                        */ \
+      "{other}") \
+    X(DIV, div, "/", 2, INFIX, /* a / b                        */ \
+      "1/{b} = 1/{(X)} = {d}|-{a}/{b}{sq} = -{(x)}/{(X)}{sq} = {d}") \
+    X(POW, pow, "^", 2, INFIX, /* a ^ b, b a node              */ \
+      "{b}{dot}{a}^({b} - 1) = {(X)} {times} {(x)}^{X-1} = {d}|{a}^{b}{dot}ln({a}) = {(y)} {times} ln({x}) = {d}") \
+    X(POWC, powc, "^", 2, POWER, /* a ^ c, c a constant node     */ \
+      "{b}{dot}{a}^({b} - 1) = {X} {times} {(x)}^{(X-1)} = {d}") \
+    X(NEG, neg, "-", 1, PREFIX, /* -a                           */ \
+      "= {d}") \
+    X(EXP, exp, "exp", 1, CALL, \
+      "e^{a} = {d}") \
+    X(LOG, log, "log", 1, CALL, \
+      "1/{a} = 1/{(x)} = {d}") \
+    X(SQRT, sqrt, "sqrt", 1, CALL, \
+      "1/(2{root}{a}) = 1/(2 {times} {y}) = {d}") \
+    X(ABS, abs, "abs", 1, CALL, /* abs'(0) = 0                  */ \
+      "sign({a}) = sign({x}) = {d}") \
+    X(SIN, sin, "sin", 1, CALL, \
+      "cos({a}) = cos({x}) = {d}") \
+    X(COS, cos, "cos", 1, CALL, \
+      "-sin({a}) = -sin({x}) = {d}") \
+    X(TANH, tanh, "tanh", 1, CALL, \
+      "1 - tanh{sq}({a}) = 1 - {(y)}{sq} = {d}") \
+    X(SIGMOID, sigmoid, "sigmoid", 1, CALL, \
+      "{sigma}({a})(1 - {sigma}({a})) = {y} {times} {1-y} = {d}") \
+    X(SOFTPLUS, softplus, "softplus", 1, CALL, /* log(1 + e^a), stably         */ \
+      "{sigma}({a}) = {sigma}({x}) = {d}") \
+    X(RELU, relu, "relu", 1, CALL, /* relu'(0) = 0                 */ \
+      "{d} since {a} = {x} {cmp0}") \
+    X(LEAKY_RELU, leaky_relu, "leaky_relu", 2, CALL, /* slope: a constant node  */ \
+      "{slope}{d} since {a} = {x} {cmp0}") \
+    X(MIN, min, "min", 2, CALL, /* ties: gradient to a          */ \
+      "{d} since min({x}, {X}) takes {a<=b}") \
+    X(MAX, max, "max", 2, CALL, /* ties: gradient to a          */ \
+      "{d} since max({x}, {X}) takes {a>=b}") \
+    X(SUM, sum, "sum", -1, LIST, /* sum of n listed nodes        */ \
+      "= {d}") \
+    X(SUM_RUN, sum_run, "sum", -1, LIST, /* sum over a run               */ \
+      "= {d}") \
+    X(DOT, dot, "dot", -1, DOT, /* sum w_k x_k (+ bias), listed */ \
+      "{pair}") \
+    X(DOT_RUN, dot_run, "dot", -1, DOT, /* the same over two runs       */ \
+      "{pair}") \
+    X(LOGSUMEXP, logsumexp, "logsumexp", -1, LIST, /* log sum e^x_k, shifted    */ \
+      "softmax: e^({in} - {self}) = e^({vin} - {y}) = {d}") \
+    X(LOG1P, log1p, "log1p", 1, CALL, /* log(1 + a)                   */ \
+      "1/(1 + {a}) = 1/(1 + {x}) = {d}") \
+    X(EXPM1, expm1, "expm1", 1, CALL, /* e^a - 1                      */ \
+      "e^{a} = e^{x} = {d}") \
+    X(TAN, tan, "tan", 1, CALL, \
+      "1 + tan{sq}({a}) = 1 + {(y)}{sq} = {d}") \
+    X(ATAN, atan, "atan", 1, CALL, \
+      "1/(1 + {a}{sq}) = 1/(1 + {(x)}{sq}) = {d}") \
+    X(SINH, sinh, "sinh", 1, CALL, \
+      "cosh({a}) = cosh({x}) = {d}") \
+    X(COSH, cosh, "cosh", 1, CALL, \
+      "sinh({a}) = sinh({x}) = {d}") \
+    X(ERF, erf, "erf", 1, CALL, \
+      "(2/{root}π) e^(-{a}{sq}) = (2/{root}π) e^(-{(x)}{sq}) = {d}") \
+    X(SIGN, sign, "sign", 1, CALL, /* -1, 0, 1; sign' = 0          */ \
+      "= {d}: sign is flat") \
+    X(STEP, step, "step", 1, CALL, /* 1 if a > 0 else 0; step' = 0 */ \
+      "= {d}: step is flat") \
     AG_OPLIST_EXTRA(X)
 
 #endif /* AGRAD_AG_OPS_H */

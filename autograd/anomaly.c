@@ -50,6 +50,25 @@ void ag_origin_of(ag_tape *t, ag_node n, const char **file, int *line)
         *line = o.line;
 }
 
+bool ag_anomaly_last(ag_tape *t, ag_anomaly *out)
+{
+    if (!t->anomaly || !t->anomaly_seen || t->bad_node >= t->len)
+        return false;
+    if (out) {
+        ag_node n = ag__handle(t, t->bad_node);
+        ag_origin o = t->origin[t->bad_node];
+        *out = (ag_anomaly){n,
+                            ag__link_op(t->link[n.idx]),
+                            ag_name_of(t, n),
+                            o.file,
+                            o.line,
+                            t->bad_input != AG_NONE,
+                            t->bad_input != AG_NONE ? ag__handle(t, t->bad_input) : AG_NULL,
+                            t->bad_value};
+    }
+    return true;
+}
+
 /* "node #7 'z' (log), created at f.c:12" into buf */
 static void describe(ag_tape *t, uint32_t i, char *buf, size_t size)
 {
@@ -96,6 +115,9 @@ void ag__anomaly_forward(ag_tape *t, uint32_t i)
         return; /* not the first: it only passes on a bad input */
     describe(t, i, who, sizeof who);
     t->anomaly_seen = true;
+    t->bad_node = i;
+    t->bad_input = AG_NONE;
+    t->bad_value = t->value[i];
     ag__fail(t, AG_EANOMALY, "forward: %s gave %g from finite inputs (%s)", who, t->value[i], ins);
 }
 
@@ -113,6 +135,9 @@ void ag__anomaly_backward(ag_tape *t, uint32_t i)
         describe(t, i, who, sizeof who);
         describe(t, in, to, sizeof to);
         t->anomaly_seen = true;
+        t->bad_node = i;
+        t->bad_input = in;
+        t->bad_value = t->grad[in];
         ag__fail(t, AG_EANOMALY,
                  "backward: %s with finite gradient %.17g sent %g to %s (input values %s)", who,
                  t->grad[i], t->grad[in], to, ins);

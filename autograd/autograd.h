@@ -71,6 +71,9 @@ extern "C" {
 
 /* ---- status codes ------------------------------------------------------ */
 
+/* One status space for every layer (ARCHITECTURE.md). The engine produces
+ * the first group only; the second belongs to the layers above it, which
+ * share the space so that one status travels through all of them. */
 typedef enum ag_status {
     AG_OK = 0,
     AG_ENOMEM,    /* an allocation failed; the tape is unchanged and usable  */
@@ -81,10 +84,12 @@ typedef enum ag_status {
     AG_EFULL,     /* the tape holds AG_MAX_NODES nodes already               */
     AG_EINVAL,    /* an argument that cannot be right (wrong op, bad size)   */
     AG_ENAME,     /* a name already in use, empty, or too long               */
-    AG_ENOTFOUND, /* no such name / tensor / input                          */
-    AG_EIO,       /* a file could not be read or written                     */
-    AG_EPARSE,    /* malformed text input (expression, JSON, CSV)            */
-    AG_EFORMAT,   /* a well-formed file whose content does not fit           */
+    /* ---- produced by the layers above only (teach, nn, the language) ---- */
+    AG_ENOTFOUND, /* no such tensor / input / name (nn, the language)       */
+    AG_EIO,       /* a file could not be read or written (nn, teach)        */
+    AG_EPARSE,    /* malformed text (the language, nn's JSON and CSV)       */
+    AG_EFORMAT,   /* a well-formed file whose content does not fit (nn)     */
+    /* ---- the engine again ---- */
     AG_EANOMALY,  /* anomaly mode saw a NaN or infinity appear               */
     AG_STATUS_COUNT
 } ag_status;
@@ -92,11 +97,25 @@ typedef enum ag_status {
 /* Short fixed description of a status ("out of memory", ...). */
 const char *ag_status_str(ag_status s);
 
+/* The one error convention of every layer (engine, teach, nn, the
+ * language; ARCHITECTURE.md): a call that has a tape reports on it (its
+ * return value, AG_NULL / AG_NULL_RUN or a status, plus the tape's first
+ * error, ag_tape_error); a call that has no tape (reading or writing a
+ * file, parsing text) fills an ag_error the caller passes (NULL: the
+ * status alone). Either way: a status, and a message saying what and where
+ * ("moons.csv:17:5: 'abc' is not a number"); line and column, 1-based,
+ * when the error has a place in a text, else 0. */
+typedef struct ag_error {
+    ag_status status;
+    char message[512];
+    int line, column;
+} ag_error;
+
 /* ---- ops ----------------------------------------------------------------- */
 
 /* One value per row of the op list (ag_ops.h), in its order. */
 typedef enum ag_op {
-#define AG_OP_ENUM_(ENUM, stem, sym, arity, form) AG_OP_##ENUM,
+#define AG_OP_ENUM_(ENUM, stem, sym, arity, form, dtext) AG_OP_##ENUM,
     AG_OPLIST(AG_OP_ENUM_)
 #undef AG_OP_ENUM_
     AG_OP_COUNT
@@ -119,6 +138,8 @@ typedef struct ag_op_info {
     const char *symbol; /* "*", "sigmoid", ...                             */
     int arity;          /* inputs; -1 for n-ary                            */
     ag_form form;
+    const char *dtext;  /* how a trace explains d node / d input_k: a
+                           template per input, split by '|' (ag_ops.h)    */
 } ag_op_info;
 
 /* The row of op; NULL when op is not an op. */
@@ -207,7 +228,17 @@ ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-/* Called on every error as it is recorded (e.g. to break into a debugger). */
+/* Check a run (a node: ag_run_of(n, 1)) as the engine checks its
+ * arguments, for libraries built on it: AG_OK when every node is live, on
+ * this tape and in one segment; otherwise the error is recorded naming the
+ * call `fn` and the argument position `argno` (1-based), and returned. A
+ * null handle after an earlier error propagates quietly (AG_ENULL). */
+ag_status ag_check(ag_tape *t, ag_run r, const char *fn, int argno);
+/* Called on every error as it is recorded (e.g. to break into a debugger),
+ * and once per tape with status AG_OK and a message starting "warning:"
+ * when the tape grew across 32 backward sweeps in a row without a rewind
+ * (a training loop that forgot ag_tape_rewind). A warning never becomes
+ * the tape's status or error. */
 typedef void (*ag_error_fn)(void *ctx, ag_status s, const char *message);
 void ag_tape_on_error(ag_tape *t, ag_error_fn fn, void *ctx);
 
@@ -274,19 +305,17 @@ ag_node ag_logsumexp(ag_tape *t, ag_run x);
 ag_node ag_logsumexp_list(ag_tape *t, const ag_node *xs, size_t n);
 
 /* A whole layer's pre-activations in one call: z_j = b_j + sum_i
- * w[j n_in + i] x_i for j < n_out, with n_in = x.n and n_out = w.n / x.n
- * (w row-major [out][in]; b a run of n_out or AG_NULL_RUN). The outputs are
+ * w[j n_in + i] x_i for j < n_out, with n_in = x.n and n_out = b.n (w.n /
+ * x.n without biases): w row-major [out][in], n_out * n_in nodes; b a run
+ * of n_out or AG_NULL_RUN. The outputs are
  * a run of n_out DOT_RUN nodes, the same nodes as n_out calls of ag_dot. */
 ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b);
-/* A unary op (arity 1: neg, exp, ..., step) applied to each node of x; the
- * results are a run. */
-ag_run ag_map(ag_tape *t, ag_op op, ag_run x);
-
-/* A binary op (arity 2: add, ..., max, powc, leaky_relu) applied
- * elementwise: out_k = op(a_k, b_k). A run of one node is used for every k
- * (broadcast); otherwise a and b have equal lengths. POWC's and LEAKY_RELU's
- * b must be constants. The results are a run. */
-ag_run ag_map2(ag_tape *t, ag_op op, ag_run a, ag_run b);
+/* An op applied elementwise, the results a run: a unary op (arity 1: neg,
+ * exp, ..., step) to each node of a (b = AG_NULL_RUN); a binary op (add,
+ * ..., max, powc, leaky_relu) to out_k = op(a_k, b_k), where a run of one
+ * node is used for every k (broadcast) and otherwise a and b have equal
+ * lengths. POWC's and LEAKY_RELU's b must be constants. */
+ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b);
 
 /* The k-th node of run r (k < r.n). */
 ag_node ag_at(ag_tape *t, ag_run r, size_t k);
@@ -354,12 +383,10 @@ ag_node ag_local_derivative(ag_tape *t, ag_node n, size_t k);
 double ag_steer(ag_tape *t, ag_node n);
 
 /* Re-run the forward sweep over the nodes recorded after mark `from` up to
- * and including `to`. No allocation. AG_EINVAL when a node recorded after
- * `from` was steered on (ag_replay_check). */
+ * and including `to`. No allocation. AG_EINVAL, naming the node, when a
+ * node recorded after `from` was read with ag_steer (its value may have
+ * chosen what was recorded), and nothing is recomputed. */
 ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to);
-/* AG_OK when no node recorded after `from` was read with ag_steer (its
- * values may have chosen what was recorded); otherwise AG_EINVAL naming it. */
-ag_status ag_replay_check(ag_tape *t, ag_mark from);
 
 /* ---- stepping through backward (the same sweep as ag_backward) ------------ */
 
@@ -385,7 +412,9 @@ typedef struct ag_stepper ag_stepper;
 ag_stepper *ag_stepper_new(ag_tape *t, ag_node y);
 /* Propagate one node; false at the end (or on error: see the tape status). */
 bool ag_stepper_next(ag_stepper *s, ag_stepper_step *out);
-void ag_stepper_free(ag_stepper *s);
+/* Free the stepper; AG_EANOMALY when its sweep met an anomaly (as
+ * ag_backward would have returned), else AG_OK. */
+ag_status ag_stepper_free(ag_stepper *s);
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -415,6 +444,22 @@ void ag_origin_set(ag_tape *t, const char *file, int line);
 #define AG_HERE(t) ag_origin_set((t), __FILE__, __LINE__)
 /* The recorded origin of a node (file NULL when none). */
 void ag_origin_of(ag_tape *t, ag_node n, const char **file, int *line);
+
+/* An anomaly as data, for tools that show it their own way. */
+typedef struct ag_anomaly {
+    ag_node node;     /* the first node whose value or gradient went bad    */
+    ag_op op;
+    const char *name; /* its name, NULL when none (valid until renamed)    */
+    const char *file; /* its origin (ag_origin_set), NULL when unknown      */
+    int line;
+    bool backward;    /* met by a backward sweep (else by forward/recording) */
+    ag_node input;    /* backward: the input sent the bad gradient; AG_NULL */
+    double value;     /* the bad value (forward) or gradient (backward)     */
+} ag_anomaly;
+/* The anomaly met by the last recording or sweep, if it met one (forgotten
+ * by the next sweep, a rewind or ag_tape_clear_error): true and *out
+ * filled; false when there is none. */
+bool ag_anomaly_last(ag_tape *t, ag_anomaly *out);
 
 /* ---- allocation hook ---------------------------------------------------------- */
 

@@ -138,13 +138,13 @@ static void mark_reach(sweep *s)
         bool r = false;
         if (ag__is_leaf(op)) {
         } else if (op == AG_OP_DOT_RUN) {
-            const uint32_t *w = t->aux + ag__link_a(l);
-            uint32_t n = ag__link_b(l);
-            for (int side = 0; side < 2; side++)
-                for (uint32_t k = 0; k < n && !(w[side] & AG_RUN_CONST); k++)
-                    count_in(s, w[side] + k, &r);
-            if (w[2] != AG_NONE)
-                count_in(s, w[2], &r);
+            ag_dotrow d = ag__dotrow(t->aux, l, i);
+            for (uint32_t k = 0; k < d.n && !d.w_const; k++)
+                count_in(s, d.w + k, &r);
+            for (uint32_t k = 0; k < d.n && !d.x_const; k++)
+                count_in(s, d.x + k, &r);
+            if (d.bias != AG_NONE)
+                count_in(s, d.bias, &r);
         } else {
             size_t n = ag__arity(t, i);
             for (size_t k = 0; k < n; k++)
@@ -195,14 +195,15 @@ static ag_status spread(sweep *s, uint32_t i, ag_node g)
     ag_node self = ag__handle(t, i);
     ag_status st = AG_OK;
     if (ag__link_op(l) == AG_OP_DOT_RUN) {
-        const uint32_t *w = t->aux + ag__link_a(l);
-        uint32_t n = ag__link_b(l);
+        ag_dotrow d = ag__dotrow(t->aux, l, i);
+        const uint32_t first[2] = {d.w, d.x};
+        const bool constant[2] = {d.w_const, d.x_const};
         for (int side = 0; side < 2 && st == AG_OK; side++)
-            for (uint32_t k = 0; k < n && !(w[side] & AG_RUN_CONST) && st == AG_OK; k++)
-                if (reaches(s, w[side] + k))
-                    st = spread_one(s, self, 2 * (size_t)k + (size_t)side, w[side] + k, g);
-        if (st == AG_OK && w[2] != AG_NONE && reaches(s, w[2]))
-            st = spread_one(s, self, 2 * (size_t)n, w[2], g);
+            for (uint32_t k = 0; k < d.n && !constant[side] && st == AG_OK; k++)
+                if (reaches(s, first[side] + k))
+                    st = spread_one(s, self, 2 * (size_t)k + (size_t)side, first[side] + k, g);
+        if (st == AG_OK && d.bias != AG_NONE && reaches(s, d.bias))
+            st = spread_one(s, self, 2 * (size_t)d.n, d.bias, g);
         return st;
     }
     size_t n = ag__arity(t, i);

@@ -15,6 +15,12 @@
 
 #include "tape_internal.h"
 
+#if defined(__GNUC__)
+#define AG_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define AG_ALWAYS_INLINE inline
+#endif
+
 #include <math.h>
 #include <stddef.h>
 #if defined(__SSE2__)
@@ -270,8 +276,8 @@ BINARY(max, a >= b ? a : b, a >= b ? 1.0 : 0.0, a >= b ? 0.0 : 1.0)
  * SUM_RUN:   a = first index, b = n.               the same over a run
  * DOT:       a = aux offset of [bias, w_0..w_n-1, x_0..x_n-1], b = n
  *            y = bias + sum w_k x_k,  dy/dw_k = x_k, dy/dx_k = w_k, dy/dbias = 1
- * DOT_RUN:   a = aux offset of [w_first, x_first, bias], b = n; w_first and
- *            x_first carry AG_RUN_CONST when their run is all constants
+ * DOT_RUN:   a = aux offset of its layer's block [w0, x, b0, first], b = n:
+ *            row i - first of a layer (ag__dotrow, tape_internal.h)
  * LOGSUMEXP: a = aux offset of n indices, b = n.   y = log sum e^x_k,
  *            dy/dx_k = e^(x_k - y) = softmax_k (F5)
  * A bias word of AG_NONE means no bias. */
@@ -345,26 +351,47 @@ static inline void bw_dot(ag_tape *t, uint32_t i, double g, ag_sink *s)
         edge(t, s, op[0], g, 1.0);
 }
 
-static inline void fw_dot_run(ag_tape *t, uint32_t i)
+static AG_ALWAYS_INLINE void fw_dot_run(ag_tape *t, uint32_t i)
 {
-    uint64_t l = t->link[i];
-    const uint32_t *op = t->aux + ag__link_a(l);
-    double bias = op[2] == AG_NONE ? 0.0 : VAL(t, op[2]);
-    uint32_t w = op[0] & ~AG_RUN_CONST, x = op[1] & ~AG_RUN_CONST;
-    VAL(t, i) = bias + dot_kernel(t->value + w, t->value + x, ag__link_b(l));
+    ag_dotrow d = ag__dotrow(t->aux, t->link[i], i);
+    double bias = d.bias == AG_NONE ? 0.0 : VAL(t, d.bias);
+    VAL(t, i) = bias + dot_kernel(t->value + d.w, t->value + d.x, d.n);
 }
 
-static inline void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
+/* The forward sweep's DOT_RUN case (no anomaly checks): the stretch of
+ * DOT_RUN nodes from i, up to `to`. Consecutive rows of one layer share
+ * their link word, so each next row is the last one moved on by a row (w by
+ * n, the bias by one) instead of decoded again. Returns the next index. */
+static AG_ALWAYS_INLINE uint32_t fw_dot_run_stretch(ag_tape *t, uint32_t i, uint32_t to)
 {
-    uint64_t l = t->link[i];
-    const uint32_t *op = t->aux + ag__link_a(l);
-    uint32_t n = ag__link_b(l), w = op[0] & ~AG_RUN_CONST, x = op[1] & ~AG_RUN_CONST;
-    bool w_const = op[0] & AG_RUN_CONST, x_const = op[1] & AG_RUN_CONST;
-    if (!s && x_const) {
+    uint64_t prev = 0;
+    ag_dotrow d = {0, 0, AG_NONE, 0, false, false};
+    for (; i <= to; i++) {
+        uint64_t l = t->link[i];
+        if (ag__link_op(l) != AG_OP_DOT_RUN)
+            break;
+        if (l == prev) {
+            d.w += d.n;
+            d.bias += d.bias != AG_NONE;
+        } else {
+            d = ag__dotrow(t->aux, l, i);
+            prev = l;
+        }
+        VAL(t, i) = (d.bias == AG_NONE ? 0.0 : VAL(t, d.bias)) + dot_kernel(t->value + d.w, t->value + d.x, d.n);
+        t->grad[i] = 0.0;
+    }
+    return i;
+}
+
+static AG_ALWAYS_INLINE void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
+{
+    ag_dotrow d = ag__dotrow(t->aux, t->link[i], i);
+    uint32_t n = d.n, w = d.w, x = d.x;
+    if (!s && d.x_const) {
         /* a first layer: its inputs are constants, only dw_k += g x_k */
-        if (!w_const)
+        if (!d.w_const)
             axpy_kernel(t->grad + w, t->value + x, g, n);
-    } else if (!s && w_const) {
+    } else if (!s && d.w_const) {
         axpy_kernel(t->grad + x, t->value + w, g, n);
     } else if (!s && (w + n <= x || x + n <= w)) {
         /* the hot loop of every dense layer */
@@ -383,8 +410,8 @@ static inline void bw_dot_run(ag_tape *t, uint32_t i, double g, ag_sink *s)
             edge(t, s, x + k, g, wk);
         }
     }
-    if (op[2] != AG_NONE)
-        edge(t, s, op[2], g, 1.0);
+    if (d.bias != AG_NONE)
+        edge(t, s, d.bias, g, 1.0);
 }
 
 static inline double logsumexp(const ag_tape *t, const uint32_t *xs, uint32_t n)

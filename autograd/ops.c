@@ -13,7 +13,7 @@
 
 #include <math.h>
 
-#define ROW(ENUM, stem, sym, n, form) [AG_OP_##ENUM] = {#stem, sym, n, AG_FORM_##form},
+#define ROW(ENUM, stem, sym, n, form, dtext) [AG_OP_##ENUM] = {#stem, sym, n, AG_FORM_##form, dtext},
 const ag_op_info ag__ops[AG_OP_COUNT] = {AG_OPLIST(ROW)};
 #undef ROW
 
@@ -111,15 +111,14 @@ static ag_node d_dot(ag_tape *t, ag_node n, size_t k)
         return C(1.0);
     return IN(k ^ 1);
 }
-/* the same over two runs, read straight from the node's operand words
- * [w_first, x_first, bias] (the recorded backward asks once per edge) */
+/* the same over two runs, read straight from the node's layer block
+ * (ag__dotrow: the recorded backward asks once per edge) */
 static ag_node d_dot_run(ag_tape *t, ag_node n, size_t k)
 {
-    const uint32_t *op = t->aux + ag__link_a(t->link[n.idx]);
-    uint32_t len = ag__link_b(t->link[n.idx]);
-    if (k == 2 * (size_t)len)
+    ag_dotrow d = ag__dotrow(t->aux, t->link[n.idx], n.idx);
+    if (k == 2 * (size_t)d.n)
         return C(1.0); /* the bias */
-    return ag__handle(t, (op[(k & 1) ^ 1] & ~AG_RUN_CONST) + (uint32_t)(k / 2));
+    return ag__handle(t, (k % 2 == 0 ? d.x : d.w) + (uint32_t)(k / 2));
 }
 static ag_node d_logsumexp(ag_tape *t, ag_node n, size_t k) { return ag_exp(t, ag_sub(t, IN(k), n)); } /* softmax_k */
 static ag_node d_log1p(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_div(t, C(1.0), ag_add(t, C(1.0), IN(0))); }
@@ -140,7 +139,7 @@ static ag_node d_erf(ag_tape *t, ag_node n, size_t k)
 }
 
 typedef ag_node (*derive_fn)(ag_tape *t, ag_node n, size_t k);
-#define DERIVE(ENUM, stem, sym, n, form) [AG_OP_##ENUM] = d_##stem,
+#define DERIVE(ENUM, stem, sym, n, form, dtext) [AG_OP_##ENUM] = d_##stem,
 static const derive_fn derive[AG_OP_COUNT] = {AG_OPLIST(DERIVE)};
 #undef DERIVE
 
@@ -177,7 +176,7 @@ size_t ag__arity(const ag_tape *t, uint32_t i)
     case AG_OP_DOT:
         return 2 * (size_t)n + (t->aux[ag__link_a(l)] != AG_NONE);
     case AG_OP_DOT_RUN:
-        return 2 * (size_t)n + (t->aux[ag__link_a(l) + 2] != AG_NONE);
+        return 2 * (size_t)n + (ag__dotrow(t->aux, l, i).bias != AG_NONE);
     default:
         return n;
     }
@@ -201,10 +200,10 @@ uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k)
         return k % 2 == 0 ? op[1 + k / 2] : op[1 + n + k / 2];
     }
     case AG_OP_DOT_RUN: {
-        const uint32_t *op = t->aux + a;
+        ag_dotrow d = ag__dotrow(t->aux, l, i);
         if (k == 2 * (size_t)n)
-            return op[2];
-        return ((k % 2 == 0 ? op[0] : op[1]) & ~AG_RUN_CONST) + (uint32_t)(k / 2);
+            return d.bias;
+        return (k % 2 == 0 ? d.w : d.x) + (uint32_t)(k / 2);
     }
     default:
         return k == 0 ? a : ag__link_b(l);

@@ -234,13 +234,15 @@ ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias)
         ag__fail(t, AG_EINVAL, "%s: runs of %u and %u nodes (want equal lengths)", fn, w.n, x.n);
         return no_node();
     }
-    if (ag__reserve(t, 1, 3, fn) != AG_OK)
+    if (ag__reserve(t, 1, 4, fn) != AG_OK)
         return no_node();
+    /* a block of one row (ag__dotrow) */
     uint32_t at = t->aux_len, *op = t->aux + at;
     op[0] = run_word(t, w.first.idx, w.n);
     op[1] = run_word(t, x.first.idx, x.n);
     op[2] = ag_is_null(bias) ? AG_NONE : bias.idx;
-    t->aux_len += 3;
+    op[3] = t->len;
+    t->aux_len += 4;
     return ag__append(t, ag__link(AG_OP_DOT_RUN, at, w.n));
 }
 
@@ -249,8 +251,11 @@ ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias)
 static ag_run append_run(ag_tape *t, ag_op op, size_t n, uint32_t a0, uint32_t da, uint32_t b0, uint32_t db)
 {
     uint32_t first = t->len;
-    for (uint32_t k = 0; k < (uint32_t)n; k++)
-        t->link[first + k] = ag__link(op, a0 + k * da, b0 + k * db);
+    /* node k's link is node 0's plus k steps: the operand fields never
+     * carry into each other (reserve keeps every index below 2^29) */
+    uint64_t *lk = t->link + first, l = ag__link(op, a0, b0), step = ag__link(0, da, db);
+    for (size_t k = 0; k < n; k++, l += step)
+        lk[k] = l;
     t->len += (uint32_t)n;
     if (t->anomaly)
         for (uint32_t i = first; i < t->len; i++)
@@ -267,35 +272,24 @@ ag_run ag_dot_rows(ag_tape *t, ag_run w, ag_run x, ag_run b)
     if (ag__check_run(t, w, fn, 2) != AG_OK || ag__check_run(t, x, fn, 3) != AG_OK ||
         (!ag_run_is_null(b) && ag__check_run(t, b, fn, 4) != AG_OK))
         return no_run();
-    size_t n_in = x.n, n_out = w.n / x.n;
-    if (w.n % x.n != 0 || (!ag_run_is_null(b) && b.n != n_out)) {
+    /* n_out from the biases when there are some: no division on the path
+     * of every layer of every step */
+    size_t n_in = x.n, n_out = ag_run_is_null(b) ? w.n / x.n : b.n;
+    if ((size_t)w.n != n_out * n_in) {
         ag__fail(t, AG_EINVAL, "%s: %u weights for %u inputs%s%u biases (want n_out x %u weights and n_out biases)",
                  fn, w.n, x.n, ag_run_is_null(b) ? ", no biases" : " and ", ag_run_is_null(b) ? 0 : b.n, x.n);
         return no_run();
     }
-    if (ag__reserve(t, n_out, 3 * n_out, fn) != AG_OK)
+    if (ag__reserve(t, n_out, 4, fn) != AG_OK)
         return no_run();
-    /* node j reads aux words [at + 3j, at + 3j + 3) = (row j of w, x, b_j) */
-    uint32_t at = t->aux_len, *op = t->aux + at, xw = run_word(t, x.first.idx, n_in);
-    for (size_t j = 0; j < n_out; j++) {
-        op[3 * j] = run_word(t, w.first.idx + (uint32_t)(j * n_in), n_in);
-        op[3 * j + 1] = xw;
-        op[3 * j + 2] = ag_run_is_null(b) ? AG_NONE : b.first.idx + (uint32_t)j;
-    }
-    t->aux_len += (uint32_t)(3 * n_out);
-    return append_run(t, AG_OP_DOT_RUN, n_out, at, 3, (uint32_t)n_in, 0);
-}
-
-ag_run ag_map(ag_tape *t, ag_op op, ag_run x)
-{
-    const char *fn = "ag_map";
-    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 1) {
-        ag__fail(t, AG_EINVAL, "%s: op %s is not unary", fn, ag_op_name(op));
-        return no_run();
-    }
-    if (ag__check_run(t, x, fn, 3) != AG_OK || ag__reserve(t, x.n, 0, fn) != AG_OK)
-        return no_run();
-    return append_run(t, op, x.n, x.first.idx, 1, 0, 0);
+    /* one block for the layer (ag__dotrow): node j reads row j */
+    uint32_t at = t->aux_len, *op = t->aux + at;
+    op[0] = run_word(t, w.first.idx, w.n);
+    op[1] = run_word(t, x.first.idx, n_in);
+    op[2] = ag_run_is_null(b) ? AG_NONE : b.first.idx;
+    op[3] = t->len;
+    t->aux_len += 4;
+    return append_run(t, AG_OP_DOT_RUN, n_out, at, 0, (uint32_t)n_in, 0);
 }
 
 /* A DOT from its inputs in ag_node_input's order: w_0, x_0, w_1, x_1, ...
@@ -315,10 +309,20 @@ static ag_node dot_interleaved(ag_tape *t, const ag_node *in, size_t n, const ch
     return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)m));
 }
 
-ag_run ag_map2(ag_tape *t, ag_op op, ag_run a, ag_run b)
+ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b)
 {
-    const char *fn = "ag_map2";
-    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 2) {
+    const char *fn = "ag_map";
+    int arity = (unsigned)op < AG_OP_COUNT ? ag__ops[op].arity : 0;
+    if (ag_run_is_null(b) && b.n == 0) { /* unary */
+        if (arity != 1) {
+            ag__fail(t, AG_EINVAL, "%s: op %s is not unary (b is AG_NULL_RUN)", fn, ag_op_name(op));
+            return no_run();
+        }
+        if (ag__check_run(t, a, fn, 3) != AG_OK || ag__reserve(t, a.n, 0, fn) != AG_OK)
+            return no_run();
+        return append_run(t, op, a.n, a.first.idx, 1, 0, 0);
+    }
+    if (arity != 2) {
         ag__fail(t, AG_EINVAL, "%s: op %s is not binary", fn, ag_op_name(op));
         return no_run();
     }

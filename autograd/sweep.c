@@ -13,50 +13,53 @@
  */
 #include "kernels.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline)) inline
-#else
-#define ALWAYS_INLINE inline
-#endif
-
-/* The end of the stretch of nodes with op `op` from i upwards, within to. */
-static inline uint32_t stretch_up(const ag_tape *t, uint32_t i, uint32_t to, ag_op op)
-{
-    while (i < to && ag__link_op(t->link[i + 1]) == op)
-        i++;
-    return i;
-}
+#define ALWAYS_INLINE AG_ALWAYS_INLINE
 
 /* The forward loop. `check`: anomaly mode (constant at each call site, so
- * the plain sweep carries no test for it). */
+ * the plain sweep carries no test for it). Each case loops while the next
+ * node has the same op: one dispatch per stretch, the kernel inlined. */
 static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, bool check)
 {
-    for (uint32_t i = from; i <= to;) {
-        ag_op op = ag__link_op(t->link[i]);
-        uint32_t end = stretch_up(t, i, to, op);
-        switch (op) {
-#define FORWARD_CASE(ENUM, stem, sym, n, form)                                       \
+    const uint64_t *link = t->link;
+    uint32_t i = from;
+    while (i <= to) {
+        switch (ag__link_op(link[i])) {
+#define FORWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
     case AG_OP_##ENUM:                                                               \
-        for (uint32_t k = i; k <= end; k++)                                          \
-            fw_##stem(t, k);                                                         \
+        if (AG_OP_##ENUM == AG_OP_DOT_RUN && !check) {                               \
+            i = fw_dot_run_stretch(t, i, to); /* a layer's rows, row by row */     \
+            break;                                                                   \
+        }                                                                            \
+        do {                                                                         \
+            fw_##stem(t, i);                                                         \
+            if (!ag__is_leaf(AG_OP_##ENUM)) {                                        \
+                t->grad[i] = 0.0; /* new values make old gradients meaningless */  \
+                if (check)                                                           \
+                    ag__anomaly_forward(t, i);                                       \
+            }                                                                        \
+        } while (++i <= to && ag__link_op(link[i]) == AG_OP_##ENUM);                 \
         break;
             AG_OPLIST(FORWARD_CASE)
 #undef FORWARD_CASE
         case AG_OP_COUNT:
+            i++;
             break;
         }
-        if (!ag__is_leaf(op)) {
-            /* new values make old gradients meaningless */
-            memset(t->grad + i, 0, (size_t)(end - i + 1) * sizeof *t->grad);
-            if (check)
-                for (uint32_t k = i; k <= end; k++)
-                    ag__anomaly_forward(t, k);
-        }
-        i = end + 1;
     }
 }
+
+/* The forward step of one node, per op, for the node-at-a-time recording
+ * path (ag__append): a small function each, called through the table. */
+#define FW_ONE(ENUM, stem, sym, n, form, d)                                          \
+    static void fw_one_##stem(ag_tape *t, uint32_t i) { fw_##stem(t, i); }
+AG_OPLIST(FW_ONE)
+#undef FW_ONE
+#define FW_ROW(ENUM, stem, sym, n, form, d) [AG_OP_##ENUM] = fw_one_##stem,
+void (*const ag__fw_one[AG_OP_COUNT])(ag_tape *t, uint32_t i) = {AG_OPLIST(FW_ROW)};
+#undef FW_ROW
 
 void ag__forward(ag_tape *t, uint32_t from, uint32_t to)
 {
@@ -72,29 +75,27 @@ void ag__forward(ag_tape *t, uint32_t from, uint32_t to)
  * stepper's sink (NULL in plain sweeps), `check` anomaly mode. */
 static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t bottom, ag_sink *s, bool check)
 {
-    for (uint32_t i = top + 1; i-- > bottom;) {
-        ag_op op = ag__link_op(t->link[i]);
-        uint32_t lo = i;
-        while (lo > bottom && ag__link_op(t->link[lo - 1]) == op)
-            lo--;
-        switch (op) {
-#define BACKWARD_CASE(ENUM, stem, sym, n, form)                                      \
+    const uint64_t *link = t->link;
+    uint32_t i = top + 1; /* one past the next node to sweep */
+    while (i > bottom) {
+        switch (ag__link_op(link[i - 1])) {
+#define BACKWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
     case AG_OP_##ENUM:                                                               \
-        for (uint32_t k = i + 1; k-- > lo;) {                                        \
-            double g = t->grad[k];                                                   \
-            if (g == 0.0)                                                            \
-                continue;                                                            \
-            bw_##stem(t, k, g, s);                                                   \
-            if (check)                                                               \
-                ag__anomaly_backward(t, k);                                          \
-        }                                                                            \
+        do {                                                                         \
+            double g = t->grad[--i];                                                 \
+            if (g != 0.0) {                                                          \
+                bw_##stem(t, i, g, s);                                               \
+                if (check)                                                           \
+                    ag__anomaly_backward(t, i);                                      \
+            }                                                                        \
+        } while (i > bottom && ag__link_op(link[i - 1]) == AG_OP_##ENUM);            \
         break;
             AG_OPLIST(BACKWARD_CASE)
 #undef BACKWARD_CASE
         case AG_OP_COUNT:
+            i--;
             break;
         }
-        i = lo;
     }
 }
 
@@ -127,11 +128,32 @@ static ag_status check_output(ag_tape *t, ag_node y, const char *fn)
     return AG_OK;
 }
 
+/* A training loop that forgets to rewind records every step on top of the
+ * last: the tape grows and each step gets slower. Say so once, through the
+ * error hook (status AG_OK: a warning, never the tape's error). */
+#define GROWTH_SWEEPS 32
+static void watch_growth(ag_tape *t)
+{
+    if (t->rewound || t->len <= t->last_sweep_len)
+        t->growing_sweeps = 0;
+    else if (++t->growing_sweeps == GROWTH_SWEEPS && !t->warned_growth && t->on_error) {
+        char msg[sizeof t->error];
+        snprintf(msg, sizeof msg,
+                 "warning: ag_backward: the tape grew across %d backward sweeps in a row without a rewind (%u nodes now): a training loop records each step on top of the last and slows down; take a mark after the model (ag_tape_mark) and rewind to it after each step (ag_tape_rewind)",
+                 GROWTH_SWEEPS, t->len);
+        t->warned_growth = true;
+        t->on_error(t->on_error_ctx, AG_OK, msg);
+    }
+    t->rewound = false;
+    t->last_sweep_len = t->len;
+}
+
 ag_status ag_backward(ag_tape *t, ag_node y)
 {
     ag_status s = check_output(t, y, "ag_backward");
     if (s != AG_OK)
         return s;
+    watch_growth(t);
     seed(t, y.idx);
     if (t->first_op > y.idx)
         return AG_OK; /* y is a variable and nothing is computed below it */
@@ -164,11 +186,11 @@ double ag_steer(ag_tape *t, ag_node n)
     return t->value[n.idx];
 }
 
-ag_status ag_replay_check(ag_tape *t, ag_mark from)
+static ag_status replay_check(ag_tape *t, ag_mark from)
 {
     if (t->steered_by != AG_NONE && t->steered_by >= from.len)
         return ag__fail(t, AG_EINVAL,
-                        "ag_replay_check: the recording steered on the value of node #%u (%s) (ag_steer): the graph may depend on values, so replaying it with new inputs may be wrong",
+                        "ag_forward: the recording steered on the value of node #%u (%s) (ag_steer): the graph may depend on values, so replaying it with new inputs may be wrong",
                         t->steered_by, ag__ops[ag__link_op(t->link[t->steered_by])].name);
     return AG_OK;
 }
@@ -182,7 +204,7 @@ ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
         (from.len > 0 && ag__gen_at(t, from.len - 1) != from.gen))
         return ag__fail(t, AG_ESTALE, "ag_forward: the mark at %u nodes is not live on this tape or is past node #%u",
                         from.len, to.idx);
-    if ((s = ag_replay_check(t, from)) != AG_OK)
+    if ((s = replay_check(t, from)) != AG_OK)
         return s;
     t->anomaly_seen = false;
     /* the loop clears the gradients it recomputes values of, which spares
@@ -273,11 +295,13 @@ bool ag_stepper_next(ag_stepper *st, ag_stepper_step *out)
     return false;
 }
 
-void ag_stepper_free(ag_stepper *st)
+ag_status ag_stepper_free(ag_stepper *st)
 {
     if (!st)
-        return;
+        return AG_OK;
+    ag_status s = st->t->anomaly && st->t->anomaly_seen ? AG_EANOMALY : AG_OK;
     ag_free(st->needed);
     ag_free(st->sink.edges);
     ag_free(st);
+    return s;
 }

@@ -24,9 +24,7 @@ ag_status ag_tape_fail(ag_tape *t, ag_status s, const char *fmt, ...)
     char buf[sizeof t->error];
     va_list ap;
     va_start(ap, fmt);
-    /* ap is started on the line above; clang-tidy's analyzer reports it
-     * uninitialised only when sweep.c precedes this file in one run */
-    vsnprintf(buf, sizeof buf, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (t->status == AG_OK) {
         t->status = s;
@@ -186,8 +184,10 @@ ag_status ag__check_slow(ag_tape *t, ag_node n, const char *fn, int argno)
                     n.idx, n.gen);
 }
 
-ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno)
+ag_status ag__check_run_slow(ag_tape *t, uint32_t idx, uint32_t gen, uint32_t tape, uint32_t n, const char *fn,
+                             int argno)
 {
+    ag_run r = {{idx, gen, tape}, n};
     ag_status s = ag__check(t, r.first, fn, argno);
     if (s != AG_OK)
         return s;
@@ -199,6 +199,11 @@ ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno)
         return ag__fail(t, AG_ERANGE, "%s: argument %d: the run #%u..#%u crosses a rewind boundary",
                         fn, argno, r.first.idx, last);
     return AG_OK;
+}
+
+ag_status ag_check(ag_tape *t, ag_run r, const char *fn, int argno)
+{
+    return ag__check_run(t, r, fn ? fn : "ag_check", argno);
 }
 
 ag_mark ag_tape_mark(ag_tape *t)
@@ -236,6 +241,7 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
     t->seg[t->nseg++] = (ag_segment){m.len, t->next_gen++};
     t->len = m.len;
     t->aux_len = m.aux_len;
+    t->rewound = true;
     t->anomaly_seen = false; /* the next recording may report again */
     if (t->first_op != AG_NONE && t->first_op >= m.len)
         t->first_op = AG_NONE;

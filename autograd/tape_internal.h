@@ -44,6 +44,25 @@ static inline ag_op ag__link_op(uint64_t l) { return (ag_op)(l >> (2 * AG_IDX_BI
 static inline uint32_t ag__link_a(uint64_t l) { return (uint32_t)((l >> AG_IDX_BITS) & AG_IDX_MASK); }
 static inline uint32_t ag__link_b(uint64_t l) { return (uint32_t)(l & AG_IDX_MASK); }
 
+/* A DOT_RUN node's operands. Its link holds (aux offset of its layer's
+ * block, n); the block, 4 words for the whole layer (ag_dot_rows) or for
+ * one node (ag_dot), is [w0, x, b0, first]: node i is row j = i - first,
+ * reading w0 + j n.. (n weights), x.. (n inputs) and bias b0 + j (b0 is
+ * AG_NONE without bias). w0 and x carry AG_RUN_CONST when their whole run
+ * is constants (backward skips their gradients). */
+typedef struct ag_dotrow {
+    uint32_t w, x, bias, n;
+    bool w_const, x_const;
+} ag_dotrow;
+static inline ag_dotrow ag__dotrow(const uint32_t *aux, uint64_t l, uint32_t i)
+{
+    const uint32_t *blk = aux + ag__link_a(l);
+    uint32_t n = ag__link_b(l), j = i - blk[3];
+    return (ag_dotrow){(blk[0] & ~AG_RUN_CONST) + j * n, blk[1] & ~AG_RUN_CONST,
+                       blk[2] == AG_NONE ? AG_NONE : blk[2] + j, n, (blk[0] & AG_RUN_CONST) != 0,
+                       (blk[1] & AG_RUN_CONST) != 0};
+}
+
 typedef struct ag_segment {
     uint32_t start;
     uint32_t gen;
@@ -92,9 +111,16 @@ struct ag_tape {
                           tape's status (first error wins there) */
     ag_origin *origin;
     ag_origin here;
+    uint32_t bad_node, bad_input; /* the anomaly seen (AG_NONE: no input) */
+    double bad_value;
 
     /* replay check: the highest interior node read with ag_steer */
     uint32_t steered_by; /* AG_NONE when none */
+
+    /* the growth warning: backward sweeps in a row that found the tape
+     * longer than the sweep before and no rewind between them */
+    uint32_t last_sweep_len, growing_sweeps;
+    bool rewound, warned_growth;
 };
 
 /* ---- tape.c ---- */
@@ -129,16 +155,19 @@ static inline ag_status ag__check(ag_tape *t, ag_node n, const char *fn, int arg
 }
 /* Same for a run: every node live and in one segment (no rewind boundary
  * inside), n >= 1. Inline when it holds. */
-ag_status ag__check_run_slow(ag_tape *t, ag_run r, const char *fn, int argno);
+ag_status ag__check_run_slow(ag_tape *t, uint32_t idx, uint32_t gen, uint32_t tape, uint32_t n, const char *fn,
+                             int argno);
 static inline ag_status ag__check_run(ag_tape *t, ag_run r, const char *fn, int argno)
 {
-    ag_node first = r.first;
-    if (first.tape == t->serial && first.idx < t->len && r.n >= 1 && r.n <= t->len - first.idx) {
-        uint32_t k = ag__seg_of(t, first.idx);
-        if (t->seg[k].gen == first.gen && (k + 1 == t->nseg || first.idx + (r.n - 1) < t->seg[k + 1].start))
+    /* fields read one by one: copying the 16-byte run whole made GCC spill
+     * it and reload it as a vector, a store-forwarding stall on every call */
+    uint32_t idx = r.first.idx, n = r.n;
+    if (r.first.tape == t->serial && idx < t->len && n >= 1 && n <= t->len - idx) {
+        uint32_t k = ag__seg_of(t, idx);
+        if (t->seg[k].gen == r.first.gen && (k + 1 == t->nseg || idx + (n - 1) < t->seg[k + 1].start))
             return AG_OK;
     }
-    return ag__check_run_slow(t, r, fn, argno);
+    return ag__check_run_slow(t, idx, r.first.gen, r.first.tape, n, fn, argno);
 }
 /* Room for `nodes` more nodes and `aux_words` more aux words; on failure
  * records an error naming the call `fn`. Inline when there is room. */
@@ -169,6 +198,9 @@ uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k);
  * gradients cleared; anomaly checks when anomaly mode is on. Recording,
  * ag_forward and the stepper all run this. */
 void ag__forward(ag_tape *t, uint32_t from, uint32_t to);
+/* One node's forward step, per op: the recording path's (ag__append). */
+extern void (*const ag__fw_one[AG_OP_COUNT])(ag_tape *t, uint32_t i);
+void ag__anomaly_forward(ag_tape *t, uint32_t i); /* anomaly.c */
 /* Receives each edge while the stepper runs; NULL in plain backward. */
 typedef struct ag_sink {
     ag_tape *t;
@@ -190,7 +222,9 @@ static inline ag_node ag__append(ag_tape *t, uint64_t l)
     if (!ag__is_leaf(ag__link_op(l))) {
         if (t->first_op > i)
             t->first_op = i;
-        ag__forward(t, i, i);
+        ag__fw_one[ag__link_op(l)](t, i);
+        if (t->anomaly)
+            ag__anomaly_forward(t, i);
     }
     return (ag_node){i, t->seg[t->nseg - 1].gen, t->serial};
 }
@@ -200,7 +234,6 @@ void ag__names_drop_from(ag_tape *t, uint32_t len);
 void ag__names_free(ag_tape *t);
 
 /* ---- anomaly.c ---- */
-void ag__anomaly_forward(ag_tape *t, uint32_t i);
 void ag__anomaly_backward(ag_tape *t, uint32_t i);
 ag_status ag__origin_grow(ag_tape *t, uint32_t cap);
 

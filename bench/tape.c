@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     /* 1 << 20 nodes: large enough that the geometric growth averages out */
     size_t cnt = (size_t)1 << 20;
     double b_bin = bytes_per(cnt, 0, 0, rec_binary);
-    double b_dot16_run = bytes_per(cnt, 3, 16, rec_dot_run);
+    double b_dot16_run = bytes_per(cnt, 4, 16, rec_dot_run); /* one 4-word block (a layer of one) */
     double b_dot16_list = bytes_per(cnt, 33, 16, rec_dot_list);
     double b_dot32_list = bytes_per(cnt, 65, 32, rec_dot_list);
     struct rusage ru;

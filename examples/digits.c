@@ -22,9 +22,265 @@
 #include <string.h>
 
 #include "excli.h"
-#include "workloads.h"
+#include "nn.h"
+
+#include <math.h>
 
 #define PROG "digits"
+
+/* ---- a softmax-CE classifier trained by minibatch steps: record every
+ * step, or record once and replay (ag_forward) with each new batch ---- */
+
+typedef struct clf_config {
+    size_t n_in, n_classes;
+    const size_t *hidden; /* widths of the relu hidden layers              */
+    size_t n_hidden;
+    size_t batch;         /* examples per step (the loss is their mean)     */
+    nn_init init;
+    nn_optim_opts optim;
+    uint64_t seed;        /* initial weights                                */
+} clf_config;
+
+typedef struct clf {
+    ag_tape *t;
+    nn_model *model;
+    nn_optim *opt;
+    size_t n_in, n_classes, batch;
+    ag_mark mark;     /* just above the parameters                          */
+    ag_node *losses;  /* batch per-example loss nodes (scratch)             */
+    double *onehot;   /* batch * n_classes targets (record mode)            */
+    bool recorded;    /* replay: the graph below is live                    */
+    ag_run x, y;      /* replay: input run, target run                      */
+    ag_node loss;     /* replay: the mean loss                              */
+    ag_mark eval_mark;  /* above the replay graph (or = mark)               */
+} clf;
+
+
+
+
+static ag_status clf_setup(clf *c, const clf_config *cfg)
+{
+    memset(c, 0, sizeof *c);
+    if (cfg->n_hidden > 8 || cfg->batch == 0 || cfg->n_classes < 2 || cfg->n_in == 0)
+        return AG_EINVAL;
+    c->n_in = cfg->n_in;
+    c->n_classes = cfg->n_classes;
+    c->batch = cfg->batch;
+    c->t = ag_tape_new(0);
+    if (!c->t)
+        return AG_ENOMEM;
+    c->model = nn_model_new(c->t);
+    c->losses = ag_realloc(NULL, cfg->batch * sizeof *c->losses);
+    c->onehot = ag_realloc(NULL, cfg->batch * cfg->n_classes * sizeof *c->onehot);
+    if (!c->model || !c->losses || !c->onehot)
+        return ag_tape_fail(c->t, AG_ENOMEM, "clf_setup: out of memory");
+    size_t sizes[9];
+    nn_act acts[9];
+    for (size_t k = 0; k < cfg->n_hidden; k++) {
+        sizes[k] = cfg->hidden[k];
+        acts[k] = NN_ACT_RELU;
+    }
+    sizes[cfg->n_hidden] = cfg->n_classes; /* logits: softmax lives in the loss */
+    acts[cfg->n_hidden] = NN_ACT_LINEAR;
+    nn_rng rng;
+    nn_rng_seed(&rng, cfg->seed);
+    ag_status s = nn_mlp_build(c->model, cfg->n_in, sizes, acts, cfg->n_hidden + 1, cfg->init, &rng);
+    if (s != AG_OK)
+        return s;
+    c->opt = nn_optim_new(c->model, &cfg->optim);
+    if (!c->opt)
+        return ag_tape_status(c->t);
+    c->mark = c->eval_mark = ag_tape_mark(c->t);
+    return AG_OK;
+}
+
+static void clf_free(clf *c)
+{
+    nn_optim_free(c->opt);
+    nn_model_free(c->model);
+    ag_tape_free(c->t);
+    ag_free(c->losses);
+    ag_free(c->onehot);
+    memset(c, 0, sizeof *c);
+}
+
+static void fill_onehot(double *y, const int *labels, size_t batch, size_t n_classes)
+{
+    memset(y, 0, batch * n_classes * sizeof *y);
+    for (size_t i = 0; i < batch; i++)
+        y[i * n_classes + (size_t)labels[i]] = 1.0;
+}
+
+/* Record the batch graph: L = (1/B) sum_i [logsumexp(z_i) - y_i . z_i]
+ * (F17 for each example, the mean over the batch). Inputs and targets are
+ * constants recorded first, so replay can overwrite them. */
+static ag_node record_batch(clf *c, const double *x, const double *y, ag_run *xs, ag_run *ys)
+{
+    ag_tape *t = c->t;
+    *xs = ag_consts(t, x, c->batch * c->n_in);
+    *ys = ag_consts(t, y, c->batch * c->n_classes);
+    if (ag_run_is_null(*xs) || ag_run_is_null(*ys))
+        return AG_NULL;
+    for (size_t i = 0; i < c->batch; i++) {
+        ag_run z = nn_mlp_forward(c->model, ag_run_of(ag_at(t, *xs, i * c->n_in), c->n_in));
+        c->losses[i] = nn_loss_softmax_ce(t, z, ag_run_of(ag_at(t, *ys, i * c->n_classes), c->n_classes));
+    }
+    return nn_reduce_nodes(t, c->losses, c->batch, NN_MEAN);
+}
+
+/* Gradient and update from the recorded loss L; *loss its value. */
+static ag_status descend(clf *c, ag_node L, double *loss)
+{
+    *loss = ag_value(c->t, L);
+    if (ag_tape_status(c->t) != AG_OK)
+        return ag_tape_status(c->t);
+    nn_zero_grad(c->model);
+    ag_status s = ag_backward(c->t, L);
+    return s != AG_OK ? s : nn_optim_step(c->opt, c->model);
+}
+
+static ag_status clf_step_record(clf *c, const double *x, const int *labels, double *loss)
+{
+    fill_onehot(c->onehot, labels, c->batch, c->n_classes);
+    ag_run xs, ys;
+    ag_node L = record_batch(c, x, c->onehot, &xs, &ys);
+    ag_status s = ag_is_null(L) ? ag_tape_status(c->t) : descend(c, L, loss);
+    ag_tape_rewind(c->t, c->mark);
+    return s;
+}
+
+static ag_status clf_step_replay(clf *c, const double *x, const int *labels, double *loss)
+{
+    if (!c->recorded) {
+        fill_onehot(c->onehot, labels, c->batch, c->n_classes);
+        c->loss = record_batch(c, x, c->onehot, &c->x, &c->y);
+        if (ag_is_null(c->loss)) {
+            ag_tape_rewind(c->t, c->mark);
+            return ag_tape_status(c->t);
+        }
+        c->recorded = true;
+        c->eval_mark = ag_tape_mark(c->t);
+    } else {
+        double *xv = ag_values(c->t, c->x);
+        double *yv = ag_values(c->t, c->y);
+        if (!xv || !yv)
+            return ag_tape_status(c->t);
+        memcpy(xv, x, c->batch * c->n_in * sizeof *xv);
+        fill_onehot(yv, labels, c->batch, c->n_classes);
+        ag_status s = ag_forward(c->t, c->mark, c->loss);
+        if (s != AG_OK)
+            return s;
+    }
+    return descend(c, c->loss, loss);
+}
+
+static int clf_predict(clf *c, const double *x)
+{
+    ag_tape *t = c->t;
+    ag_run z = nn_mlp_forward(c->model, ag_consts(t, x, c->n_in));
+    const double *v = ag_run_is_null(z) ? NULL : ag_values(t, z);
+    int best = -1;
+    for (size_t k = 0; v && k < c->n_classes; k++)
+        if (best < 0 || v[k] > v[best])
+            best = (int)k;
+    ag_tape_rewind(t, c->eval_mark);
+    return best;
+}
+
+/* ---- digits ---- */
+
+#define DIGITS_FEATURES 64
+#define DIGITS_CLASSES 10
+#define DIGITS_BATCH 32
+#define DIGITS_TRAIN 1440 /* 45 batches; the other rows are the test set */
+#define DIGITS_LR 0.1
+
+typedef struct digits_run {
+    clf c;
+    const nn_dataset *d;
+    double *xb; /* one batch of features, gathered                          */
+    int *lb;    /* its labels                                               */
+} digits_run;
+
+/* ---- digits ------------------------------------------------------------------ */
+
+static ag_status digits_setup(digits_run *w, const nn_dataset *d, uint64_t seed, char *why, size_t why_size)
+{
+    memset(w, 0, sizeof *w);
+    w->d = d;
+    if (d->cols != DIGITS_FEATURES || d->rows <= DIGITS_TRAIN) {
+        snprintf(why, why_size, "the digits data needs %d features and more than %d rows, not %zu x %zu",
+                 DIGITS_FEATURES, DIGITS_TRAIN, d->rows, d->cols);
+        return AG_EFORMAT;
+    }
+    for (size_t i = 0; i < d->rows; i++) {
+        double y = d->y[i];
+        if (!(y >= 0 && y < DIGITS_CLASSES && y == floor(y))) {
+            snprintf(why, why_size, "data row %zu: label %g is not a digit 0..9", i + 1, y);
+            return AG_EFORMAT;
+        }
+    }
+    static const size_t hidden[] = {64, 64};
+    clf_config cfg = {
+        .n_in = DIGITS_FEATURES, .n_classes = DIGITS_CLASSES, .hidden = hidden, .n_hidden = 2,
+        .batch = DIGITS_BATCH, .init = NN_INIT_HE,
+        .optim = {.kind = NN_OPTIM_SGD, .lr = DIGITS_LR}, .seed = seed,
+    };
+    ag_status s = clf_setup(&w->c, &cfg);
+    w->xb = ag_realloc(NULL, DIGITS_BATCH * DIGITS_FEATURES * sizeof *w->xb);
+    w->lb = ag_realloc(NULL, DIGITS_BATCH * sizeof *w->lb);
+    if (s == AG_OK && (!w->xb || !w->lb))
+        s = AG_ENOMEM;
+    if (s != AG_OK)
+        snprintf(why, why_size, "%s", w->c.t && ag_tape_status(w->c.t) ? ag_tape_error(w->c.t) : ag_status_str(s));
+    return s;
+}
+
+static void digits_free(digits_run *w)
+{
+    clf_free(&w->c);
+    ag_free(w->xb);
+    ag_free(w->lb);
+    memset(w, 0, sizeof *w);
+}
+
+static void digits_shuffle(size_t *idx, size_t n, uint64_t seed)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    nn_rng_shuffle(&rng, idx, n);
+}
+
+static void gather(digits_run *w, const size_t *rows)
+{
+    for (size_t i = 0; i < DIGITS_BATCH; i++) {
+        memcpy(w->xb + i * DIGITS_FEATURES, w->d->x + rows[i] * DIGITS_FEATURES,
+               DIGITS_FEATURES * sizeof *w->xb);
+        w->lb[i] = (int)w->d->y[rows[i]];
+    }
+}
+
+static ag_status digits_step_record(digits_run *w, const size_t *rows, double *loss)
+{
+    gather(w, rows);
+    return clf_step_record(&w->c, w->xb, w->lb, loss);
+}
+
+static ag_status digits_step_replay(digits_run *w, const size_t *rows, double *loss)
+{
+    gather(w, rows);
+    return clf_step_replay(&w->c, w->xb, w->lb, loss);
+}
+
+static int digits_predict(digits_run *w, size_t r)
+{
+    return clf_predict(&w->c, w->d->x + r * DIGITS_FEATURES);
+}
+
+/* ---- the program ---- */
+
 
 typedef struct options {
     const char *data, *save;
@@ -33,42 +289,17 @@ typedef struct options {
     int replay, verbose;
 } options;
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: " PROG " [--data FILE.csv] [--epochs N] [--seed N] [--replay]\n"
-                    "              [--save FILE.safetensors] [--verbose]\n");
-    return EX_USAGE;
-}
-
 static int parse(int argc, char **argv, options *o)
 {
     *o = (options){.data = "examples/data/digits.csv", .epochs = 20, .seed = 1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (strcmp(a, "--replay") == 0) {
-            o->replay = 1;
-            continue;
-        }
-        if (strcmp(a, "--verbose") == 0) {
-            o->verbose = 1;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 || strcmp(a, "--help") == 0 || !(v = ex_optarg(PROG, argc, argv, &i)))
-            return usage();
-        if (strcmp(a, "--data") == 0)
-            o->data = v;
-        else if (strcmp(a, "--save") == 0)
-            o->save = v;
-        else if (strcmp(a, "--epochs") == 0) {
-            if (!ex_parse_size(PROG, a, v, &o->epochs))
-                return EX_USAGE;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!ex_parse_u64(PROG, a, v, &o->seed))
-                return EX_USAGE;
-        } else
-            return usage();
-    }
-    return EX_OK;
+    const ex_opt opts[] = {
+        {"--data", EX_STR, &o->data},      {"--save", EX_STR, &o->save},
+        {"--epochs", EX_SIZE, &o->epochs}, {"--seed", EX_U64, &o->seed},
+        {"--replay", EX_FLAG, &o->replay}, {"--verbose", EX_FLAG, &o->verbose}, {NULL, EX_FLAG, NULL},
+    };
+    return ex_options(PROG, argc, argv, opts,
+                      "[--data FILE.csv] [--epochs N] [--seed N] [--replay]\n"
+                      "              [--save FILE.safetensors] [--verbose]");
 }
 
 /* Test accuracy over rows test[0..n); fills confusion[true][predicted]. */

@@ -8,7 +8,9 @@
  * Every step is one full-batch forward pass over the 100 points, one
  * backward pass and one update. With --replay the step's graph is recorded
  * once and then only recomputed (ag_forward) from the updated weights: the
- * same numbers, no recording (workloads.h says when that is valid).
+ * same numbers, no recording (valid because the graph depends on the
+ * data set's size, never on values: relu's kink changes a derivative, not
+ * which nodes exist).
  *
  * usage: moons [--data FILE.csv] [--steps N] [--seed N] [--replay]
  *              [--load FILE.safetensors] [--save FILE.safetensors] [--svg DIR]
@@ -24,10 +26,203 @@
 #include <string.h>
 
 #include "excli.h"
+#include "nn.h"
 #include "svg.h"
-#include "workloads.h"
+
+#include <math.h>
 
 #define PROG "moons"
+
+/* ---- the training step: record (or replay), differentiate, update ---- */
+
+#define MOONS_SEED 1337
+#define MOONS_STEPS 100
+
+typedef struct moons_run {
+    ag_tape *t;
+    nn_model *model;
+    nn_optim *opt;
+    nn_schedule sched;
+    const nn_dataset *d;
+    size_t step;        /* steps taken so far (the schedule's k)             */
+    ag_mark mark;       /* just above the parameters                         */
+    ag_run *hidden;     /* d->rows last-hidden-layer runs (scratch)           */
+    double *ymat;       /* the labels as doubles                             */
+    bool recorded;      /* replay: the graph below is live                   */
+    ag_run scores;      /* one score a point                                 */
+    ag_node loss;
+    ag_mark eval_mark;  /* above the replay graph (or = mark)                */
+} moons_run;
+
+/* ---- moons ------------------------------------------------------------------ */
+
+static ag_status moons_setup(moons_run *w, const nn_dataset *d, uint64_t seed, char *why, size_t why_size)
+{
+    memset(w, 0, sizeof *w);
+    w->d = d;
+    if (d->cols != 2 || d->rows == 0) {
+        snprintf(why, why_size, "the moons data needs 2 feature columns and a label, not %zu features", d->cols);
+        return AG_EFORMAT;
+    }
+    for (size_t i = 0; i < d->rows; i++)
+        if (d->y[i] != 1.0 && d->y[i] != -1.0) {
+            snprintf(why, why_size, "data row %zu: label %g is not -1 or 1", i + 1, d->y[i]);
+            return AG_EFORMAT;
+        }
+    w->t = ag_tape_new(0);
+    if (!w->t) {
+        snprintf(why, why_size, "out of memory");
+        return AG_ENOMEM;
+    }
+    w->model = nn_model_new(w->t);
+    w->hidden = ag_realloc(NULL, d->rows * sizeof *w->hidden);
+    w->ymat = ag_realloc(NULL, d->rows * sizeof *w->ymat);
+    if (!w->model || !w->hidden || !w->ymat) {
+        snprintf(why, why_size, "out of memory");
+        return AG_ENOMEM;
+    }
+    memcpy(w->ymat, d->y, d->rows * sizeof *w->ymat);
+    static const size_t sizes[] = {16, 16, 1};
+    static const nn_act acts[] = {NN_ACT_RELU, NN_ACT_RELU, NN_ACT_LINEAR};
+    nn_rng rng;
+    nn_rng_seed(&rng, seed);
+    nn_optim_opts o = {.kind = NN_OPTIM_SGD, .lr = 1.0};
+    ag_status s = nn_mlp_build(w->model, 2, sizes, acts, 3, NN_INIT_UNIFORM, &rng);
+    if (s == AG_OK && !(w->opt = nn_optim_new(w->model, &o)))
+        s = ag_tape_status(w->t);
+    if (s != AG_OK) {
+        snprintf(why, why_size, "%s", ag_tape_error(w->t));
+        return s;
+    }
+    /* micrograd: learning_rate = 1.0 - 0.9 * k / 100 */
+    w->sched = (nn_schedule){.kind = NN_SCHED_LINEAR, .lr0 = 1.0, .lr_end = 0.1, .total = MOONS_STEPS};
+    w->mark = w->eval_mark = ag_tape_mark(w->t);
+    return AG_OK;
+}
+
+static void moons_free(moons_run *w)
+{
+    nn_optim_free(w->opt);
+    nn_model_free(w->model);
+    ag_tape_free(w->t);
+    ag_free(w->hidden);
+    ag_free(w->ymat);
+    memset(w, 0, sizeof *w);
+}
+
+/* Record the whole-data-set loss. The hidden layers run point by point;
+ * then the output layer (one linear unit: one dot node) runs for every
+ * point back to back, so the N scores form one run for nn_loss_hinge. */
+static ag_node moons_record(moons_run *w)
+{
+    ag_tape *t = w->t;
+    size_t n = w->d->rows, n_layers = nn_layer_count(w->model);
+    ag_run xs = ag_consts(t, w->d->x, 2 * n);
+    ag_run ys = ag_consts(t, w->ymat, n);
+    if (ag_run_is_null(xs) || ag_run_is_null(ys))
+        return AG_NULL;
+    for (size_t i = 0; i < n; i++) {
+        ag_run h = ag_run_of(ag_at(t, xs, 2 * i), 2);
+        for (size_t k = 0; k + 1 < n_layers; k++)
+            h = nn_dense_forward(t, nn_layer_at(w->model, k), h);
+        w->hidden[i] = h;
+    }
+    const nn_layer *out = nn_layer_at(w->model, n_layers - 1);
+    size_t before = ag_tape_len(t);
+    w->scores = ag_run_of(nn_dense_forward(t, out, w->hidden[0]).first, n);
+    for (size_t i = 1; i < n; i++)
+        nn_dense_forward(t, out, w->hidden[i]);
+    if (ag_tape_status(t) != AG_OK)
+        return AG_NULL;
+    if (ag_tape_len(t) - before != n) {
+        ag_tape_fail(t, AG_EINVAL, "moons: the output layer did not record one node a point");
+        return AG_NULL;
+    }
+    ag_node data = nn_loss_hinge(t, w->scores, ys, NN_MEAN);
+    ag_node reg = ag_mul(t, ag_const(t, 1e-4), nn_l2(w->model));
+    return ag_add(t, data, reg);
+}
+
+/* Loss and accuracy from the recorded values. */
+static ag_status moons_read(moons_run *w, ag_node L, double *loss, double *accuracy)
+{
+    size_t n = w->d->rows, right = 0;
+    double lv = ag_value(w->t, L);
+    const double *sv = ag_values(w->t, w->scores);
+    if (!sv || ag_tape_status(w->t) != AG_OK)
+        return ag_tape_status(w->t);
+    for (size_t i = 0; i < n; i++)
+        right += (w->d->y[i] > 0) == (sv[i] > 0);
+    *loss = lv;
+    *accuracy = (double)right / (double)n;
+    return AG_OK;
+}
+
+/* Loss and accuracy, then the SGD step k. */
+static ag_status moons_descend(moons_run *w, ag_node L, double *loss, double *accuracy)
+{
+    ag_status s = moons_read(w, L, loss, accuracy);
+    if (s != AG_OK)
+        return s;
+    nn_zero_grad(w->model);
+    if ((s = ag_backward(w->t, L)) != AG_OK)
+        return s;
+    nn_optim_set_lr(w->opt, nn_schedule_lr(&w->sched, w->step));
+    w->step++;
+    return nn_optim_step(w->opt, w->model);
+}
+
+static ag_status moons_step_record(moons_run *w, double *loss, double *accuracy)
+{
+    ag_node L = moons_record(w);
+    ag_status s = ag_is_null(L) ? ag_tape_status(w->t) : moons_descend(w, L, loss, accuracy);
+    ag_tape_rewind(w->t, w->mark);
+    return s;
+}
+
+static ag_status moons_step_replay(moons_run *w, double *loss, double *accuracy)
+{
+    if (!w->recorded) {
+        w->loss = moons_record(w);
+        if (ag_is_null(w->loss)) {
+            ag_tape_rewind(w->t, w->mark);
+            return ag_tape_status(w->t);
+        }
+        w->recorded = true;
+        w->eval_mark = ag_tape_mark(w->t);
+    } else {
+        /* the weights changed: recompute every value above the mark */
+        ag_status s = ag_forward(w->t, w->mark, w->loss);
+        if (s != AG_OK)
+            return s;
+    }
+    return moons_descend(w, w->loss, loss, accuracy);
+}
+
+static ag_status moons_evaluate(moons_run *w, double *loss, double *accuracy)
+{
+    /* recorded above a replay graph, if any, and dropped again */
+    ag_mark top = ag_tape_mark(w->t);
+    ag_run keep = w->scores;
+    ag_node L = moons_record(w);
+    ag_status s = ag_is_null(L) ? ag_tape_status(w->t) : moons_read(w, L, loss, accuracy);
+    ag_tape_rewind(w->t, top);
+    w->scores = keep;
+    return s;
+}
+
+static double moons_score(moons_run *w, double x1, double x2)
+{
+    double x[2] = {x1, x2};
+    ag_run s = nn_mlp_forward(w->model, ag_consts(w->t, x, 2));
+    const double *v = ag_run_is_null(s) ? NULL : ag_values(w->t, s);
+    double r = v ? *v : (double)NAN;
+    ag_tape_rewind(w->t, w->eval_mark);
+    return r;
+}
+
+/* ---- the program ---- */
+
 
 typedef struct options {
     const char *data, *load, *save, *svg;
@@ -36,48 +231,17 @@ typedef struct options {
     int replay, verbose;
 } options;
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: " PROG " [--data FILE.csv] [--steps N] [--seed N] [--replay]\n"
-                    "             [--load FILE.safetensors] [--save FILE.safetensors] [--svg DIR] [--verbose]\n");
-    return EX_USAGE;
-}
-
 static int parse(int argc, char **argv, options *o)
 {
     *o = (options){.data = "examples/data/moons.csv", .steps = MOONS_STEPS, .seed = MOONS_SEED};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (strcmp(a, "--replay") == 0) {
-            o->replay = 1;
-            continue;
-        }
-        if (strcmp(a, "--verbose") == 0) {
-            o->verbose = 1;
-            continue;
-        }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return usage();
-        if (strncmp(a, "--", 2) != 0 || !(v = ex_optarg(PROG, argc, argv, &i)))
-            return usage();
-        if (strcmp(a, "--data") == 0)
-            o->data = v;
-        else if (strcmp(a, "--load") == 0)
-            o->load = v;
-        else if (strcmp(a, "--save") == 0)
-            o->save = v;
-        else if (strcmp(a, "--svg") == 0)
-            o->svg = v;
-        else if (strcmp(a, "--steps") == 0) {
-            if (!ex_parse_size(PROG, a, v, &o->steps))
-                return EX_USAGE;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!ex_parse_u64(PROG, a, v, &o->seed))
-                return EX_USAGE;
-        } else
-            return usage();
-    }
-    return EX_OK;
+    const ex_opt opts[] = {
+        {"--data", EX_STR, &o->data},   {"--load", EX_STR, &o->load},      {"--save", EX_STR, &o->save},
+        {"--svg", EX_STR, &o->svg},     {"--steps", EX_SIZE, &o->steps},   {"--seed", EX_U64, &o->seed},
+        {"--replay", EX_FLAG, &o->replay}, {"--verbose", EX_FLAG, &o->verbose}, {NULL, EX_FLAG, NULL},
+    };
+    return ex_options(PROG, argc, argv, opts,
+                      "[--data FILE.csv] [--steps N] [--seed N] [--replay]\n"
+                      "             [--load FILE.safetensors] [--save FILE.safetensors] [--svg DIR] [--verbose]");
 }
 
 static double score_at(void *ctx, double x1, double x2) { return moons_score(ctx, x1, x2); }

@@ -36,23 +36,12 @@ typedef struct options {
 static int parse(int argc, char **argv, options *o)
 {
     *o = (options){.w1 = 0.6, .x1 = 1.5, .b = -0.2, .y = 1.0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        double *dst = strcmp(a, "--w1") == 0 ? &o->w1
-                      : strcmp(a, "--x1") == 0 ? &o->x1
-                      : strcmp(a, "--b") == 0  ? &o->b
-                      : strcmp(a, "--y") == 0  ? &o->y
-                                               : NULL;
-        if (strcmp(a, "--ascii") == 0)
-            o->ascii = 1;
-        else if (strcmp(a, "--dot") == 0 && (v = ex_optarg(PROG, argc, argv, &i)))
-            o->dot = v;
-        else if (!dst || !(v = ex_optarg(PROG, argc, argv, &i)) || !ex_parse_double(PROG, a, v, dst)) {
-            fprintf(stderr, "usage: " PROG " [--w1 V] [--x1 V] [--b V] [--y V] [--ascii] [--dot FILE]\n");
-            return EX_USAGE;
-        }
-    }
-    return EX_OK;
+    const ex_opt opts[] = {
+        {"--w1", EX_DOUBLE, &o->w1}, {"--x1", EX_DOUBLE, &o->x1},   {"--b", EX_DOUBLE, &o->b},
+        {"--y", EX_DOUBLE, &o->y},   {"--ascii", EX_FLAG, &o->ascii}, {"--dot", EX_STR, &o->dot},
+        {NULL, EX_FLAG, NULL},
+    };
+    return ex_options(PROG, argc, argv, opts, "[--w1 V] [--x1 V] [--b V] [--y V] [--ascii] [--dot FILE]");
 }
 
 static bool close_to(double u, double v) { return fabs(u - v) <= 1e-12 * fmax(1.0, fmax(fabs(u), fabs(v))); }
@@ -80,7 +69,7 @@ static int run(ag_tape *t, const options *o)
 
     /* backward, printed as the chain-rule ledger */
     ag_trace_opts topts = {.ascii = o->ascii != 0};
-    if (ag_trace_ex(t, C, &topts, stdout) != AG_OK) {
+    if (ag_trace(t, C, &topts, stdout) != AG_OK) {
         fprintf(stderr, PROG ": %s\n", ag_tape_error(t));
         return EX_FAILED;
     }

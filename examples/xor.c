@@ -43,17 +43,11 @@ int main(int argc, char **argv)
     size_t steps = 5000;
     double lr = 2.0;
     uint64_t seed = 7;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = ex_optarg(PROG, argc, argv, &i);
-        bool ok = v && (strcmp(a, "--steps") == 0   ? ex_parse_size(PROG, a, v, &steps)
-                        : strcmp(a, "--lr") == 0   ? ex_parse_double(PROG, a, v, &lr)
-                        : strcmp(a, "--seed") == 0 ? ex_parse_u64(PROG, a, v, &seed)
-                                                   : false);
-        if (!ok) {
-            fprintf(stderr, "usage: " PROG " [--steps N] [--lr ETA] [--seed N]\n");
-            return EX_USAGE;
-        }
-    }
+    const ex_opt opts[] = {
+        {"--steps", EX_SIZE, &steps}, {"--lr", EX_DOUBLE, &lr}, {"--seed", EX_U64, &seed}, {NULL, EX_FLAG, NULL},
+    };
+    if (ex_options(PROG, argc, argv, opts, "[--steps N] [--lr ETA] [--seed N]") != EX_OK)
+        return EX_USAGE;
     ag_tape *t = ag_tape_new(0);
     nn_model *m = t ? nn_model_new(t) : NULL;
     nn_rng rng;

@@ -1,6 +1,7 @@
 /*
  * io_util.c: error messages, whole-file reads and crash-safe whole-file
- * writes for nn/'s file formats, and jansson's allocator hook.
+ * writes (through util/atomic_file) for nn/'s file formats, and jansson's
+ * allocator hook.
  *
  * Invariant: a write either leaves `path` holding the complete new bytes
  * (renamed into place after fsync) or leaves it exactly as it was, with no
@@ -8,6 +9,8 @@
  * a reader never sees a half-written file under `path`.
  */
 #include "io_internal.h"
+
+#include "atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -130,116 +133,36 @@ static int write_all(int fd, const unsigned char *buf, size_t len, size_t *writt
     return 0;
 }
 
-/* Open a new temporary file next to path: "<path>.tmp.<pid>.<k>". O_EXCL
- * with mode 0666 (rather than mkstemp's 0600) so that the saved file gets
- * the permissions the umask gives any new file. */
-static int open_temp(const char *path, char **tmp_out)
-{
-    static unsigned counter;
-    size_t cap = strlen(path) + 48;
-    char *tmp = ag_realloc(NULL, cap);
-    if (!tmp) {
-        errno = ENOMEM;
-        return -1;
-    }
-    for (int tries = 0; tries < 100; tries++) {
-        snprintf(tmp, cap, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            *tmp_out = tmp;
-            return fd;
-        }
-        if (errno != EEXIST)
-            break;
-    }
-    int e = errno;
-    *tmp_out = tmp; /* for the message; the caller frees it */
-    errno = e;
-    return -1;
-}
-
-/* fsync the directory holding path so that the rename itself survives a
- * crash. Best effort: the new file is already in place, and some file
- * systems refuse fsync on directories. */
-static void sync_parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path) : 1;
-    if (slash == path)
-        n = 1; /* "/file": the root directory */
-    char *dir = ag_realloc(NULL, n + 1);
-    if (!dir)
-        return;
-    if (slash)
-        memcpy(dir, path, n);
-    else
-        dir[0] = '.';
-    dir[n] = '\0';
-    int fd = open(dir, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    ag_free(dir);
-}
-
 ag_status nn__write_file_atomic(const char *path, const unsigned char *buf, size_t len,
                                 nn_error *err)
 {
-    char *tmp = NULL;
-    const char *step;
-    ag_status s = AG_EIO;
-    int fd = open_temp(path, &tmp);
-    if (fd < 0) {
+    af_file f;
+    if (af_open(path, &f) != 0) {
         int e = errno;
         fail_after = -1;
-        if (!tmp)
-            return nn__fail(err, AG_ENOMEM, "%s: out of memory naming the temporary file",
-                            path);
-        nn__fail(err, AG_EIO, "%s: cannot create temporary file '%s': %s", path, tmp,
-                 strerror(e));
-        ag_free(tmp);
+        if (!f.tmp)
+            return nn__fail(err, AG_ENOMEM, "%s: out of memory naming the temporary file", path);
+        nn__fail(err, AG_EIO, "%s: cannot create temporary file '%s': %s", path, f.tmp, strerror(e));
+        af_abort(&f);
         return AG_EIO;
     }
+    char tmp[512]; /* the name, for messages after af_* freed it */
+    snprintf(tmp, sizeof tmp, "%s", f.tmp);
     size_t written = 0;
-    if (write_all(fd, buf, len, &written) != 0) {
-        step = fail_after >= 0 ? "write (simulated failure)" : "write";
-        goto fail;
-    }
-    if (fsync(fd) != 0) {
-        step = "fsync";
-        goto fail;
-    }
-    if (close(fd) != 0) {
-        step = "close";
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        step = "rename";
-        goto fail;
+    if (write_all(f.fd, buf, len, &written) != 0) {
+        int e = errno;
+        const char *step = fail_after >= 0 ? "write (simulated failure)" : "write";
+        af_abort(&f);
+        fail_after = -1;
+        return nn__fail(err, AG_EIO, "%s: %s of temporary file '%s' failed after %zu of %zu bytes: %s", path,
+                        step, tmp, written, len, strerror(e));
     }
     fail_after = -1;
-    ag_free(tmp);
-    sync_parent_dir(path);
+    if (af_commit(&f, path) != 0)
+        return nn__fail(err, AG_EIO, "%s: %s of temporary file '%s' failed: %s", path, f.failed, tmp,
+                        strerror(errno));
     nn__ok(err);
     return AG_OK;
-
-fail:;
-    int e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    if (strncmp(step, "write", 5) == 0)
-        nn__fail(err, s, "%s: %s of temporary file '%s' failed after %zu of %zu bytes: %s",
-                 path, step, tmp, written, len, strerror(e));
-    else
-        nn__fail(err, s, "%s: %s of temporary file '%s' failed: %s", path, step, tmp,
-                 strerror(e));
-    fail_after = -1;
-    ag_free(tmp);
-    return s;
 }
 
 /* ---- jansson -------------------------------------------------------------------- */

@@ -9,38 +9,31 @@
  */
 #include "nn.h"
 
-static const char *const act_names[NN_ACT_COUNT] = {
-    [NN_ACT_LINEAR] = "linear",   [NN_ACT_SIGMOID] = "sigmoid",       [NN_ACT_TANH] = "tanh",
-    [NN_ACT_RELU] = "relu",       [NN_ACT_LEAKY_RELU] = "leaky_relu", [NN_ACT_SOFTMAX] = "softmax",
-};
-
-const char *nn_act_name(nn_act a) { return (unsigned)a < NN_ACT_COUNT ? act_names[a] : "?"; }
-
-ag_run nn_softmax(ag_tape *t, ag_run z)
+/* softmax over a run (F5): s_i = exp(z_i - logsumexp(z)) */
+static ag_run nn_softmax(ag_tape *t, ag_run z)
 {
     /* s_k = exp(z_k - logsumexp(z)): no exponent is positive, and the
      * gradient through logsumexp is softmax itself (F5) */
     ag_node lse = ag_logsumexp(t, z);
     if (ag_is_null(lse))
         return AG_NULL_RUN;
-    return ag_map(t, AG_OP_EXP, ag_map2(t, AG_OP_SUB, z, ag_run_of(lse, 1)));
+    return ag_map(t, AG_OP_EXP, ag_map(t, AG_OP_SUB, z, ag_run_of(lse, 1)), AG_NULL_RUN);
 }
 
-ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
+/* act over a run already checked (or just recorded by the caller) */
+static ag_run activate(ag_tape *t, nn_act act, ag_run x, double slope)
 {
-    if (!ag_values(t, x)) /* before anything is recorded (leaky's slope) */
-        return AG_NULL_RUN;
     switch (act) {
     case NN_ACT_LINEAR:
         return x;
     case NN_ACT_SIGMOID:
-        return ag_map(t, AG_OP_SIGMOID, x);
+        return ag_map(t, AG_OP_SIGMOID, x, AG_NULL_RUN);
     case NN_ACT_TANH:
-        return ag_map(t, AG_OP_TANH, x);
+        return ag_map(t, AG_OP_TANH, x, AG_NULL_RUN);
     case NN_ACT_RELU:
-        return ag_map(t, AG_OP_RELU, x);
+        return ag_map(t, AG_OP_RELU, x, AG_NULL_RUN);
     case NN_ACT_LEAKY_RELU: /* one shared slope constant, recorded before the run */
-        return ag_map2(t, AG_OP_LEAKY_RELU, x, ag_run_of(ag_const(t, slope), 1));
+        return ag_map(t, AG_OP_LEAKY_RELU, x, ag_run_of(ag_const(t, slope), 1));
     case NN_ACT_SOFTMAX:
         return nn_softmax(t, x);
     case NN_ACT_COUNT:
@@ -48,6 +41,13 @@ ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
     }
     ag_tape_fail(t, AG_EINVAL, "nn_activate: unknown activation %d", (int)act);
     return AG_NULL_RUN;
+}
+
+ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope)
+{
+    if (ag_check(t, x, "nn_activate", 3) != AG_OK) /* before anything is recorded (leaky's slope) */
+        return AG_NULL_RUN;
+    return activate(t, act, x, slope);
 }
 
 ag_run nn_dense_forward(ag_tape *t, const nn_layer *l, ag_run x)
@@ -64,7 +64,7 @@ ag_run nn_dense_forward(ag_tape *t, const nn_layer *l, ag_run x)
     ag_run z = ag_dot_rows(t, l->w, x, l->b);
     if (ag_run_is_null(z))
         return AG_NULL_RUN;
-    return nn_activate(t, l->act, z, l->slope);
+    return activate(t, l->act, z, l->slope); /* z: just recorded */
 }
 
 ag_run nn_dropout(ag_tape *t, nn_rng *rng, ag_run x, double p, bool training)
@@ -73,7 +73,7 @@ ag_run nn_dropout(ag_tape *t, nn_rng *rng, ag_run x, double p, bool training)
         ag_tape_fail(t, AG_EINVAL, "nn_dropout: p = %g is outside [0, 1)", p);
         return AG_NULL_RUN;
     }
-    if (!ag_values(t, x))
+    if (ag_check(t, x, "nn_dropout", 3) != AG_OK)
         return AG_NULL_RUN;
     if (!training || p == 0.0)
         return x;
@@ -85,5 +85,5 @@ ag_run nn_dropout(ag_tape *t, nn_rng *rng, ag_run x, double p, bool training)
         return AG_NULL_RUN;
     for (size_t k = 0; k < x.n; k++)
         mv[k] = nn_rng_uniform(rng) < p ? 0.0 : keep;
-    return ag_map2(t, AG_OP_MUL, x, mask);
+    return ag_map(t, AG_OP_MUL, x, mask);
 }

@@ -23,7 +23,7 @@ static double reduction(nn_reduce r, size_t n) { return r == NN_MEAN ? 1.0 / (do
  * recorded, and room for the loss's nodes up front */
 static bool start(ag_tape *t, ag_run a, ag_run y, const char *fn)
 {
-    if (!ag_values(t, a) || !ag_values(t, y))
+    if (ag_check(t, a, fn, 2) != AG_OK || ag_check(t, y, fn, 3) != AG_OK)
         return false;
     if (a.n != y.n) {
         ag_tape_fail(t, AG_EINVAL, "%s: a prediction of width %u for a target of width %u", fn, a.n, y.n);
@@ -38,7 +38,7 @@ static ag_run one_node(ag_node n) { return ag_run_of(n, 1); }
  * d/da_k = 2 (a_k - y_k), exactly */
 static ag_node sum_sq_diff(ag_tape *t, ag_run a, ag_run y)
 {
-    ag_run d = ag_map2(t, AG_OP_SUB, a, y);
+    ag_run d = ag_map(t, AG_OP_SUB, a, y);
     return ag_run_is_null(d) ? AG_NULL : ag_dot(t, d, d, AG_NULL);
 }
 
@@ -64,10 +64,10 @@ ag_node nn_loss_bce(ag_tape *t, ag_run p, ag_run y, nn_reduce r)
      * each log clamped at -100 (PyTorch's BCELoss): a confident right answer
      * p = 1 then gives 0 * -100 = 0 instead of 0 * log 0 = NaN */
     ag_run one = one_node(ag_const(t, 1.0)), floor = one_node(ag_const(t, -100.0));
-    ag_run logp = ag_map2(t, AG_OP_MAX, ag_map(t, AG_OP_LOG, p), floor);
-    ag_run q = ag_map2(t, AG_OP_SUB, one, p); /* 1 - p */
-    ag_run logq = ag_map2(t, AG_OP_MAX, ag_map(t, AG_OP_LOG, q), floor);
-    ag_run ny = ag_map2(t, AG_OP_SUB, one, y); /* 1 - y */
+    ag_run logp = ag_map(t, AG_OP_MAX, ag_map(t, AG_OP_LOG, p, AG_NULL_RUN), floor);
+    ag_run q = ag_map(t, AG_OP_SUB, one, p); /* 1 - p */
+    ag_run logq = ag_map(t, AG_OP_MAX, ag_map(t, AG_OP_LOG, q, AG_NULL_RUN), floor);
+    ag_run ny = ag_map(t, AG_OP_SUB, one, y); /* 1 - y */
     if (ag_run_is_null(logp) || ag_run_is_null(logq) || ag_run_is_null(ny))
         return AG_NULL;
     ag_node s = ag_add(t, ag_dot(t, y, logp, AG_NULL), ag_dot(t, ny, logq, AG_NULL));
@@ -80,7 +80,7 @@ ag_node nn_loss_bce_logits(ag_tape *t, ag_run z, ag_run y, nn_reduce r)
         return AG_NULL;
     /* -[y log s(z) + (1 - y) log(1 - s(z))] = softplus(z) - y z, which never
      * takes the log of a rounded-to-0 probability; d/dz = sigmoid(z) - y */
-    ag_run sp = ag_map(t, AG_OP_SOFTPLUS, z);
+    ag_run sp = ag_map(t, AG_OP_SOFTPLUS, z, AG_NULL_RUN);
     if (ag_run_is_null(sp))
         return AG_NULL;
     ag_node s = ag_sub(t, ag_sum(t, sp), ag_dot(t, y, z, AG_NULL));
@@ -104,8 +104,8 @@ ag_node nn_loss_hinge(ag_tape *t, ag_run s, ag_run y, nn_reduce r)
     /* max(0, 1 - y s) = relu(1 - y s); at the kink 1 - y s = 0 the gradient
      * is 0 (relu'(0) = 0) */
     ag_run one = one_node(ag_const(t, 1.0));
-    ag_run ys = ag_map2(t, AG_OP_MUL, y, s);
-    ag_run h = ag_map(t, AG_OP_RELU, ag_map2(t, AG_OP_SUB, one, ys));
+    ag_run ys = ag_map(t, AG_OP_MUL, y, s);
+    ag_run h = ag_map(t, AG_OP_RELU, ag_map(t, AG_OP_SUB, one, ys), AG_NULL_RUN);
     if (ag_run_is_null(h))
         return AG_NULL;
     return scale(t, ag_sum(t, h), reduction(r, s.n));

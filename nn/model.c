@@ -65,7 +65,6 @@ void nn_model_free(nn_model *m)
 }
 
 ag_tape *nn_model_tape(const nn_model *m) { return m->t; }
-size_t nn_model_size(const nn_model *m) { return m->size; }
 size_t nn_param_count(const nn_model *m) { return m->n_params; }
 const nn_param *nn_param_at(const nn_model *m, size_t k) { return k < m->n_params ? &m->params[k]->p : NULL; }
 size_t nn_layer_count(const nn_model *m) { return m->n_layers; }
@@ -185,7 +184,7 @@ static ag_status make_room(nn_model *m, const char *fn, size_t more, size_t node
     if (!grow((void **)&m->params, &m->cap_params, m->n_params + more, sizeof *m->params)) // NOLINT(bugprone-sizeof-expression)
         return ag_tape_fail(t, AG_ENOMEM, "%s: out of memory", fn);
     if (m->size) {
-        if (!ag_values(t, m->params_run)) /* dropped: the engine says how */
+        if (ag_check(t, m->params_run, fn, 1) != AG_OK) /* dropped: the engine says how */
             return ag_tape_status(t);
         if (ag_tape_len(t) != m->params_run.first.idx + m->size)
             return ag_tape_fail(t, AG_EINVAL,

@@ -84,13 +84,10 @@ typedef enum nn_act {
 
 #define NN_LEAKY_SLOPE 0.01
 
-const char *nn_act_name(nn_act a); /* "relu", ...                            */
-
 /* Apply `act` to the run x; the result is a run of x.n nodes. LINEAR
- * returns x itself. `slope` is used by LEAKY_RELU only. */
+ * returns x itself; SOFTMAX is s_i = exp(z_i - logsumexp(z)) over the
+ * whole run (F5). `slope` is used by LEAKY_RELU only. */
 ag_run nn_activate(ag_tape *t, nn_act act, ag_run x, double slope);
-/* softmax over a run (F5): s_i = exp(z_i - logsumexp(z)). */
-ag_run nn_softmax(ag_tape *t, ag_run z);
 
 /* ---- models and parameters ------------------------------------------------- */
 
@@ -141,9 +138,9 @@ ag_status nn_param_find(const nn_model *m, const char *name, nn_param *out);
 size_t nn_param_count(const nn_model *m);                 /* tensors          */
 const nn_param *nn_param_at(const nn_model *m, size_t k); /* in creation order */
 
-/* The model's parameters as one run of variables (AG_NULL_RUN when none). */
+/* The model's parameters as one run of variables (AG_NULL_RUN when none);
+ * its n is the number of scalar parameters. */
 ag_run nn_model_params(const nn_model *m);
-size_t nn_model_size(const nn_model *m); /* number of scalar parameters       */
 
 /* Name every scalar parameter node after its tensor ("0.weight[1,0]",
  * "0.bias[2]") so traces and graphs show them. */

@@ -20,10 +20,7 @@ extern "C" {
  * [4, 3] in the file, [4, 2] expected", "moons.csv:17:5: 'abc' is not a
  * number". Every function below accepts a NULL nn_error (status only); on
  * success the message is empty. */
-typedef struct nn_error {
-    ag_status status;
-    char message[512];
-} nn_error;
+typedef ag_error nn_error; /* the one error record (autograd.h)        */
 
 /* A named tensor of doubles, row-major; rank 1 or 2 (shape[1] = 1 unused for
  * rank 1). For a model, `data` points at its parameters' values. */

@@ -22,7 +22,7 @@ struct nn_optim {
 nn_optim *nn_optim_new(nn_model *model, const nn_optim_opts *opts)
 {
     ag_tape *t = nn_model_tape(model);
-    size_t n = nn_model_size(model);
+    size_t n = nn_model_params(model).n;
     if (!opts || (unsigned)opts->kind >= NN_OPTIM_COUNT || !(opts->lr >= 0) || !(opts->momentum >= 0) ||
         !(opts->weight_decay >= 0) || !(opts->beta1 >= 0 && opts->beta1 < 1) ||
         !(opts->beta2 >= 0 && opts->beta2 < 1) || !(opts->eps >= 0)) {

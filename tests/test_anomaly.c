@@ -119,7 +119,7 @@ Test(anomaly, trace_reports_the_same_anomaly)
 {
     overflow o = overflow_graph(true);
     FILE *sink = fopen("/dev/null", "w");
-    cr_assert_eq(ag_trace(o.t, o.L, sink), AG_EANOMALY);
+    cr_assert_eq(ag_trace(o.t, o.L, NULL, sink), AG_EANOMALY);
     fclose(sink);
     expect_blames_p(&o);
     ag_tape_free(o.t);

@@ -39,6 +39,12 @@ static const nn_act all_acts[] = {NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_RELU, NN_A
  * same numbers. kind < 5: every layer uses all_acts[kind] and the loss is
  * F6 or F7; kind == 5: hidden activations vary, the output is softmax with
  * cross-entropy -sum y log s against a one-hot y. */
+static const char *act_name(nn_act a)
+{
+    static const char *const names[NN_ACT_COUNT] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"};
+    return (unsigned)a < NN_ACT_COUNT ? names[a] : "?";
+}
+
 static void net_run(net_case *c, unsigned kind, uint64_t seed, size_t depth)
 {
     memset(c, 0, sizeof *c);
@@ -56,7 +62,7 @@ static void net_run(net_case *c, unsigned kind, uint64_t seed, size_t depth)
     }
     c->loss = kind == 5 ? LOSS_CE : (seed % 2 ? LOSS_SE : LOSS_HALF_SE);
     snprintf(c->ctx, sizeof c->ctx, "[seed %u, %s net of depth %zu, loss %d]", (unsigned)seed,
-             nn_act_name(acts[kind == 5 ? 0 : depth - 1]), depth, c->loss);
+             act_name(acts[kind == 5 ? 0 : depth - 1]), depth, c->loss);
 
     c->t = ag_tape_new(0);
     c->m = nn_model_new(c->t);

@@ -240,7 +240,6 @@ Test(hess_api, replay_of_a_gradient_penalty_step)
     ag_mark m = ag_tape_mark(t);
     ag_node x = ag_const(t, 1.5);
     ag_node L = penalty_step(t, w, x);
-    cr_assert_eq(ag_replay_check(t, m), AG_OK, "%s", ag_tape_error(t));
     /* new inputs, including a sign change of relu's argument (x < 0) */
     const double xs[] = {-2.0, 0.7, 3.0};
     for (size_t k = 0; k < 3; k++) {

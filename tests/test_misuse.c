@@ -113,10 +113,10 @@ Test(misuse, out_of_range_indices)
     cr_assert(ag_is_null(ag_sum_list(t, NULL, 3)));
     assert_error(t, AG_EINVAL, "ag_sum");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_map(t, (ag_op)1000, ag_run_of(a, 1)).first));
+    cr_assert(ag_is_null(ag_map(t, (ag_op)1000, ag_run_of(a, 1), AG_NULL_RUN).first));
     assert_error(t, AG_EINVAL, "ag_map");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(ag_map(t, AG_OP_MUL, ag_run_of(a, 1)).first));
+    cr_assert(ag_is_null(ag_map(t, AG_OP_MUL, ag_run_of(a, 1), AG_NULL_RUN).first));
     assert_error(t, AG_EINVAL, "ag_map", "mul");
     assert_usable(t);
     ag_tape_free(t);

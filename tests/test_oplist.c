@@ -224,7 +224,7 @@ Test(oplist, a_row_without_kernels_or_with_a_field_missing_does_not_compile)
     /* control: the real list compiles this way */
     cr_assert_eq(compile_with(NULL), 0, "the unbroken list must compile (run from the top of the tree)");
     /* a row whose fw_/bw_/d_ kernels nobody wrote */
-    cr_assert_neq(compile_with("X(BOGUS, bogus, \"bogus\", 1, CALL)"), 0);
+    cr_assert_neq(compile_with("X(BOGUS, bogus, \"bogus\", 1, CALL, \"\")"), 0);
     /* a row with its form missing */
-    cr_assert_neq(compile_with("X(BOGUS, exp, \"bogus\", 1)"), 0);
+    cr_assert_neq(compile_with("X(BOGUS, exp, \"bogus\", 1, CALL)"), 0);
 }

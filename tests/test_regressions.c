@@ -44,7 +44,7 @@ Test(regressions, rewind_that_drops_nothing_keeps_runs_growable)
      * with a message, and the model is as it was */
     cr_assert_eq(nn_param_new(m, "c", 1, 0, NN_INIT_UNIFORM, &rng, NULL), AG_EINVAL);
     expect_in(ag_tape_error(t), "nn_param_new");
-    cr_assert_eq(nn_model_size(m), 3);
+    cr_assert_eq(nn_model_params(m).n, 3);
     cr_assert_eq(nn_param_count(m), 2);
     nn_model_free(m);
     ag_tape_free(t);
@@ -125,7 +125,7 @@ Test(regressions, anomaly_mode_reports_again_after_rewind_and_clear)
     /* a clean graph: the trace does not report the old anomaly */
     ag_node sq = ag_mul(t, x, x);
     FILE *out = fopen("/dev/null", "w");
-    cr_assert_eq(ag_trace(t, sq, out), AG_OK);
+    cr_assert_eq(ag_trace(t, sq, NULL, out), AG_OK);
     fclose(out);
     (void)l0;
     ag_tape_free(t);
@@ -142,7 +142,7 @@ Test(regressions, mlp_build_checks_every_size_first)
     nn_act acts[] = {NN_ACT_RELU, NN_ACT_LINEAR};
     cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 2, NN_INIT_HE, &rng), AG_EINVAL);
     cr_assert_eq(nn_layer_count(m), 0);
-    cr_assert_eq(nn_model_size(m), 0);
+    cr_assert_eq(nn_model_params(m).n, 0);
     cr_assert_eq(ag_tape_len(t), 0);
     nn_model_free(m);
     ag_tape_free(t);
@@ -155,7 +155,7 @@ Test(regressions, relu_passes_nan_on)
     ag_node x = ag_var(t, (double)NAN);
     cr_assert(isnan(ag_value(t, ag_relu(t, x))));
     double v[3] = {-2, (double)NAN, 3};
-    ag_node r = ag_map(t, AG_OP_RELU, ag_run_of(ag_vars(t, v, 3).first, 3)).first;
+    ag_node r = ag_map(t, AG_OP_RELU, ag_run_of(ag_vars(t, v, 3).first, 3), AG_NULL_RUN).first;
     cr_assert_eq(ag_value(t, r), 0.0);
     cr_assert(isnan(ag_value(t, ag_at(t, ag_run_of(r, 1 + 1), 1))));
     cr_assert_eq(ag_value(t, ag_at(t, ag_run_of(r, 2 + 1), 2)), 3.0);

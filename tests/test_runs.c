@@ -84,7 +84,7 @@ Test(runs, map_applies_a_unary_op_to_a_run)
 {
     double v[4] = {-1.5, 0, 0.25, 3};
     ag_run x = ag_vars(t, v, 4);
-    ag_run y = ag_map(t, AG_OP_TANH, x);
+    ag_run y = ag_map(t, AG_OP_TANH, x, AG_NULL_RUN);
     cr_assert(!ag_run_is_null(y));
     ag_node L = ag_sum(t, y);
     cr_assert_eq(ag_backward(t, L), AG_OK);
@@ -93,7 +93,7 @@ Test(runs, map_applies_a_unary_op_to_a_run)
         cr_assert_eq(ag_value(t, nth(y, k)), th);
         cr_assert_float_eq(ag_grad(t, nth(x, k)), 1 - th * th, 1e-15); /* F4 */
     }
-    cr_assert(ag_run_is_null(ag_map(t, AG_OP_ADD, x)));
+    cr_assert(ag_run_is_null(ag_map(t, AG_OP_ADD, x, AG_NULL_RUN)));
     cr_assert_eq(ag_tape_status(t), AG_EINVAL);
 }
 
@@ -103,7 +103,7 @@ Test(runs, shared_constant_operand)
     ag_node slope = ag_const(t, 0.1), c = ag_const(t, 3);
     double v[3] = {-2, 0, 2};
     ag_run x = ag_vars(t, v, 3);
-    ag_run y = ag_map2(t, AG_OP_LEAKY_RELU, x, ag_run_of(slope, 1));
+    ag_run y = ag_map(t, AG_OP_LEAKY_RELU, x, ag_run_of(slope, 1));
     cr_assert_eq(y.n, 3);
     ag_node y0 = nth(y, 0), y1 = nth(y, 1), y2 = nth(y, 2);
     cr_assert_eq(y1.idx, y0.idx + 1);
@@ -124,7 +124,7 @@ Test(runs, shared_constant_operand)
     cr_assert(ag_is_null(ag_apply(t, AG_OP_POWC, (const ag_node[]){x.first, nth(x, 1)}, 2)));
     cr_assert_eq(ag_tape_status(t), AG_EINVAL);
     ag_tape_clear_error(t);
-    cr_assert(ag_run_is_null(ag_map2(t, AG_OP_LEAKY_RELU, x, ag_run_of(nth(x, 1), 1))));
+    cr_assert(ag_run_is_null(ag_map(t, AG_OP_LEAKY_RELU, x, ag_run_of(nth(x, 1), 1))));
     cr_assert_eq(ag_tape_status(t), AG_EINVAL);
 }
 

@@ -42,7 +42,7 @@ static void refuse(const char *header, size_t dlen, ag_status s, const char *m1,
     unsigned char *buf = build(header, zeros, dlen, &len);
     stt_two t;
     stt_two_init(&t);
-    nn_error err = {AG_OK, ""};
+    nn_error err = {AG_OK, "", 0, 0};
     ag_status got = nn_safetensors_load_mem(buf, len, "m.safetensors", t.ts, 2, &err);
     cr_assert_eq(got, s, "status %d (%s), %d expected; header %s", got, err.message, s, header);
     cr_assert_eq(err.status, s);

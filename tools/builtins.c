@@ -27,7 +27,7 @@ struct ax_builtin {
 #define FORM_LIST(ENUM, stem, n)
 #define FORM_DOT(ENUM, stem, n)
 #define FORM_CALL(ENUM, stem, n) CALL_##n(ENUM, stem)
-#define ROW(ENUM, stem, sym, n, form) FORM_##form(ENUM, stem, n)
+#define ROW(ENUM, stem, sym, n, form, dtext) FORM_##form(ENUM, stem, n)
 
 static const ax_builtin table[] = {
     AG_OPLIST(ROW)

@@ -354,35 +354,16 @@ void cli_prog_free(cli_prog *p)
     memset(p, 0, sizeof *p);
 }
 
-/* The engine names the culprit's origin as "<expr>:COL" or "<expr>:LINE:COL". */
-static bool origin_in_message(const char *msg, int *line, int *col)
-{
-    const char *at = strstr(msg, "created at <expr>");
-    if (!at)
-        return false;
-    at += strlen("created at <expr>");
-    int a = 0, b = 0;
-    /* the engine wrote these numbers with %d: no conversion can fail */
-    int n = sscanf(at, ":%d:%d", &a, &b); // NOLINT(cert-err34-c)
-    if (n == 2) {
-        *line = a;
-        *col = b;
-    } else if (n == 1) {
-        *line = 1;
-        *col = a;
-    }
-    return n >= 1;
-}
-
 int cli_anomaly(const cli_prog *p, const cli_io *io)
 {
     if (ag_tape_status(p->t) != AG_EANOMALY)
         return CLI_OK;
-    const char *msg = ag_tape_error(p->t);
-    fprintf(io->err, "agrad: anomaly: %s\n", msg);
-    int line = 0, col = 0;
-    if (origin_in_message(msg, &line, &col))
-        cli_show_source_line(io->err, p->src, line, col);
+    fprintf(io->err, "agrad: anomaly: %s\n", ag_tape_error(p->t));
+    /* the parser stamps each node with (its line's label, its column) */
+    ag_anomaly an;
+    int line = 0;
+    if (ag_anomaly_last(p->t, &an) && an.file && (line = ax_origin_line(an.file)) > 0)
+        cli_show_source_line(io->err, p->src, line, an.line);
     return CLI_NO;
 }
 

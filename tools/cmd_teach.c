@@ -26,7 +26,7 @@ int cli_trace(const cli_args *a, const cli_io *io)
         rc = cli_recorded_derivative(&p, a, io, &y, &o.recorded_from);
     if (rc == CLI_OK && ag_node_op(p.t, y) == AG_OP_CONST) {
         fprintf(io->out, "the derivative is the constant %.17g: there is no backward pass to show\n", ag_value(p.t, y));
-    } else if (rc == CLI_OK && ag_trace_ex(p.t, y, &o, io->out) != AG_OK)
+    } else if (rc == CLI_OK && ag_trace(p.t, y, &o, io->out) != AG_OK)
         rc = cli_tape_failure(&p, "trace", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);

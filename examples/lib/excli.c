@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 bool ex_parse_u64(const char *prog, const char *opt, const char *arg, uint64_t *out)
@@ -77,4 +78,30 @@ double ex_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int ex_options(const char *prog, int argc, char **argv, const ex_opt *opts, const char *usage)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        const ex_opt *o = opts;
+        while (o->name && strcmp(o->name, a) != 0)
+            o++;
+        bool ok = o->name != NULL;
+        if (ok && o->kind == EX_FLAG)
+            *(int *)o->out = 1;
+        else if (ok && !(v = ex_optarg(prog, argc, argv, &i)))
+            ok = false;
+        else if (ok && o->kind == EX_STR)
+            *(const char **)o->out = v;
+        else if (ok)
+            ok = o->kind == EX_SIZE  ? ex_parse_size(prog, a, v, o->out)
+                 : o->kind == EX_U64 ? ex_parse_u64(prog, a, v, o->out)
+                                     : ex_parse_double(prog, a, v, o->out);
+        if (!ok) {
+            fprintf(stderr, "usage: %s %s\n", prog, usage);
+            return EX_USAGE;
+        }
+    }
+    return EX_OK;
 }

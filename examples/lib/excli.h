@@ -30,6 +30,18 @@ bool ex_parse_double(const char *prog, const char *opt, const char *arg, double 
  * message when it is missing. */
 const char *ex_optarg(const char *prog, int argc, char **argv, int *i);
 
+/* Every example's options as one table: name ("--steps"), kind, where the
+ * value goes (EX_FLAG sets an int to 1). The last entry has a NULL name. */
+typedef enum ex_kind { EX_FLAG, EX_STR, EX_SIZE, EX_U64, EX_DOUBLE } ex_kind;
+typedef struct ex_opt {
+    const char *name;
+    ex_kind kind;
+    void *out;
+} ex_opt;
+/* Parse argv[1..argc) against opts: EX_OK, or EX_USAGE after printing
+ * what was wrong and `usage` (also for --help and -h). */
+int ex_options(const char *prog, int argc, char **argv, const ex_opt *opts, const char *usage);
+
 /* Load a numeric CSV with a header, label in the last column; prints the
  * loader's message ("file:line:col: ...") and returns false on failure. */
 bool ex_load_csv(const char *prog, const char *path, nn_dataset *out);

@@ -156,7 +156,7 @@ static json_t *run_mlp(ag_tape *t, json_t *c)
             ag_run b = ag_run_of(ag_at(t, p, off + n_in * n_out), n_out);
             off += n_in * n_out + n_out;
             ag_run z = ag_dot_rows(t, w, a, b);
-            a = l + 1 < L ? ag_map(t, AG_OP_TANH, z) : z;
+            a = l + 1 < L ? ag_map(t, AG_OP_TANH, z, AG_NULL_RUN) : z;
             n_in = n_out;
         }
         /* softmax-CE: logsumexp(z) - z_label */

@@ -1,7 +1,7 @@
 /*
  * classifier.h: a softmax-cross-entropy MLP classifier trained by minibatch
- * steps, in the two ways the engine allows (shared by digits, fashion and
- * the benchmarks):
+ * steps, in the two ways the engine allows (W2 of the benchmark; the digits
+ * and fashion examples carry their own copy of the same loop):
  *
  *   record: every step records the batch's graph after the model's mark,
  *           differentiates it, updates the weights and rewinds;
@@ -14,10 +14,10 @@
  * Both do the same arithmetic in the same order, so they give the same
  * losses bit for bit. Replay is valid because an MLP's graph depends only on
  * the batch size, never on values: relu's kink changes a derivative's value,
- * not which nodes exist (see ag_replay_check).
+ * not which nodes exist (see ag_steer).
  */
-#ifndef AGRAD_EXAMPLES_CLASSIFIER_H
-#define AGRAD_EXAMPLES_CLASSIFIER_H
+#ifndef AGRAD_BENCH_CLASSIFIER_H
+#define AGRAD_BENCH_CLASSIFIER_H
 
 #include <stdbool.h>
 #include <stddef.h>

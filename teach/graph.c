@@ -8,19 +8,20 @@
  * order with ids n<index> (op nodes o<index>), so equal tapes give equal
  * text; every user string is escaped before it reaches a label; a file
  * written by ag_graph_write appears whole under its name or not at all (it
- * is written under a temporary name beside it, then renamed). Nothing here
+ * is written under a temporary name beside it, then renamed: util/atomic_file).
+ * One helper (run_dot) spawns Graphviz. Nothing here
  * prints: dot's error output is captured into the tape's error message.
  *
- * Uses tape_internal.h only to validate handles and to record errors.
+ * Built on the public engine API (autograd.h) alone.
  */
 #include "teach.h"
-#include "tape_internal.h"
+
+#include "atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -141,18 +142,18 @@ static void put_edges(FILE *out, ag_tape *t, ag_node n, const unsigned char *onp
 
 ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *out)
 {
-    ag_status s = ag__check(t, y, "ag_graph_dot", 2);
+    ag_status s = ag_check(t, ag_run_of(y, 1), "ag_graph_dot", 2);
     if (s != AG_OK)
         return s;
     if (!out)
-        return ag__fail(t, AG_EINVAL, "ag_graph_dot: no output stream (FILE * is NULL)");
+        return ag_tape_fail(t, AG_EINVAL, "ag_graph_dot: no output stream (FILE * is NULL)");
     ag_graph_opts o = opts ? *opts : (ag_graph_opts){AG_NULL, false, NULL, 0};
-    if (!ag_is_null(o.highlight) && (s = ag__check(t, o.highlight, "ag_graph_dot (highlight)", 3)) != AG_OK)
+    if (!ag_is_null(o.highlight) && (s = ag_check(t, ag_run_of(o.highlight, 1), "ag_graph_dot (highlight)", 3)) != AG_OK)
         return s;
     size_t n = (size_t)y.idx + 1;
     unsigned char *needed = ag_realloc(NULL, 2 * n);
     if (!needed)
-        return ag__fail(t, AG_ENOMEM, "ag_graph_dot: out of memory for %zu nodes", n);
+        return ag_tape_fail(t, AG_ENOMEM, "ag_graph_dot: out of memory for %zu nodes", n);
     unsigned char *onpath = needed + n;
     memset(needed, 0, 2 * n);
     mark_past(t, y, needed);
@@ -179,61 +180,32 @@ ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *o
     fputs("}\n", out);
     ag_free(needed);
     if (ferror(out) || fflush(out) != 0)
-        return ag__fail(t, AG_EIO, "ag_graph_dot: writing the DOT text failed: %s", strerror(errno));
+        return ag_tape_fail(t, AG_EIO, "ag_graph_dot: writing the DOT text failed: %s", strerror(errno));
     return AG_OK;
 }
 
 /* ---- files ---- */
 
-/* Create "<path>.<pid>.<n>.tmp" exclusively beside path; its name goes to
- * *name (allocated). -1 (errno set) on failure. */
-static int create_temp(const char *path, char **name)
+/* The DOT text into a new temporary file beside path (f). */
+static ag_status dot_to_temp(ag_tape *t, ag_node y, const ag_graph_opts *opts, const char *path, af_file *f)
 {
-    static atomic_uint counter;
-    size_t size = strlen(path) + 48;
-    char *buf = ag_realloc(NULL, size);
-    if (!buf) {
-        errno = ENOMEM;
-        return -1;
+    if (af_open(path, f) != 0) {
+        ag_status s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
+                                   strerror(errno));
+        af_abort(f);
+        return s;
     }
-    for (int tries = 0; tries < 100; tries++) {
-        snprintf(buf, size, "%s.%ld.%u.tmp", path, (long)getpid(), atomic_fetch_add(&counter, 1u));
-        int fd = open(buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            *name = buf;
-            return fd;
-        }
-        if (errno != EEXIST)
-            break;
+    FILE *out = fdopen(f->fd, "w");
+    if (!out) {
+        af_abort(f);
+        return ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot open '%s': %s", path, strerror(errno));
     }
-    int e = errno;
-    ag_free(buf);
-    errno = e;
-    return -1;
-}
-
-/* The DOT text into a new temporary file beside path. */
-static ag_status dot_to_temp(ag_tape *t, ag_node y, const ag_graph_opts *opts, const char *path,
-                             char **tmp)
-{
-    int fd = create_temp(path, tmp);
-    if (fd < 0)
-        return ag__fail(t, AG_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
-                        strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(*tmp);
-        ag_free(*tmp);
-        return ag__fail(t, AG_EIO, "ag_graph_write: cannot open '%s': %s", path, strerror(errno));
-    }
-    ag_status s = ag_graph_dot(t, y, opts, f);
-    if (fclose(f) != 0 && s == AG_OK)
-        s = ag__fail(t, AG_EIO, "ag_graph_write: writing '%s' failed: %s", *tmp, strerror(errno));
-    if (s != AG_OK) {
-        unlink(*tmp);
-        ag_free(*tmp);
-    }
+    ag_status s = ag_graph_dot(t, y, opts, out);
+    f->fd = -1; /* fclose closes it */
+    if (fclose(out) != 0 && s == AG_OK)
+        s = ag_tape_fail(t, AG_EIO, "ag_graph_write: writing '%s' failed: %s", f->tmp, strerror(errno));
+    if (s != AG_OK)
+        af_abort(f);
     return s;
 }
 
@@ -266,7 +238,7 @@ static ag_status run_dot(ag_tape *t, const char *fmt, const char *in, const char
 {
     int pfd[2];
     if (pipe(pfd) != 0)
-        return ag__fail(t, AG_EIO, "ag_graph_write: pipe for dot: %s", strerror(errno));
+        return ag_tape_fail(t, AG_EIO, "ag_graph_write: pipe for dot: %s", strerror(errno));
     fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
     fcntl(pfd[1], F_SETFD, FD_CLOEXEC); /* dup2 onto 2 below clears it there */
     posix_spawn_file_actions_t fa;
@@ -282,7 +254,7 @@ static ag_status run_dot(ag_tape *t, const char *fmt, const char *in, const char
         posix_spawn_file_actions_destroy(&fa);
         close(pfd[0]);
         close(pfd[1]);
-        return ag__fail(t, AG_ENOMEM, "ag_graph_write: out of memory");
+        return ag_tape_fail(t, AG_ENOMEM, "ag_graph_write: out of memory");
     }
     char *a4 = a3 + lo;
     memcpy(a3, out_file, lo);
@@ -296,8 +268,8 @@ static ag_status run_dot(ag_tape *t, const char *fmt, const char *in, const char
     if (rc != 0) {
         close(pfd[0]);
         if (rc == ENOENT)
-            return ag__fail(t, AG_EIO, "%s (rendering '%s')", NOT_FOUND, path);
-        return ag__fail(t, AG_EIO, "ag_graph_write: cannot run dot for '%s': %s", path, strerror(rc));
+            return ag_tape_fail(t, AG_EIO, "%s (rendering '%s')", NOT_FOUND, path);
+        return ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot run dot for '%s': %s", path, strerror(rc));
     }
     char err[200];
     first_line(pfd[0], err, sizeof err);
@@ -305,16 +277,16 @@ static ag_status run_dot(ag_tape *t, const char *fmt, const char *in, const char
     int st;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR)
-            return ag__fail(t, AG_EIO, "ag_graph_write: waiting for dot: %s", strerror(errno));
+            return ag_tape_fail(t, AG_EIO, "ag_graph_write: waiting for dot: %s", strerror(errno));
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return AG_OK;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127) /* a spawn that reports exec failure late */
-        return ag__fail(t, AG_EIO, "%s (rendering '%s')", NOT_FOUND, path);
+        return ag_tape_fail(t, AG_EIO, "%s (rendering '%s')", NOT_FOUND, path);
     if (WIFEXITED(st))
-        return ag__fail(t, AG_EIO, "ag_graph_write: dot -T%s failed (exit %d) rendering '%s': %s", fmt,
+        return ag_tape_fail(t, AG_EIO, "ag_graph_write: dot -T%s failed (exit %d) rendering '%s': %s", fmt,
                         WEXITSTATUS(st), path, err[0] ? err : "no message");
-    return ag__fail(t, AG_EIO, "ag_graph_write: dot -T%s was killed by signal %d rendering '%s'", fmt,
+    return ag_tape_fail(t, AG_EIO, "ag_graph_write: dot -T%s was killed by signal %d rendering '%s'", fmt,
                     WIFSIGNALED(st) ? WTERMSIG(st) : 0, path);
 }
 
@@ -336,46 +308,38 @@ static const char *format_of(const char *path)
 
 ag_status ag_graph_write(ag_tape *t, ag_node y, const ag_graph_opts *opts, const char *path)
 {
-    ag_status s = ag__check(t, y, "ag_graph_write", 2);
+    ag_status s = ag_check(t, ag_run_of(y, 1), "ag_graph_write", 2);
     if (s != AG_OK)
         return s;
     const char *fmt = path ? format_of(path) : NULL;
     if (!fmt)
-        return ag__fail(t, AG_EINVAL,
-                        "ag_graph_write: '%s': the name must end in .dot, .gv, .svg, .png or .pdf",
-                        path ? path : "(null)");
-    char *dot_tmp = NULL;
-    if ((s = dot_to_temp(t, y, opts, path, &dot_tmp)) != AG_OK)
+        return ag_tape_fail(t, AG_EINVAL,
+                            "ag_graph_write: '%s': the name must end in .dot, .gv, .svg, .png or .pdf",
+                            path ? path : "(null)");
+    af_file dot;
+    if ((s = dot_to_temp(t, y, opts, path, &dot)) != AG_OK)
         return s;
     if (*fmt == '\0') {
-        /* dot_to_temp set dot_tmp when it returned AG_OK (create_temp names
-         * it whenever the fd is valid); the analyzer loses that link */
-        // NOLINTBEGIN(clang-analyzer-core.NonNullParamChecker)
-        if (rename(dot_tmp, path) != 0) {
-            s = ag__fail(t, AG_EIO, "ag_graph_write: cannot rename '%s' to '%s': %s", dot_tmp, path,
-                         strerror(errno));
-            unlink(dot_tmp);
-        }
-        // NOLINTEND(clang-analyzer-core.NonNullParamChecker)
-        ag_free(dot_tmp);
+        if (af_commit(&dot, path) != 0)
+            s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot %s the DOT text into '%s': %s", dot.failed, path,
+                             strerror(errno));
         return s;
     }
-    char *out_tmp;
-    int fd = create_temp(path, &out_tmp);
-    if (fd < 0) {
-        s = ag__fail(t, AG_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
-                     strerror(errno));
-    } else {
-        close(fd);
-        s = run_dot(t, fmt, dot_tmp, out_tmp, path);
-        if (s == AG_OK && rename(out_tmp, path) != 0)
-            s = ag__fail(t, AG_EIO, "ag_graph_write: cannot rename '%s' to '%s': %s", out_tmp, path,
+    af_file img;
+    if (af_open(path, &img) != 0) {
+        s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
                          strerror(errno));
+        af_abort(&img);
+    } else {
+        close(img.fd); /* dot writes it by name */
+        img.fd = -1;
+        s = run_dot(t, fmt, dot.tmp, img.tmp, path);
         if (s != AG_OK)
-            unlink(out_tmp);
-        ag_free(out_tmp);
+            af_abort(&img);
+        else if (af_commit(&img, path) != 0)
+            s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot %s the rendered graph into '%s': %s", img.failed,
+                             path, strerror(errno));
     }
-    unlink(dot_tmp);
-    ag_free(dot_tmp);
+    af_abort(&dot);
     return s;
 }

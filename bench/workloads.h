@@ -1,6 +1,7 @@
 /*
- * workloads.h: the training steps of the moons and digits examples, kept
- * here so that the benchmark programs run exactly the code the examples run.
+ * workloads.h: the benchmark's own training steps, W1 (moons) and W2
+ * (digits): the same models, losses and updates as examples/moons.c and
+ * examples/digits.c, kept here so that the benchmark depends on no example.
  *
  * moons: micrograd's demo. MLP(2, [16, 16, 1]), relu hidden layers, linear
  * output, U(-1, 1) weights and zero biases; the loss over all points is
@@ -18,11 +19,10 @@
  * and abs have kinks, but a kink changes a derivative's value, not the
  * graph), and the inputs and targets are constants that replay overwrites.
  * A program that branches on a value while recording says so with
- * ag_steer (if (ag_steer(...) > 0) ...) and is refused by ag_replay_check /
- * ag_forward.
+ * ag_steer (if (ag_steer(...) > 0) ...) and is refused by ag_forward.
  */
-#ifndef AGRAD_EXAMPLES_WORKLOADS_H
-#define AGRAD_EXAMPLES_WORKLOADS_H
+#ifndef AGRAD_BENCH_WORKLOADS_H
+#define AGRAD_BENCH_WORKLOADS_H
 
 #include <stdbool.h>
 #include <stddef.h>

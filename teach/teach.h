@@ -42,9 +42,7 @@ typedef struct ag_trace_opts {
  * gradients. Numbers are printed with 6 significant digits (%.6g).
  * Returns AG_EIO when writing to `out` fails, AG_EANOMALY as ag_backward
  * does, and the handle's error for a bad y. */
-ag_status ag_trace(ag_tape *t, ag_node y, FILE *out);
-/* The same with options (opts may be NULL for the defaults). */
-ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out);
+ag_status ag_trace(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out); /* opts NULL: defaults */
 
 /* ---- Graphviz graphs (graph.c) -------------------------------------------- */
 
@@ -101,7 +99,7 @@ typedef struct ag_gradcheck_row {
  * gradient, an interior node cannot be perturbed: AG_EINVAL naming it); no
  * non-leaf node below `from` that y depends on may depend on an input (it
  * would not be replayed: AG_EINVAL naming it); no node recorded after `from`
- * may have been steered on with ag_steer() (ag_replay_check).
+ * may have been steered on with ag_steer() (ag_forward refuses then).
  *
  * Afterwards: every input holds its value again and every value from `from`
  * to y is recomputed from them (bit-identical to before). Gradients are left

@@ -10,10 +10,9 @@
  * the text around a local derivative only shows which closed form of ops.c
  * gave it and its operands, so the ledger cannot disagree with ag_backward.
  *
- * Uses tape_internal.h only to validate y and to record errors (ag__fail).
+ * Built on the public engine API (autograd.h) alone.
  */
 #include "teach.h"
-#include "tape_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -90,11 +89,23 @@ static void print_list(ctx *c, ag_node n, size_t arity, size_t show)
         fprintf(c->out, ", … (%zu terms)", arity);
 }
 
-/* "z = w × x = 0.2": the node's formula over its operands, and its value. */
+/* An op's symbol as the ledger writes it: × and σ in UTF-8. */
+static const char *symbol(const ctx *c, ag_op op)
+{
+    if (op == AG_OP_MUL)
+        return c->s->times;
+    if (op == AG_OP_SIGMOID)
+        return c->s->sigma;
+    return ag_op_symbol(op);
+}
+
+/* "z = w × x = 0.2": the node's formula over its operands, in its op's
+ * form (ag_ops.h), and its value. */
 static void print_formula(ctx *c, ag_node n)
 {
     ag_tape *t = c->t;
     ag_op op = ag_node_op(t, n);
+    const ag_op_info *info = ag_op_info_of(op);
     size_t arity = ag_node_arity(t, n);
     char self[LABEL], a[LABEL], b[LABEL];
     ag_node_label(t, n, self, sizeof self);
@@ -103,39 +114,28 @@ static void print_formula(ctx *c, ag_node n)
     if (arity >= 2)
         operand(c, ag_node_input(t, n, 1), b);
     fprintf(c->out, "%s = ", self);
-    switch (op) {
-    case AG_OP_ADD:
-    case AG_OP_SUB:
-    case AG_OP_DIV:
-    case AG_OP_POW:
-        fprintf(c->out, "%s %s %s", a, ag_op_symbol(op), b);
+    switch (info ? info->form : AG_FORM_LEAF) {
+    case AG_FORM_INFIX:
+        fprintf(c->out, "%s %s %s", a, symbol(c, op), b);
         break;
-    case AG_OP_MUL:
-        fprintf(c->out, "%s %s %s", a, c->s->times, b);
-        break;
-    case AG_OP_POWC:
+    case AG_FORM_POWER:
         fprintf(c->out, "%s^%s", a, b);
         break;
-    case AG_OP_NEG:
-        fprintf(c->out, "-%s", a);
+    case AG_FORM_PREFIX:
+        fprintf(c->out, "%s%s", symbol(c, op), a);
         break;
-    case AG_OP_SIGMOID:
-        fprintf(c->out, "%s(%s)", c->s->sigma, a);
+    case AG_FORM_CALL:
+        if (arity == 2)
+            fprintf(c->out, "%s(%s, %s)", ag_op_name(op), a, b);
+        else
+            fprintf(c->out, "%s(%s)", symbol(c, op), a);
         break;
-    case AG_OP_LEAKY_RELU:
-    case AG_OP_MIN:
-    case AG_OP_MAX:
-        fprintf(c->out, "%s(%s, %s)", ag_op_name(op), a, b);
-        break;
-    case AG_OP_SUM:
-    case AG_OP_SUM_RUN:
-    case AG_OP_LOGSUMEXP:
-        fprintf(c->out, "%s(", ag_op_symbol(op)); /* sum_run reads "sum" */
+    case AG_FORM_LIST:
+        fprintf(c->out, "%s(", symbol(c, op)); /* sum_run reads "sum" */
         print_list(c, n, arity, 4);
         fprintf(c->out, ")");
         break;
-    case AG_OP_DOT:
-    case AG_OP_DOT_RUN: {
+    case AG_FORM_DOT: {
         size_t terms = arity / 2;
         for (size_t k = 0; k < terms && k < 3; k++)
             fprintf(c->out, "%s%s %s %s", k ? " + " : "", operand(c, ag_node_input(t, n, 2 * k), a),
@@ -146,123 +146,92 @@ static void print_formula(ctx *c, ag_node n)
             fprintf(c->out, " + %s", operand(c, ag_node_input(t, n, arity - 1), a));
         break;
     }
-    default:
-        fprintf(c->out, "%s(%s)", ag_op_symbol(op), a);
+    case AG_FORM_LEAF:
+        fprintf(c->out, "%s", self);
         break;
     }
     fprintf(c->out, " = %.6g\n", ag_value(t, n));
 }
 
+/* What a local derivative's template (ag_ops.h) is rendered from. */
+typedef struct local {
+    ctx *c;
+    ag_node n, in0, in1, ink;
+    size_t k, arity;
+    double x, x1, y, d;
+} local;
+
+/* One {name} of a template into the ledger; false when unknown. */
+static bool render_field(const local *l, const char *f, size_t len)
+{
+    FILE *o = l->c->out;
+    const syms *s = l->c->s;
+    char b[LABEL];
+#define IS(lit) (len == sizeof(lit) - 1 && memcmp(f, lit, len) == 0)
+    if (IS("a") || IS("b") || IS("in")) {
+        fputs(operand(l->c, IS("a") ? l->in0 : IS("b") ? l->in1 : l->ink, b), o);
+    } else if (IS("self")) {
+        fputs(ag_node_label(l->c->t, l->n, b, sizeof b), o);
+    } else if (IS("x") || IS("X") || IS("y") || IS("d") || IS("vin") || IS("X-1") || IS("1-y")) {
+        double v = IS("x") ? l->x : IS("X") ? l->x1 : IS("y") ? l->y : IS("d") ? l->d
+                 : IS("vin") ? ag_value(l->c->t, l->ink) : IS("X-1") ? l->x1 - 1.0 : 1.0 - l->y;
+        fprintf(o, "%.6g", v);
+    } else if (IS("(x)") || IS("(X)") || IS("(y)") || IS("(X-1)")) {
+        double v = IS("(x)") ? l->x : IS("(X)") ? l->x1 : IS("(y)") ? l->y : l->x1 - 1.0;
+        fputs(num(v, b, sizeof b), o);
+    } else if (IS("other") || IS("pair")) {
+        /* the other factor; a dot's bias (its last, odd input) has 1 */
+        if (IS("pair") && l->arity % 2 && l->k == l->arity - 1)
+            fprintf(o, "= %.6g", l->d);
+        else
+            print_equal_operand(l->c, ag_node_input(l->c->t, l->n, IS("pair") ? l->k ^ 1 : 1 - l->k));
+    } else if (IS("cmp0")) { /* relu's side of its kink: relu'(0) = 0 */
+        fprintf(o, l->x > 0 ? "> 0" : "%s 0", s->le);
+    } else if (IS("slope")) {
+        fputs(l->x > 0 ? "" : "slope ", o);
+    } else if (IS("a<=b") || IS("a>=b")) { /* ties go to the first argument */
+        bool first = IS("a<=b") ? l->x <= l->x1 : l->x >= l->x1;
+        fputs(operand(l->c, first ? l->in0 : l->in1, b), o);
+    } else if (IS("times") || IS("sigma") || IS("sq") || IS("dot") || IS("root") || IS("le")) {
+        fputs(IS("times") ? s->times : IS("sigma") ? s->sigma : IS("sq") ? s->sq : IS("dot") ? s->dot
+              : IS("root") ? s->root : s->le, o);
+    } else {
+        return false;
+    }
+#undef IS
+    return true;
+}
+
 /* What is inside the parentheses after dN/dI: where the local derivative of
- * node n with respect to its input at position k comes from (the closed form
- * of ops.c with its numbers), ending with the engine's own value `d`. */
+ * node n with respect to its input at position k comes from (its op's
+ * template in ag_ops.h with its numbers), ending with the engine's own
+ * value `d`. */
 static void print_local(ctx *c, ag_node n, size_t k, double d)
 {
     ag_tape *t = c->t;
-    const syms *s = c->s;
-    FILE *o = c->out;
-    ag_op op = ag_node_op(t, n);
+    const ag_op_info *info = ag_op_info_of(ag_node_op(t, n));
+    const char *tpl = info ? info->dtext : "";
+    if (k == SIZE_MAX || !*tpl) { /* position unknown: the value alone */
+        fprintf(c->out, "= %.6g", d);
+        return;
+    }
     size_t arity = ag_node_arity(t, n);
-    if (k == SIZE_MAX) { /* position unknown: the value alone */
-        fprintf(o, "= %.6g", d);
-        return;
+    local l = {c, n, ag_node_input(t, n, 0), arity >= 2 ? ag_node_input(t, n, 1) : AG_NULL,
+               ag_node_input(t, n, k), k, arity, 0, 0, ag_value(t, n), d};
+    l.x = ag_value(t, l.in0);
+    l.x1 = arity >= 2 ? ag_value(t, l.in1) : 0.0;
+    /* the k-th '|'-separated part, or the only one */
+    for (size_t j = 0; j < k && strchr(tpl, '|'); j++)
+        tpl = strchr(tpl, '|') + 1;
+    size_t end = strcspn(tpl, "|");
+    for (size_t i = 0; i < end; i++) {
+        const char *close = tpl[i] == '{' ? memchr(tpl + i, '}', end - i) : NULL;
+        if (close && render_field(&l, tpl + i + 1, (size_t)(close - tpl - i - 1))) {
+            i = (size_t)(close - tpl);
+            continue;
+        }
+        fputc(tpl[i], c->out);
     }
-    ag_node in0 = ag_node_input(t, n, 0), in1 = arity >= 2 ? ag_node_input(t, n, 1) : AG_NULL;
-    double x = ag_value(t, in0), x1 = arity >= 2 ? ag_value(t, in1) : 0.0, y = ag_value(t, n);
-    char a[LABEL], b[LABEL], p[48], q[48];
-    operand(c, in0, a);
-    if (arity >= 2)
-        operand(c, in1, b);
-    switch (op) {
-    case AG_OP_ADD:
-    case AG_OP_SUB:
-    case AG_OP_NEG:
-    case AG_OP_SUM:
-    case AG_OP_SUM_RUN:
-        fprintf(o, "= %.6g", d); /* 1, or -1 for a negated operand */
-        return;
-    case AG_OP_MUL:
-        print_equal_operand(c, k == 0 ? in1 : in0);
-        return;
-    case AG_OP_DOT:
-    case AG_OP_DOT_RUN:
-        if (arity % 2 && k == arity - 1) /* the bias */
-            fprintf(o, "= %.6g", d);
-        else /* w_j pairs with x_j: inputs 2j and 2j + 1 */
-            print_equal_operand(c, ag_node_input(t, n, k ^ 1));
-        return;
-    case AG_OP_DIV:
-        if (k == 0)
-            fprintf(o, "1/%s = 1/%s", b, num(x1, p, sizeof p));
-        else
-            fprintf(o, "-%s/%s%s = -%s/%s%s", a, b, s->sq, num(x, p, sizeof p), num(x1, q, sizeof q),
-                    s->sq);
-        break;
-    case AG_OP_POW:
-        if (k == 0)
-            fprintf(o, "%s%s%s^(%s - 1) = %s %s %s^%.6g", b, s->dot, a, b, num(x1, p, sizeof p), s->times,
-                    num(x, q, sizeof q), x1 - 1.0);
-        else
-            fprintf(o, "%s^%s%sln(%s) = %s %s ln(%.6g)", a, b, s->dot, a, num(y, p, sizeof p), s->times, x);
-        break;
-    case AG_OP_POWC:
-        fprintf(o, "%s%s%s^(%s - 1) = %.6g %s %s^%s", b, s->dot, a, b, x1, s->times, num(x, q, sizeof q),
-                num(x1 - 1.0, p, sizeof p));
-        break;
-    case AG_OP_EXP:
-        fprintf(o, "e^%s", a);
-        break;
-    case AG_OP_LOG:
-        fprintf(o, "1/%s = 1/%s", a, num(x, p, sizeof p));
-        break;
-    case AG_OP_SQRT:
-        fprintf(o, "1/(2%s%s) = 1/(2 %s %.6g)", s->root, a, s->times, y);
-        break;
-    case AG_OP_ABS:
-        fprintf(o, "sign(%s) = sign(%.6g)", a, x);
-        break;
-    case AG_OP_SIN:
-        fprintf(o, "cos(%s) = cos(%.6g)", a, x);
-        break;
-    case AG_OP_COS:
-        fprintf(o, "-sin(%s) = -sin(%.6g)", a, x);
-        break;
-    case AG_OP_TANH:
-        fprintf(o, "1 - tanh%s(%s) = 1 - %s%s", s->sq, a, num(y, p, sizeof p), s->sq);
-        break;
-    case AG_OP_SIGMOID: /* F1: σ'(z) = σ(z)(1 - σ(z)) */
-        fprintf(o, "%s(%s)(1 - %s(%s)) = %.6g %s %.6g", s->sigma, a, s->sigma, a, y, s->times, 1.0 - y);
-        break;
-    case AG_OP_SOFTPLUS:
-        fprintf(o, "%s(%s) = %s(%.6g)", s->sigma, a, s->sigma, x);
-        break;
-    case AG_OP_RELU: /* F2, relu'(0) = 0 */
-        fprintf(o, x > 0 ? "%.6g since %s = %.6g > 0" : "%.6g since %s = %.6g %s 0", d, a, x, s->le);
-        return;
-    case AG_OP_LEAKY_RELU: /* F3 */
-        if (x > 0)
-            fprintf(o, "%.6g since %s = %.6g > 0", d, a, x);
-        else
-            fprintf(o, "slope %.6g since %s = %.6g %s 0", d, a, x, s->le);
-        return;
-    case AG_OP_MIN:
-    case AG_OP_MAX: {
-        /* ties go to the first argument (ops.c) */
-        bool first = op == AG_OP_MIN ? x <= x1 : x >= x1;
-        fprintf(o, "%.6g since %s(%.6g, %.6g) takes %s", d, ag_op_name(op), x, x1, first ? a : b);
-        return;
-    }
-    case AG_OP_LOGSUMEXP: { /* F5: the gradient is softmax */
-        char e[LABEL], self[LABEL];
-        operand(c, ag_node_input(t, n, k), e);
-        fprintf(o, "softmax: e^(%s - %s) = e^(%.6g - %.6g)", e, ag_node_label(t, n, self, sizeof self),
-                ag_value(t, ag_node_input(t, n, k)), y);
-        break;
-    }
-    default:
-        break;
-    }
-    fprintf(o, " = %.6g", d);
 }
 
 static void print_edge(ctx *c, const ag_stepper_step *st, const ag_edge *e, size_t pos)
@@ -322,27 +291,27 @@ static void print_summary(ctx *c, ag_node y, const unsigned char *reached)
     fprintf(c->out, "%s\n", *sep ? "" : " none");
 }
 
-ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
+ag_status ag_trace(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
 {
-    ag_status s = ag__check(t, y, "ag_trace", 2);
+    ag_status s = ag_check(t, ag_run_of(y, 1), "ag_trace", 2);
     if (s != AG_OK)
         return s;
     if (!out)
-        return ag__fail(t, AG_EINVAL, "ag_trace: no output stream (FILE * is NULL)");
+        return ag_tape_fail(t, AG_EINVAL, "ag_trace: no output stream (FILE * is NULL)");
     if (ag_node_op(t, y) == AG_OP_CONST)
-        return ag__fail(t, AG_EINVAL, "ag_trace: node #%u is a constant: nothing depends on a variable",
+        return ag_tape_fail(t, AG_EINVAL, "ag_trace: node #%u is a constant: nothing depends on a variable",
                         y.idx);
     ctx c = {t, out, opts && opts->ascii ? &ascii_syms : &utf8_syms, {0}, opts ? opts->recorded_from : 0};
     ag_node_label(t, y, c.y, sizeof c.y);
     unsigned char *reached = ag_realloc(NULL, (size_t)y.idx + 1);
     if (!reached)
-        return ag__fail(t, AG_ENOMEM, "ag_trace: out of memory");
+        return ag_tape_fail(t, AG_ENOMEM, "ag_trace: out of memory");
     memset(reached, 0, (size_t)y.idx + 1);
     ag_status before = ag_tape_status(t);
     ag_stepper *st = ag_stepper_new(t, y);
     if (!st) {
         ag_free(reached);
-        return ag__fail(t, AG_ENOMEM, "ag_trace: out of memory starting the sweep");
+        return ag_tape_fail(t, AG_ENOMEM, "ag_trace: out of memory starting the sweep");
     }
     if (ag_node_op(t, y) == AG_OP_VAR)
         reached[y.idx] = 1;
@@ -353,7 +322,7 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     ag_stepper_step step;
     while (ag_stepper_next(st, &step))
         print_step(&c, &step, reached);
-    ag_stepper_free(st);
+    ag_status anomaly = ag_stepper_free(st);
     if (before == AG_OK && ag_tape_status(t) == AG_ENOMEM) {
         ag_free(reached);
         return AG_ENOMEM; /* the stepper recorded why */
@@ -361,8 +330,7 @@ ag_status ag_trace_ex(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *ou
     print_summary(&c, y, reached);
     ag_free(reached);
     if (ferror(out) || fflush(out) != 0)
-        return ag__fail(t, AG_EIO, "ag_trace: writing the ledger failed: %s", strerror(errno));
-    return t->anomaly && t->anomaly_seen ? AG_EANOMALY : AG_OK;
+        return ag_tape_fail(t, AG_EIO, "ag_trace: writing the ledger failed: %s", strerror(errno));
+    return anomaly;
 }
 
-ag_status ag_trace(ag_tape *t, ag_node y, FILE *out) { return ag_trace_ex(t, y, NULL, out); }

@@ -9,10 +9,9 @@
  * recomputed from them, so they are bit-identical to before; the gradients
  * are what one ag_backward(t, y) leaves (see teach.h for accumulation).
  *
- * Uses tape_internal.h only to validate handles and to record errors.
+ * Built on the public engine API (autograd.h) alone.
  */
 #include "teach.h"
-#include "tape_internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -25,17 +24,17 @@ static ag_status check_inputs(ag_tape *t, const ag_node *inputs, size_t n)
     char fn[64], label[AG_NAME_MAX + 32];
     for (size_t k = 0; k < n; k++) {
         snprintf(fn, sizeof fn, "ag_gradcheck: inputs[%zu]", k);
-        ag_status s = ag__check(t, inputs[k], fn, 4);
+        ag_status s = ag_check(t, ag_run_of(inputs[k], 1), fn, 4);
         if (s != AG_OK)
             return s;
         ag_op op = ag_node_op(t, inputs[k]);
         ag_node_label(t, inputs[k], label, sizeof label);
         if (op == AG_OP_CONST)
-            return ag__fail(t, AG_EINVAL,
+            return ag_tape_fail(t, AG_EINVAL,
                             "ag_gradcheck: inputs[%zu] (node #%u '%s') is a constant: it carries no gradient to check; record it with ag_var",
                             k, inputs[k].idx, label);
         if (op != AG_OP_VAR)
-            return ag__fail(t, AG_EINVAL,
+            return ag_tape_fail(t, AG_EINVAL,
                             "ag_gradcheck: inputs[%zu] (node #%u '%s', %s) is not a leaf: only a leaf's value can be perturbed",
                             k, inputs[k].idx, label, ag_op_name(op));
     }
@@ -56,7 +55,7 @@ static ag_status check_mark(ag_tape *t, ag_mark from, ag_node y, const ag_node *
     size_t len = (size_t)y.idx + 1;
     unsigned char *needed = ag_realloc(NULL, 2 * len);
     if (!needed)
-        return ag__fail(t, AG_ENOMEM, "ag_gradcheck: out of memory");
+        return ag_tape_fail(t, AG_ENOMEM, "ag_gradcheck: out of memory");
     unsigned char *reach = needed + len;
     memset(needed, 0, 2 * len);
     needed[y.idx] = 1;
@@ -76,7 +75,7 @@ static ag_status check_mark(ag_tape *t, ag_mark from, ag_node y, const ag_node *
         for (size_t k = 0; k < a && !reach[i]; k++)
             reach[i] = reach[ag_node_input(t, v, k).idx];
         if (a > 0 && reach[i] && needed[i])
-            s = ag__fail(t, AG_EINVAL,
+            s = ag_tape_fail(t, AG_EINVAL,
                          "ag_gradcheck: node #%u (%s) is below the mark (%u nodes) but depends on an input: the replay would not recompute it; take the mark before it",
                          i, ag_op_name(ag_node_op(t, v)), from.len);
     }
@@ -116,15 +115,15 @@ static ag_status numeric(ag_tape *t, ag_mark from, ag_node y, const ag_node *inp
 ag_status ag_gradcheck(ag_tape *t, ag_mark from, ag_node y, const ag_node *inputs, size_t n,
                        ag_gradcheck_row *rows)
 {
-    ag_status s = ag__check(t, y, "ag_gradcheck", 3);
+    ag_status s = ag_check(t, ag_run_of(y, 1), "ag_gradcheck", 3);
     if (s != AG_OK)
         return s;
     if (n == 0 || !inputs || !rows)
-        return ag__fail(t, AG_EINVAL, "ag_gradcheck: no inputs to check (n = %zu, inputs %s, rows %s)",
+        return ag_tape_fail(t, AG_EINVAL, "ag_gradcheck: no inputs to check (n = %zu, inputs %s, rows %s)",
                         n, inputs ? "given" : "NULL", rows ? "given" : "NULL");
     if ((s = check_inputs(t, inputs, n)) != AG_OK)
         return s;
-    /* one plain replay first: it checks the mark and ag_replay_check before
+    /* one plain replay first: it checks the mark and that nothing was steered on before
      * any value is touched */
     if ((s = ag_forward(t, from, y)) != AG_OK)
         return s;
@@ -162,7 +161,7 @@ ag_status ag_gradcheck_print(ag_tape *t, const ag_gradcheck_row *rows, size_t n,
                              FILE *out)
 {
     if (!out || (n && !rows))
-        return ag__fail(t, AG_EINVAL, "ag_gradcheck_print: %s is NULL", out ? "rows" : "the stream");
+        return ag_tape_fail(t, AG_EINVAL, "ag_gradcheck_print: %s is NULL", out ? "rows" : "the stream");
     if (!(tol > 0))
         tol = 1e-6;
     char label[AG_NAME_MAX + 32];
@@ -176,6 +175,6 @@ ag_status ag_gradcheck_print(ag_tape *t, const ag_gradcheck_row *rows, size_t n,
                 w->abs_err, w->rel_err, bad ? "  <-- disagree" : "");
     }
     if (ferror(out) || fflush(out) != 0)
-        return ag__fail(t, AG_EIO, "ag_gradcheck_print: writing the table failed");
+        return ag_tape_fail(t, AG_EIO, "ag_gradcheck_print: writing the table failed");
     return AG_OK;
 }
