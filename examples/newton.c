@@ -21,6 +21,7 @@
  * and ends below gradient descent; 1 when not; 2 bad usage or data.
  */
 #include "autograd.h"
+#include "excli.h"
 #include "nn.h"
 #include "nn_io.h"
 
@@ -121,11 +122,9 @@ static ag_status step(ag_tape *t, const problem *pb, ag_run p, bool newton, doub
 static bool load(const char *path, double lambda, problem *pb)
 {
     nn_dataset d;
-    nn_error err;
-    if (nn_csv_load(path, &(nn_csv_opts){-1, 1}, &d, &err) != AG_OK) {
-        fprintf(stderr, PROG ": %s\n", err.message);
+    *pb = (problem){0, NULL, NULL, lambda};
+    if (!ex_load_csv(PROG, path, &d))
         return false;
-    }
     if (d.cols != D) {
         fprintf(stderr, PROG ": %s: %zu features, want %d (the 8x8 digits)\n", path, d.cols, D);
         nn_dataset_free(&d);
@@ -150,35 +149,24 @@ static bool load(const char *path, double lambda, problem *pb)
 int main(int argc, char **argv)
 {
     const char *path = "examples/data/digits.csv";
-    long steps = 8;
+    size_t steps = 8;
     double lr = 0.5, lambda = 1e-3;
-    for (int i = 1; i < argc; i += 2) {
-        char *end = NULL;
-        const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!arg) {
-            fprintf(stderr, "usage: " PROG " [--data digits.csv] [--steps N] [--lr ETA] [--lambda L]\n");
-            return 2;
-        }
-        if (strcmp(argv[i], "--data") == 0)
-            path = arg;
-        else if (strcmp(argv[i], "--steps") == 0)
-            steps = strtol(arg, &end, 10);
-        else if (strcmp(argv[i], "--lr") == 0)
-            lr = strtod(arg, &end);
-        else if (strcmp(argv[i], "--lambda") == 0)
-            lambda = strtod(arg, &end);
-        else
-            end = (char *)arg; /* unknown option */
-        if ((end && *end) || steps < 1 || !(lr > 0) || !(lambda > 0)) {
-            fprintf(stderr, PROG ": bad option %s %s\n", argv[i], arg);
-            return 2;
-        }
+    const ex_opt opts[] = {
+        {"--data", EX_STR, &path},     {"--steps", EX_SIZE, &steps},
+        {"--lr", EX_DOUBLE, &lr},      {"--lambda", EX_DOUBLE, &lambda},
+        {NULL, EX_FLAG, NULL},
+    };
+    if (ex_options(PROG, argc, argv, opts, "[--data digits.csv] [--steps N] [--lr ETA] [--lambda L]") != EX_OK)
+        return EX_USAGE;
+    if (steps < 1 || !(lr > 0) || !(lambda > 0)) {
+        fprintf(stderr, PROG ": --steps, --lr and --lambda must be positive\n");
+        return EX_USAGE;
     }
     problem pb;
     if (!load(path, lambda, &pb)) {
         free(pb.x);
         free(pb.y);
-        return 2;
+        return EX_USAGE;
     }
     ag_tape *t = ag_tape_new(0);
     /* two parameter runs from zero: one for each method */
@@ -189,7 +177,7 @@ int main(int argc, char **argv)
     double ln = 0, gn = (double)INFINITY, lg = 0, gg = 0;
     long converged = -1;
     ag_status s = AG_OK;
-    for (long k = 0; k <= steps && s == AG_OK; k++) {
+    for (long k = 0; k <= (long)steps && s == AG_OK; k++) {
         if ((s = step(t, &pb, pn, true, lr, &ln, &gn)) == AG_OK)
             s = step(t, &pb, pg, false, lr, &lg, &gg);
         if (s == AG_OK)
@@ -200,11 +188,11 @@ int main(int argc, char **argv)
     if (s != AG_OK)
         fprintf(stderr, PROG ": %s\n", ag_tape_error(t));
     else if (converged >= 0)
-        printf("Newton: |grad| < 1e-10 after %ld steps; gradient descent (lr %g) is at loss %.6f after %ld\n", converged,
+        printf("Newton: |grad| < 1e-10 after %ld steps; gradient descent (lr %g) is at loss %.6f after %zu\n", converged,
                lr, lg, steps);
     else
-        printf("Newton did not reach |grad| < 1e-10 in %ld steps\n", steps);
-    int rc = s == AG_OK && converged >= 0 && ln < lg ? 0 : 1;
+        printf("Newton did not reach |grad| < 1e-10 in %zu steps\n", steps);
+    int rc = s == AG_OK && converged >= 0 && ln < lg ? EX_OK : EX_FAILED;
     ag_tape_free(t);
     free(pb.x);
     free(pb.y);
