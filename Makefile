@@ -68,7 +68,7 @@ GRAPHVIZ := $(BUILD)/.graphviz-ok
 .PHONY: all lib demo test check bench lint memcheck fuzz install clean deps
 
 all: $(LIBAG) $(LIBTEACH) $(LIBUTIL) $(LIBNN) $(LIBLANG) $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES)
-lib: $(LIBAG) $(LIBTEACH) $(LIBUTIL) $(LIBNN)
+lib: $(LIBAG) $(LIBTEACH) $(LIBUTIL) $(LIBNN) $(LIBLANG)
 
 # ---- dependencies ---------------------------------------------------------
 # $(call apt-need,PKGS): shell that installs PKGS (through sudo when not
@@ -107,9 +107,11 @@ $(LIBNN): $(NN_OBJ)
 
 $(LIBLANG): $(LANG_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@  # no stale members of deleted sources
 	$(AR) rcs $@ $^
 
-# Each program links what it uses: the command line the engine, teach/ and lang/.
+# Each program links what it uses: the command line the derivation language
+# (lang/), the engine and teach/.
 $(AGRAD): $(TOOL_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBUTIL) $(LIBAG)
 	$(CC) $(ALL_CFLAGS) $(TOOL_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBUTIL) $(LIBAG) -lm -o $@
 
@@ -123,8 +125,8 @@ $(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL)
 	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
 # Bench programs own their workloads (bench/w_*.c), and link no example code.
-$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG)
-	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBNN) $(LIBUTIL) $(LIBAG)
+	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
 
 # ---- the two README commands ------------------------------------------------
 demo: all $(GRAPHVIZ)
@@ -227,6 +229,9 @@ memcheck: $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES) $(MEMCHECK_DIR)/fashion/.ok
 	  run 1 $(AGRAD) --anomaly grad 'log(x - x)' x=1; \
 	  run 2 $(AGRAD) grad 'x * (y +' x=1 y=2; \
 	  run 2 $(AGRAD) grad 'x + q' x=1; \
+	  run 0 $(AGRAD) check -f examples/derivations/004_batched.txt; \
+	  run 1 $(AGRAD) check -f examples/derivations/mistakes.txt; \
+	  run 0 $(AGRAD) jacobian 'x = [1, 2, 0.5]; s = softmax(x)' --wrt x; \
 	fi; \
 	exit $$fail
 

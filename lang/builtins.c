@@ -109,23 +109,6 @@ static bool f_if(ev *e, const ex_node *at, const val *a, int n, val *out)
     return true;
 }
 
-/* step(x) = 1 for x > 0 else 0; sign(x) = -1, 0, 1: piecewise constant */
-static bool piecewise(ev *e, const ex_node *at, val a, val *out, bool sign)
-{
-    if (!lg__val_new(e, a.s, out))
-        return false;
-    for (size_t k = 0; k < lg__size(a.s); k++) {
-        double x = ag_value(e->r->t, a.n[k]);
-        lg__kink(e, at, a.n[k], sign ? "sign" : "step");
-        double v = sign ? (x > 0) - (x < 0) : (x > 0);
-        if (ag_is_null(out->n[k] = node_or_null(e, at, ag_const(e->r->t, v))))
-            return false;
-    }
-    return true;
-}
-static bool f_step(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return piecewise(e, at, a[0], out, false); }
-static bool f_sign(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return piecewise(e, at, a[0], out, true); }
-
 static bool axis_arg(ev *e, const ex_node *at, const val *a, int n, long *axis)
 {
     *axis = 0;
@@ -258,14 +241,21 @@ static const lg_builtin table[] = {
     U("sigmoid", ag_sigmoid, NULL),
     U("softplus", ag_softplus, NULL),
     U("relu", ag_relu, "relu'(0) = 0"),
+    U("log1p", ag_log1p, NULL),
+    U("expm1", ag_expm1, NULL),
+    U("tan", ag_tan, NULL),
+    U("atan", ag_atan, NULL),
+    U("sinh", ag_sinh, NULL),
+    U("cosh", ag_cosh, NULL),
+    U("erf", ag_erf, NULL),
+    U("sign", ag_sign, "sign' = 0; a jump at 0"),
+    U("step", ag_step, "step(x) = 1 for x > 0 else 0; step' = 0; a jump at 0"),
     C("leaky_relu", "leaky_relu(x[, slope = 0.01])", "leaky_relu'(0) = slope", 1, 2, f_leaky),
     C("pow", "pow(x, y)", NULL, 2, 2, f_pow),
     C("max", "max(a, b) or max(x)", "a tie goes to the first argument", 1, 2, f_max),
     C("min", "min(a, b) or min(x)", "a tie goes to the first argument", 1, 2, f_min),
     C("clip", "clip(x, lo, hi)", "at lo and hi (max then min)", 3, 3, f_clip),
     C("if", "if(cond, a, b)", "where cond changes", 3, 3, f_if),
-    C("step", "step(x)", "step(x) = 1 for x > 0 else 0; derivative 0", 1, 1, f_step),
-    C("sign", "sign(x)", "derivative 0", 1, 1, f_sign),
     C("sum", "sum(x[, axis])", NULL, 1, 2, f_sum),
     C("mean", "mean(x[, axis])", NULL, 1, 2, f_mean),
     C("softmax", "softmax(x)", NULL, 1, 1, f_softmax),

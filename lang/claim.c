@@ -195,8 +195,8 @@ static bool eval_indexed(ev *e, const stmt *st, val F, val X, const ivars *iv, c
     for (size_t k = 0; k < n && !e->failed; k++) {
         size_t v[2] = {k / n1 + 1, k % n1 + 1};
         lg__unbind_to(r, nb0);
-        for (int q = 0; q < iv->n; q++) {
-            val c;
+        for (int q = 0; q < iv->n && q < 2; q++) {
+            val c = {{0, 1, 1}, NULL};
             if (!lg__val_new(e, (lg_shape){0, 1, 1}, &c))
                 break;
             c.n[0] = ag_const(r->t, (double)v[q]);

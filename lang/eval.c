@@ -208,6 +208,14 @@ static bool eval_name(ev *e, const ex_node *x, val *out)
     return false;
 }
 
+/* The origin of the nodes recorded next (anomaly mode names it): x's place,
+ * set again after x's operands were recorded with their own. */
+static bool stamp(ev *e, const ex_node *x)
+{
+    ag_origin_set(e->r->t, lg_origin_label(x->line), x->col);
+    return true;
+}
+
 static bool eval_call(ev *e, const ex_node *x, val *out)
 {
     const lg_builtin *b = lg_builtin_find(x->name, strlen(x->name));
@@ -230,6 +238,7 @@ static bool eval_call(ev *e, const ex_node *x, val *out)
     for (int k = 0; k < x->nkid; k++)
         if (!lg__eval_expr(e, e->r->p->kids[x->kid0 + k], &args[k]))
             return false;
+    stamp(e, x);
     return lg__apply(e, x, b, args, x->nkid, out);
 }
 
@@ -245,6 +254,7 @@ bool lg__eval_expr(ev *e, int ix, val *out)
     }
     bool ok = false;
     val a, b;
+    stamp(e, x);
     switch (x->kind) {
     case EX_NUM:
         ok = scalar_const(e, x, x->num, out);
@@ -253,10 +263,10 @@ bool lg__eval_expr(ev *e, int ix, val *out)
         ok = eval_name(e, x, out);
         break;
     case EX_NEG:
-        ok = lg__eval_expr(e, x->a, &a) && lg__map1(e, x, ag_neg, a, out);
+        ok = lg__eval_expr(e, x->a, &a) && stamp(e, x) && lg__map1(e, x, ag_neg, a, out);
         break;
     case EX_BIN:
-        ok = lg__eval_expr(e, x->a, &a) && lg__eval_expr(e, x->b, &b) &&
+        ok = lg__eval_expr(e, x->a, &a) && lg__eval_expr(e, x->b, &b) && stamp(e, x) &&
              (x->op == '@' ? lg__matmul(e, x, a, b, out) : lg__elementwise2(e, x, x->op, a, b, out));
         break;
     case EX_TR:
@@ -303,4 +313,33 @@ bool lg__eval_expr(ev *e, int ix, val *out)
     }
     e->depth--;
     return ok && !e->failed;
+}
+
+/* Origins must outlive the tape (the engine keeps the pointer), hence one
+ * string literal per line; lines past the table share the last label. */
+static const char *const origin_labels[] = {
+    "<expr>", "<expr>:2", "<expr>:3", "<expr>:4", "<expr>:5", "<expr>:6", "<expr>:7", "<expr>:8",
+    "<expr>:9", "<expr>:10", "<expr>:11", "<expr>:12", "<expr>:13", "<expr>:14", "<expr>:15", "<expr>:16",
+    "<expr>:17", "<expr>:18", "<expr>:19", "<expr>:20", "<expr>:21", "<expr>:22", "<expr>:23", "<expr>:24",
+    "<expr>:25", "<expr>:26", "<expr>:27", "<expr>:28", "<expr>:29", "<expr>:30", "<expr>:31", "<expr>:32",
+    "<expr>:33", "<expr>:34", "<expr>:35", "<expr>:36", "<expr>:37", "<expr>:38", "<expr>:39", "<expr>:40",
+    "<expr>:41", "<expr>:42", "<expr>:43", "<expr>:44", "<expr>:45", "<expr>:46", "<expr>:47", "<expr>:48",
+    "<expr>:49", "<expr>:50", "<expr>:51", "<expr>:52", "<expr>:53", "<expr>:54", "<expr>:55", "<expr>:56",
+    "<expr>:57", "<expr>:58", "<expr>:59", "<expr>:60", "<expr>:61", "<expr>:62", "<expr>:63", "<expr>:64",
+    "<expr>:>64"};
+#define N_LABELS ((int)(sizeof origin_labels / sizeof origin_labels[0]))
+
+const char *lg_origin_label(int line)
+{
+    if (line < 1)
+        line = 1;
+    return origin_labels[line < N_LABELS ? line - 1 : N_LABELS - 1];
+}
+
+int lg_origin_line(const char *label)
+{
+    for (int i = 0; label && i < N_LABELS - 1; i++)
+        if (strcmp(label, origin_labels[i]) == 0)
+            return i + 1;
+    return 0;
 }

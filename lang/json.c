@@ -80,6 +80,8 @@ ag_status lg_report_json(const lg_report *r, FILE *f)
 
 ag_status lg_error_json(const lg_error *e, const char *src, FILE *f)
 {
+    if (!e || !f)
+        return AG_ENULL;
     char win[512] = "";
     int caret = 0;
     if (e->line > 0 && src)

@@ -32,7 +32,7 @@ extern "C" {
  * evaluation may record; exceeding one is a clear error, never a crash. */
 #define LG_MAX_DEPTH 200
 #define LG_MAX_ENTRIES ((size_t)1 << 20)
-#define LG_MAX_NODES ((size_t)1 << 24)
+#define LG_MAX_NODES ((size_t)1 << 22)
 
 typedef struct lg_error {
     ag_status status; /* AG_OK, AG_EPARSE (text), AG_ENOTFOUND (a name),
@@ -170,9 +170,14 @@ void lg_report_free(lg_report *r);
 
 /* Text: the report (one block per claim); an error with a window of its
  * line around a caret (at most 72 columns, never the whole long line).
- * ascii: plain ASCII only (no ∂, ×). */
+ * ascii: plain ASCII only (the claims' text from the file, which may hold
+ * the notes' symbols, with '?' for each non-ASCII character; the rest of
+ * the report is ASCII anyway). */
 void lg_report_print(const lg_report *r, FILE *f, bool ascii);
 void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *f);
+/* Just the window of line `line` of src around 1-based column `col`, and a
+ * caret under the column (two lines, each indented by two spaces). */
+void lg_source_window(FILE *f, const char *src, int line, int col);
 
 /* JSON, one object each (numbers %.17g; NaN and infinities as the strings
  * "NaN", "Infinity", "-Infinity"):
@@ -182,7 +187,9 @@ void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *
  *              "worst_point": k, "message": s, "diagnosis": s,
  *              "entries": [{"i": i, "j": j, "autodiff": a, "claim": b}]}]}
  *   error:    {"error": {"status": s, "message": s, "line": n, "column": n,
- *              "window": s, "caret": n}}
+ *              "window": s, "caret": n}}  (window: the line, cut to at most
+ *              72 columns around the column with "..." where cut; caret:
+ *              the 0-based character position of the column in window)
  *   gradient: {"output": name, "value": v, "grad": {"W[1,1]": g, ...}}
  *             (every input entry, in declaration order)
  *   trace:    {"output": name, "steps": [{"node": s, "formula": s,
@@ -196,6 +203,13 @@ ag_status lg_grad_json(lg_run *r, FILE *f);
 ag_status lg_trace_json(lg_run *r, FILE *f);
 size_t lg_report_json_buf(const lg_report *r, char *buf, size_t size);
 size_t lg_error_json_buf(const lg_error *e, const char *src, char *buf, size_t size);
+
+/* Origins stamped on nodes in anomaly mode: "<expr>" for line 1,
+ * "<expr>:N" for line N (the column is the origin's number), so an anomaly
+ * says "created at <expr>:LINE:COLUMN"; and the line a label stands for
+ * (0 when it is none of them). The labels are static strings. */
+const char *lg_origin_label(int line);
+int lg_origin_line(const char *label);
 
 /* The builtin functions, "exp log ..." (for help texts). */
 void lg_builtin_list(char *buf, size_t size);

@@ -80,10 +80,8 @@ static void lex_number(lx_lexer *lx, lx_token *tk)
 {
     while (is_digit(peek(lx, 0)))
         advance(lx);
-    if (peek(lx, 0) == '.' && is_digit(peek(lx, 1)))
-        advance(lx);
-    else if (peek(lx, 0) == '.' && !is_alpha(peek(lx, 1)))
-        advance(lx); /* "2." but not "x.T" */
+    if (peek(lx, 0) == '.' && !is_alpha(peek(lx, 1)))
+        advance(lx); /* "2.5", "2." but not "2.T" */
     while (is_digit(peek(lx, 0)))
         advance(lx);
     if ((peek(lx, 0) == 'e' || peek(lx, 0) == 'E') && !is_alpha(peek(lx, 1))) {

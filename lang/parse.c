@@ -11,29 +11,14 @@
  * minus, ^ and ** (right-associative, so -x^2 = -(x^2) and 2^3^2 = 2^9),
  * then postfix: indexing a[i, j], transpose a.T, a', aᵀ (and a^T).
  */
-#include "ast.h"
-#include "lex.h"
-#include "builtins.h"
+#include "parse.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-typedef struct parser {
-    lg_prog *p;
-    lx_lexer lx;
-    lx_token tok, prev;
-    lg_error *err;
-    int depth;
-    bool failed, started;
-} parser;
 
-static void fail(parser *ps, const lx_token *at, ag_status s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static void fail(parser *ps, const lx_token *at, ag_status s, const char *fmt, ...)
+void lg__pfail(parser *ps, const lx_token *at, ag_status s, const char *fmt, ...)
 {
     if (ps->failed)
         return;
@@ -42,7 +27,8 @@ static void fail(parser *ps, const lx_token *at, ag_status s, const char *fmt, .
         at = &ps->prev;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ps->err->message, sizeof ps->err->message, fmt, ap);
+    /* ap comes from va_start just above; the analyzer does not follow it */
+    vsnprintf(ps->err->message, sizeof ps->err->message, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     ps->err->status = s;
     ps->err->line = at ? at->line : 0;
@@ -50,7 +36,7 @@ static void fail(parser *ps, const lx_token *at, ag_status s, const char *fmt, .
     ps->err->offset = at ? at->off : 0;
 }
 
-static void next(parser *ps)
+void lg__pnext(parser *ps)
 {
     if (ps->started)
         ps->prev = ps->tok;
@@ -59,13 +45,13 @@ static void next(parser *ps)
     if (ps->tok.kind == LX_BAD) {
         char what[64];
         bool unexp = strcmp(ps->tok.bad, "unexpected character") == 0;
-        fail(ps, &ps->tok, AG_EPARSE, "%s%s%s", ps->tok.bad, unexp ? " " : "",
+        lg__pfail(ps, &ps->tok, AG_EPARSE, "%s%s%s", ps->tok.bad, unexp ? " " : "",
              unexp ? lx_describe(ps->p->src, &ps->tok, what, sizeof what) : "");
     }
 }
 
-static bool is_op(const lx_token *t, char c) { return t->kind == LX_OP && t->op == c; }
-static bool is_name(const parser *ps, const lx_token *t, const char *s)
+bool lg__pis_op(const lx_token *t, char c) { return t->kind == LX_OP && t->op == c; }
+bool lg__pis_name(const parser *ps, const lx_token *t, const char *s)
 {
     size_t n;
     const char *nm = t->kind == LX_NAME ? lx_name(ps->p->src, t, &n) : NULL;
@@ -74,7 +60,7 @@ static bool is_name(const parser *ps, const lx_token *t, const char *s)
 
 /* ---- arena ---- */
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
+bool lg__grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return true;
@@ -91,7 +77,7 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
 
 int lg__ex_new(lg_prog *p, ex_kind kind, int line, int col)
 {
-    if (!grow((void **)&p->ex, &p->cap_ex, p->n_ex + 1, sizeof *p->ex))
+    if (!lg__grow((void **)&p->ex, &p->cap_ex, p->n_ex + 1, sizeof *p->ex))
         return -1;
     ex_node *e = &p->ex[p->n_ex];
     memset(e, 0, sizeof *e);
@@ -104,7 +90,7 @@ int lg__ex_new(lg_prog *p, ex_kind kind, int line, int col)
 
 const char *lg__str(lg_prog *p, const char *s, size_t len)
 {
-    if (!grow((void **)&p->strs, &p->cap_strs, p->n_strs + 1, sizeof *p->strs))
+    if (!lg__grow((void **)&p->strs, &p->cap_strs, p->n_strs + 1, sizeof *p->strs))
         return NULL;
     char *c = ag_realloc(NULL, len + 1);
     if (!c)
@@ -115,50 +101,49 @@ const char *lg__str(lg_prog *p, const char *s, size_t len)
     return c;
 }
 
-static int new_ex(parser *ps, ex_kind kind, const lx_token *at)
+int lg__pnew_ex(parser *ps, ex_kind kind, const lx_token *at)
 {
     int i = lg__ex_new(ps->p, kind, at->line, at->col);
     if (i < 0)
-        fail(ps, at, AG_ENOMEM, "out of memory");
+        lg__pfail(ps, at, AG_ENOMEM, "out of memory");
     return i;
 }
 
-static const char *tok_str(parser *ps, const lx_token *t)
+const char *lg__ptok_str(parser *ps, const lx_token *t)
 {
     size_t n;
     const char *s = lx_name(ps->p->src, t, &n);
     const char *c = lg__str(ps->p, s, n);
     if (!c)
-        fail(ps, t, AG_ENOMEM, "out of memory");
+        lg__pfail(ps, t, AG_ENOMEM, "out of memory");
     return c;
 }
 
 /* ---- expressions ---- */
 
-static int parse_expr(parser *ps, int min_prec);
 
 /* Comma-separated expressions up to `close`; stored as a run of kids. */
-static void parse_list(parser *ps, char close, int *kid0, int *nkid, bool allow_all)
+void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all)
 {
     int tmp[64];
     int n = 0, cap = 64;
     int *items = tmp;
     int *heap = NULL;
-    if (!is_op(&ps->tok, close)) {
+    if (!lg__pis_op(&ps->tok, close)) {
         for (;;) {
             int e;
-            if (allow_all && is_op(&ps->tok, ':')) {
-                e = new_ex(ps, EX_ALL, &ps->tok);
-                next(ps);
+            if (allow_all && lg__pis_op(&ps->tok, ':')) {
+                e = lg__pnew_ex(ps, EX_ALL, &ps->tok);
+                lg__pnext(ps);
             } else {
-                e = parse_expr(ps, 1);
+                e = lg__pexpr(ps, 1);
             }
             if (ps->failed)
                 break;
             if (n == cap) {
                 int *q = ag_realloc(heap, (size_t)cap * 2 * sizeof *q);
                 if (!q) {
-                    fail(ps, &ps->tok, AG_ENOMEM, "out of memory");
+                    lg__pfail(ps, &ps->tok, AG_ENOMEM, "out of memory");
                     break;
                 }
                 if (!heap)
@@ -167,25 +152,26 @@ static void parse_list(parser *ps, char close, int *kid0, int *nkid, bool allow_
                 cap *= 2;
             }
             items[n++] = e;
-            if (!is_op(&ps->tok, ','))
+            if (!lg__pis_op(&ps->tok, ','))
                 break;
-            next(ps);
+            lg__pnext(ps);
         }
     }
-    if (!ps->failed && !is_op(&ps->tok, close)) {
+    if (!ps->failed && !lg__pis_op(&ps->tok, close)) {
         char found[64];
-        fail(ps, &ps->tok, AG_EPARSE, "expected ',' or '%c', found %s", close,
+        lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or '%c', found %s", close,
              lx_describe(ps->p->src, &ps->tok, found, sizeof found));
     }
     lg_prog *p = ps->p;
-    if (!ps->failed && !grow((void **)&p->kids, &p->cap_kids, p->n_kids + (size_t)n, sizeof *p->kids))
-        fail(ps, &ps->tok, AG_ENOMEM, "out of memory");
+    if (!ps->failed && !lg__grow((void **)&p->kids, &p->cap_kids, p->n_kids + (size_t)n, sizeof *p->kids))
+        lg__pfail(ps, &ps->tok, AG_ENOMEM, "out of memory");
     if (!ps->failed) {
         *kid0 = (int)p->n_kids;
         *nkid = n;
-        memcpy(p->kids + p->n_kids, items, (size_t)n * sizeof *items);
+        if (n > 0)
+            memcpy(p->kids + p->n_kids, items, (size_t)n * sizeof *items);
         p->n_kids += (size_t)n;
-        next(ps); /* the closing bracket */
+        lg__pnext(ps); /* the closing bracket */
     }
     ag_free(heap);
 }
@@ -194,22 +180,22 @@ static int parse_primary(parser *ps)
 {
     lx_token at = ps->tok;
     if (at.kind == LX_NUM) {
-        int e = new_ex(ps, EX_NUM, &at);
+        int e = lg__pnew_ex(ps, EX_NUM, &at);
         if (e >= 0)
             ps->p->ex[e].num = at.num;
-        next(ps);
+        lg__pnext(ps);
         return e;
     }
     if (at.kind == LX_NAME) {
-        const char *name = tok_str(ps, &at);
-        next(ps);
+        const char *name = lg__ptok_str(ps, &at);
+        lg__pnext(ps);
         if (ps->failed)
             return -1;
-        if (is_op(&ps->tok, '(')) {
-            int e = new_ex(ps, EX_CALL, &at);
-            next(ps);
+        if (lg__pis_op(&ps->tok, '(')) {
+            int e = lg__pnew_ex(ps, EX_CALL, &at);
+            lg__pnext(ps);
             int k0 = 0, nk = 0;
-            parse_list(ps, ')', &k0, &nk, false);
+            lg__plist(ps, ')', &k0, &nk, false);
             if (ps->failed)
                 return -1;
             ps->p->ex[e].name = name;
@@ -217,31 +203,31 @@ static int parse_primary(parser *ps)
             ps->p->ex[e].nkid = nk;
             return e;
         }
-        int e = new_ex(ps, EX_NAME, &at);
+        int e = lg__pnew_ex(ps, EX_NAME, &at);
         if (e >= 0)
             ps->p->ex[e].name = name;
         return e;
     }
-    if (is_op(&at, '(')) {
-        next(ps);
-        int e = parse_expr(ps, 1);
-        if (!ps->failed && !is_op(&ps->tok, ')')) {
+    if (lg__pis_op(&at, '(')) {
+        lg__pnext(ps);
+        int e = lg__pexpr(ps, 1);
+        if (!ps->failed && !lg__pis_op(&ps->tok, ')')) {
             char found[64];
-            fail(ps, &ps->tok, AG_EPARSE, "expected ')' to close the '(' at line %d, column %d, found %s", at.line,
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ')' to close the '(' at line %d, column %d, found %s", at.line,
                  at.col, lx_describe(ps->p->src, &ps->tok, found, sizeof found));
         }
-        next(ps);
+        lg__pnext(ps);
         return ps->failed ? -1 : e;
     }
-    if (is_op(&at, '[')) {
-        int e = new_ex(ps, EX_LIST, &at);
-        next(ps);
+    if (lg__pis_op(&at, '[')) {
+        int e = lg__pnew_ex(ps, EX_LIST, &at);
+        lg__pnext(ps);
         int k0 = 0, nk = 0;
-        parse_list(ps, ']', &k0, &nk, false);
+        lg__plist(ps, ']', &k0, &nk, false);
         if (ps->failed)
             return -1;
         if (nk == 0) {
-            fail(ps, &at, AG_EPARSE, "an empty list []: a vector has at least one entry");
+            lg__pfail(ps, &at, AG_EPARSE, "an empty list []: a vector has at least one entry");
             return -1;
         }
         ps->p->ex[e].kid0 = k0;
@@ -251,9 +237,9 @@ static int parse_primary(parser *ps)
     char found[64];
     lx_describe(ps->p->src, &at, found, sizeof found);
     if (ps->prev.kind == LX_OP && ps->prev.op != ')' && ps->prev.op != ']')
-        fail(ps, &at, AG_EPARSE, "expected an expression after '%c', found %s", ps->prev.op, found);
+        lg__pfail(ps, &at, AG_EPARSE, "expected an expression after '%c', found %s", ps->prev.op, found);
     else
-        fail(ps, &at, AG_EPARSE, "expected an expression, found %s", found);
+        lg__pfail(ps, &at, AG_EPARSE, "expected an expression, found %s", found);
     return -1;
 }
 
@@ -261,27 +247,27 @@ static int postfix(parser *ps, int e)
 {
     while (!ps->failed) {
         lx_token at = ps->tok;
-        if (is_op(&at, '[')) {
-            next(ps);
+        if (lg__pis_op(&at, '[')) {
+            lg__pnext(ps);
             int k0 = 0, nk = 0;
-            parse_list(ps, ']', &k0, &nk, true);
-            int x = ps->failed ? -1 : new_ex(ps, EX_INDEX, &at);
+            lg__plist(ps, ']', &k0, &nk, true);
+            int x = ps->failed ? -1 : lg__pnew_ex(ps, EX_INDEX, &at);
             if (x < 0)
                 return -1;
             ps->p->ex[x].a = e;
             ps->p->ex[x].kid0 = k0;
             ps->p->ex[x].nkid = nk;
             e = x;
-        } else if (is_op(&at, '.') || is_op(&at, '\'') || is_op(&at, LX_TR)) {
-            next(ps);
-            if (is_op(&at, '.')) {
-                if (!is_name(ps, &ps->tok, "T")) {
-                    fail(ps, &at, AG_EPARSE, "after '.' only T (transpose) is known, as in W.T");
+        } else if (lg__pis_op(&at, '.') || lg__pis_op(&at, '\'') || lg__pis_op(&at, LX_TR)) {
+            lg__pnext(ps);
+            if (lg__pis_op(&at, '.')) {
+                if (!lg__pis_name(ps, &ps->tok, "T")) {
+                    lg__pfail(ps, &at, AG_EPARSE, "after '.' only T (transpose) is known, as in W.T");
                     return -1;
                 }
-                next(ps);
+                lg__pnext(ps);
             }
-            int x = new_ex(ps, EX_TR, &at);
+            int x = lg__pnew_ex(ps, EX_TR, &at);
             if (x < 0)
                 return -1;
             ps->p->ex[x].a = e;
@@ -296,12 +282,12 @@ static int postfix(parser *ps, int e)
 static int parse_unary(parser *ps)
 {
     lx_token op = ps->tok;
-    if (is_op(&op, '-') || is_op(&op, '+')) {
-        next(ps);
-        int v = parse_expr(ps, 5);
+    if (lg__pis_op(&op, '-') || lg__pis_op(&op, '+')) {
+        lg__pnext(ps);
+        int v = lg__pexpr(ps, 5);
         if (ps->failed || op.op == '+')
             return v;
-        int e = new_ex(ps, EX_NEG, &op);
+        int e = lg__pnew_ex(ps, EX_NEG, &op);
         if (e >= 0)
             ps->p->ex[e].a = v;
         return e;
@@ -322,12 +308,12 @@ static int binary_prec(const lx_token *t)
     }
 }
 
-static int parse_expr(parser *ps, int min_prec)
+int lg__pexpr(parser *ps, int min_prec)
 {
     if (ps->failed)
         return -1;
     if (++ps->depth > LG_MAX_DEPTH) {
-        fail(ps, &ps->tok, AG_ERANGE, "the expression nests more than %d levels deep", LG_MAX_DEPTH);
+        lg__pfail(ps, &ps->tok, AG_ERANGE, "the expression nests more than %d levels deep", LG_MAX_DEPTH);
         return -1;
     }
     int lhs = parse_unary(ps);
@@ -336,264 +322,29 @@ static int parse_expr(parser *ps, int min_prec)
         if (ps->failed || prec == 0 || prec < min_prec)
             break;
         lx_token op = ps->tok;
-        next(ps);
-        if (op.op == '^' && is_name(ps, &ps->tok, "T")) { /* a^T */
-            next(ps);
-            int x = new_ex(ps, EX_TR, &op);
+        lg__pnext(ps);
+        if (op.op == '^' && lg__pis_name(ps, &ps->tok, "T")) { /* a^T */
+            lg__pnext(ps);
+            int x = lg__pnew_ex(ps, EX_TR, &op);
             if (x >= 0)
                 ps->p->ex[x].a = lhs;
             lhs = x;
             continue;
         }
-        int rhs = parse_expr(ps, prec == 5 ? 5 : prec + 1);
+        int rhs = lg__pexpr(ps, prec == 5 ? 5 : prec + 1);
         if (ps->failed)
             break;
-        int x = new_ex(ps, EX_BIN, &op);
+        int x = lg__pnew_ex(ps, EX_BIN, &op);
         if (x < 0)
             break;
         ex_node *n = &ps->p->ex[x];
-        n->op = op.op == LX_POW2 ? '^' : op.op;
+        n->op = (char)(op.op == LX_POW2 ? '^' : op.op);
         n->a = lhs;
         n->b = rhs;
         lhs = x;
     }
     ps->depth--;
     return ps->failed ? -1 : lhs;
-}
-
-/* ---- statements ---- */
-
-static stmt *new_stmt(parser *ps, st_kind kind, const lx_token *at)
-{
-    lg_prog *p = ps->p;
-    if (!grow((void **)&p->st, &p->cap_st, p->n_st + 1, sizeof *p->st)) {
-        fail(ps, at, AG_ENOMEM, "out of memory");
-        return NULL;
-    }
-    stmt *s = &p->st[p->n_st++];
-    memset(s, 0, sizeof *s);
-    s->kind = kind;
-    s->expr = -1;
-    s->data_set = -1;
-    s->line = at->line;
-    s->col = at->col;
-    return s;
-}
-
-/* A literal: numbers, negated numbers and lists of literals. */
-static bool is_literal(const lg_prog *p, int e)
-{
-    const ex_node *n = &p->ex[e];
-    if (n->kind == EX_NUM)
-        return true;
-    if (n->kind == EX_NEG)
-        return is_literal(p, n->a);
-    if (n->kind == EX_LIST) {
-        for (int k = 0; k < n->nkid; k++)
-            if (!is_literal(p, p->kids[n->kid0 + k]))
-                return false;
-        return true;
-    }
-    return false;
-}
-
-static size_t parse_dim(parser *ps)
-{
-    if (ps->tok.kind != LX_NUM || ps->tok.num < 1 || ps->tok.num != (double)(size_t)ps->tok.num) {
-        fail(ps, &ps->tok, AG_EPARSE, "expected a size (a whole number >= 1), as in W: 3x2");
-        return 0;
-    }
-    if (ps->tok.num > (double)LG_MAX_ENTRIES) {
-        fail(ps, &ps->tok, AG_ERANGE, "a size above %zu entries", LG_MAX_ENTRIES);
-        return 0;
-    }
-    size_t d = (size_t)ps->tok.num;
-    next(ps);
-    return d;
-}
-
-/* NAME ':' shape [ '=' literal ] */
-static void parse_shape(parser *ps, stmt *s)
-{
-    lx_token at = ps->tok;
-    s->ndim = 1;
-    s->rows = parse_dim(ps);
-    s->cols = 1;
-    if (ps->failed)
-        return;
-    if (ps->tok.kind == LX_NAME && ps->p->src[ps->tok.off] == 'x' && ps->tok.len > 1) { /* 3x2 */
-        double d = 0;
-        for (size_t k = 1; k < ps->tok.len; k++)
-            d = d * 10 + (ps->p->src[ps->tok.off + k] - '0');
-        if (d < 1 || d > (double)LG_MAX_ENTRIES) {
-            fail(ps, &ps->tok, AG_ERANGE, "a size must be from 1 to %zu", LG_MAX_ENTRIES);
-            return;
-        }
-        s->cols = (size_t)d;
-        s->ndim = 2;
-        next(ps);
-    } else if (is_name(ps, &ps->tok, "x") || is_op(&ps->tok, '*')) {
-        next(ps);
-        s->cols = parse_dim(ps);
-        s->ndim = 2;
-    }
-    if (!ps->failed && (double)s->rows * (double)s->cols > (double)LG_MAX_ENTRIES)
-        fail(ps, &at, AG_ERANGE, "%s is %zux%zu = %.0f entries; the limit is %zu entries a value", s->name,
-             s->rows, s->cols, (double)s->rows * (double)s->cols, LG_MAX_ENTRIES);
-    if (!ps->failed && is_op(&ps->tok, '=')) {
-        next(ps);
-        s->expr = parse_expr(ps, 1);
-    }
-}
-
-/* d NAME [ '[' idx ']' ]: the two halves of dF/dX */
-static const char *parse_d(parser *ps, int *idx, int *n_idx)
-{
-    lx_token at = ps->tok;
-    const char *name = NULL;
-    if (is_op(&at, LX_PARTIAL) || is_name(ps, &at, "d")) {
-        next(ps);
-        if (ps->tok.kind != LX_NAME) {
-            fail(ps, &ps->tok, AG_EPARSE, "expected a name after d, as in claim dL/dz = ...");
-            return NULL;
-        }
-        name = tok_str(ps, &ps->tok);
-    } else if (at.kind == LX_NAME && ps->p->src[at.off] == 'd' && at.len > 1) {
-        name = lg__str(ps->p, ps->p->src + at.off + 1, at.len - 1);
-    } else {
-        fail(ps, &at, AG_EPARSE, "a claim starts with dF/dX, as in claim dL/dW = outer(d, a)");
-        return NULL;
-    }
-    next(ps);
-    *n_idx = 0;
-    if (!ps->failed && is_op(&ps->tok, '[')) {
-        next(ps);
-        int k0 = 0, nk = 0;
-        parse_list(ps, ']', &k0, &nk, false);
-        if (!ps->failed && (nk < 1 || nk > 2))
-            fail(ps, &at, AG_EPARSE, "an entry has one index (x[i]) or two (W[i, j])");
-        for (int k = 0; !ps->failed && k < nk; k++)
-            idx[k] = ps->p->kids[k0 + k];
-        *n_idx = nk;
-    }
-    return name;
-}
-
-static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
-{
-    stmt *s = new_stmt(ps, ST_CLAIM, kw);
-    if (!s)
-        return;
-    size_t si = (size_t)(s - ps->p->st);
-    int of_idx[2], wrt_idx[2], n_of = 0, n_wrt = 0;
-    const char *of = parse_d(ps, of_idx, &n_of);
-    if (!ps->failed && !is_op(&ps->tok, '/'))
-        fail(ps, &ps->tok, AG_EPARSE, "expected '/' in the claim dF/dX");
-    next(ps);
-    const char *wrt = ps->failed ? NULL : parse_d(ps, wrt_idx, &n_wrt);
-    /* d2L/dw2 or d2L/dw^2: a derivative of order 2..9 */
-    int order = 1;
-    if (!ps->failed && of[0] >= '2' && of[0] <= '9' && of[1]) {
-        order = of[0] - '0';
-        of = lg__str(ps->p, of + 1, strlen(of + 1));
-        size_t wl = strlen(wrt);
-        if (wl > 1 && wrt[wl - 1] == '0' + order)
-            wrt = lg__str(ps->p, wrt, wl - 1);
-        else if (is_op(&ps->tok, '^')) {
-            next(ps);
-            if (ps->tok.kind != LX_NUM || ps->tok.num != order)
-                fail(ps, &ps->tok, AG_EPARSE, "d%d%s/d%s^%d: the powers must match", order, of, wrt, order);
-            next(ps);
-        } else
-            fail(ps, &ps->tok, AG_EPARSE, "a derivative of order %d is written d%d%s/d%s%d (or d%s^%d)", order, order,
-                 of, wrt, order, wrt, order);
-    }
-    if (!ps->failed && !is_op(&ps->tok, '='))
-        fail(ps, &ps->tok, AG_EPARSE, "expected '=' after the claim's dF/dX");
-    next(ps);
-    int e = ps->failed ? -1 : parse_expr(ps, 1);
-    if (ps->failed)
-        return;
-    s = &ps->p->st[si];
-    s->of = of;
-    s->wrt = wrt;
-    memcpy(s->of_idx, of_idx, sizeof of_idx);
-    memcpy(s->wrt_idx, wrt_idx, sizeof wrt_idx);
-    s->n_of_idx = n_of;
-    s->n_wrt_idx = n_wrt;
-    s->order = order;
-    s->expr = e;
-    size_t end = ps->tok.off > line_start ? ps->tok.off : line_start;
-    while (end > line_start && (ps->p->src[end - 1] == ' ' || ps->p->src[end - 1] == '\n'))
-        end--;
-    s->text = lg__str(ps->p, ps->p->src + line_start, end - line_start);
-}
-
-static void parse_statement(parser *ps)
-{
-    lx_token at = ps->tok;
-    lx_lexer look = ps->lx;
-    lx_token after = lx_next(&look);
-    in_role role = IN_AUTO;
-    if ((is_name(ps, &at, "data") || is_name(ps, &at, "vary")) && after.kind == LX_NAME) {
-        role = is_name(ps, &at, "data") ? IN_DATA : IN_VARY;
-        next(ps);
-        at = ps->tok;
-        look = ps->lx;
-        after = lx_next(&look);
-    } else if (is_name(ps, &at, "claim") && !is_op(&after, '=')) {
-        next(ps);
-        parse_claim(ps, &at, at.off);
-        return;
-    }
-    bool named = at.kind == LX_NAME && (is_op(&after, '=') || is_op(&after, ':'));
-    if (role != IN_AUTO && !named) {
-        fail(ps, &at, AG_EPARSE, "expected NAME = VALUE or NAME: SHAPE after '%s'",
-             role == IN_DATA ? "data" : "vary");
-        return;
-    }
-    if (!named) {
-        stmt *s = new_stmt(ps, ST_EXPR, &at);
-        int e = s ? parse_expr(ps, 1) : -1;
-        if (!ps->failed)
-            ps->p->st[ps->p->n_st - 1].expr = e;
-        return;
-    }
-    /* d stays free as a name (d = a - y, the notes' delta): d(f, x) is a
-     * call, which a name cannot be confused with */
-    if (lg_builtin_find(ps->p->src + at.off, at.len) && !(at.len == 1 && ps->p->src[at.off] == 'd')) {
-        fail(ps, &at, AG_ENAME, "'%.*s' is a function and cannot be assigned", (int)at.len, ps->p->src + at.off);
-        return;
-    }
-    const char *name = tok_str(ps, &at);
-    next(ps);
-    bool shaped = is_op(&ps->tok, ':');
-    next(ps);
-    stmt *s = new_stmt(ps, ST_ASSIGN, &at);
-    if (!s)
-        return;
-    size_t si = (size_t)(s - ps->p->st);
-    s->name = name;
-    s->role = role;
-    if (shaped) {
-        s->kind = ST_INPUT;
-        stmt tmp = *s;
-        parse_shape(ps, &tmp);
-        ps->p->st[si] = tmp;
-        if (!ps->failed && tmp.expr >= 0 && !is_literal(ps->p, tmp.expr))
-            fail(ps, &at, AG_EPARSE, "the value of an input declared with a shape must be a literal");
-        return;
-    }
-    int e = parse_expr(ps, 1);
-    if (ps->failed)
-        return;
-    s = &ps->p->st[si];
-    s->expr = e;
-    if (is_literal(ps->p, e))
-        s->kind = ST_INPUT;
-    else if (role != IN_AUTO)
-        fail(ps, &at, AG_EPARSE, "'%s' is given a formula: only inputs (a literal value or a shape) can be %s",
-             name, role == IN_DATA ? "data" : "varied");
 }
 
 lg_prog *lg_parse(const char *src, size_t len, lg_error *err)
@@ -623,26 +374,26 @@ lg_prog *lg_parse(const char *src, size_t len, lg_error *err)
     p->len = len;
     parser ps = {.p = p, .err = err};
     lx_init(&ps.lx, p->src, len);
-    next(&ps);
+    lg__pnext(&ps);
     while (!ps.failed && ps.tok.kind != LX_END) {
-        if (ps.tok.kind == LX_NEWLINE || is_op(&ps.tok, ';')) {
-            next(&ps);
+        if (ps.tok.kind == LX_NEWLINE || lg__pis_op(&ps.tok, ';')) {
+            lg__pnext(&ps);
             continue;
         }
-        parse_statement(&ps);
+        lg__pstatement(&ps);
         if (ps.failed)
             break;
-        if (ps.tok.kind == LX_NEWLINE || is_op(&ps.tok, ';') || ps.tok.kind == LX_END)
+        if (ps.tok.kind == LX_NEWLINE || lg__pis_op(&ps.tok, ';') || ps.tok.kind == LX_END)
             continue;
         char found[64];
         lx_describe(p->src, &ps.tok, found, sizeof found);
-        if (is_op(&ps.tok, '='))
-            fail(&ps, &ps.tok, AG_EPARSE, "'=' must follow a name at the start of a statement (name = expr)");
+        if (lg__pis_op(&ps.tok, '='))
+            lg__pfail(&ps, &ps.tok, AG_EPARSE, "'=' must follow a name at the start of a statement (name = expr)");
         else
-            fail(&ps, &ps.tok, AG_EPARSE, "expected an operator or the end of the statement, found %s", found);
+            lg__pfail(&ps, &ps.tok, AG_EPARSE, "expected an operator or the end of the statement, found %s", found);
     }
     if (!ps.failed && p->n_st == 0)
-        fail(&ps, &ps.tok, AG_EPARSE, "the program is empty");
+        lg__pfail(&ps, &ps.tok, AG_EPARSE, "the program is empty");
     if (ps.failed) {
         lg_prog_free(p);
         return NULL;

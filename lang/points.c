@@ -118,7 +118,7 @@ bool lg__points(pts *P, lg_prog *p, lg_run *r0, const lg_check_opts *o, uint64_t
     size_t m = P->n_in ? P->n_in : 1;
     P->len = ag_realloc(NULL, m * sizeof *P->len);
     P->fixed = ag_realloc(NULL, m * sizeof *P->fixed);
-    P->nodes = ag_realloc(NULL, m * sizeof *P->nodes);
+    P->nodes = ag_realloc(NULL, m * sizeof(const ag_node *));
     if (!P->len || !P->fixed || !P->nodes)
         return false;
     for (size_t k = 0; k < P->n_in; k++) {

@@ -23,14 +23,27 @@ static void entry_label(char *buf, size_t size, const lg_claim_result *c, const 
         snprintf(buf, size, "%s", c->lhs);
 }
 
+/* s as given, or with each non-ASCII character (a UTF-8 sequence) as '?' */
+static void put_text(FILE *f, const char *s, bool ascii)
+{
+    for (; *s; s++) {
+        unsigned char b = (unsigned char)*s;
+        if (!ascii || b < 0x80)
+            fputc(b, f);
+        else if ((b & 0xC0) != 0x80)
+            fputc('?', f);
+    }
+}
+
 void lg_report_print(const lg_report *r, FILE *f, bool ascii)
 {
     size_t n_ok = 0;
-    (void)ascii; /* the report is ASCII already */
     for (size_t c = 0; c < r->n_claims; c++) {
         const lg_claim_result *cl = &r->claims[c];
         n_ok += cl->verdict == LG_AGREES;
-        fprintf(f, "line %d: %s\n", cl->line, cl->text ? cl->text : cl->lhs);
+        fprintf(f, "line %d: ", cl->line);
+        put_text(f, cl->text ? cl->text : cl->lhs, ascii); /* the file's own text may be UTF-8 */
+        fputc('\n', f);
         fprintf(f, "  %s: %s\n", lg_verdict_name(cl->verdict), cl->message);
         for (size_t k = 0; k < cl->n_shown; k++) {
             char lab[160];
@@ -64,7 +77,7 @@ static size_t col_off(const char *s, size_t len, int col)
 }
 
 /* Write the window of line `line` around `col`, and the caret under it. */
-static void window(FILE *f, const char *src, int line, int col)
+void lg_source_window(FILE *f, const char *src, int line, int col)
 {
     const char *s = src;
     for (int l = 1; l < line && s; l++) {
@@ -104,7 +117,7 @@ void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *
     else
         fprintf(f, "%s%s%s: %s\n", file ? file : "", file ? ": " : "", kind, e->message);
     if (e->line > 0 && src)
-        window(f, src, e->line, e->column);
+        lg_source_window(f, src, e->line, e->column);
 }
 
 /* The window as one string, for JSON (window text, caret column). */
@@ -117,7 +130,7 @@ size_t lg__window_text(const char *src, int line, int col, char *buf, size_t siz
     *caret = 0;
     if (!m)
         return 0;
-    window(m, src, line, col);
+    lg_source_window(m, src, line, col);
     if (fclose(m) != 0 || !text) {
         free(text);
         return 0;

@@ -26,7 +26,7 @@ static uint64_t mix(uint64_t *s)
 static uint64_t name_seed(uint64_t seed, const char *name)
 {
     uint64_t h = seed ^ UINT64_C(0xCBF29CE484222325);
-    for (const char *c = name; *c; c++)
+    for (const char *c = name; c && *c; c++)
         h = (h ^ (unsigned char)*c) * UINT64_C(0x100000001B3); /* FNV-1a */
     return h;
 }
@@ -45,6 +45,8 @@ static void entry_name(char *buf, size_t size, const char *name, lg_shape s, siz
 static bool name_value(ev *e, const ex_node *at, const char *name, val *v, bool fresh)
 {
     lg_run *r = e->r;
+    if (!name)
+        name = "?";
     val own;
     if (!lg__val_new(e, v->s, &own))
         return false;
@@ -148,7 +150,11 @@ static bool run_statement(ev *e, size_t i, size_t *ordinal)
         r->out = v;
         r->out_name = NULL;
         r->have_out = true;
-        return true;
+        /* a bare output is f, as agrad grad calls it, when f is free */
+        for (size_t k = 0; k < r->p->n_st; k++)
+            if (r->p->st[k].name && strcmp(r->p->st[k].name, "f") == 0)
+                return true;
+        return lg__lookup(r, "f") || lg__bind(e, "f", v, (int)i);
     }
     r->out = v;
     r->out_name = s->name;

@@ -65,12 +65,11 @@ static ag_node scalar2(ev *e, const ex_node *at, char op, ag_node a, ag_node b)
 /* The broadcast shape of a and b, false when they do not go together. */
 static bool broadcast(lg_shape a, lg_shape b, lg_shape *out)
 {
-    if (a.ndim == b.ndim && a.rows == b.rows && a.cols == b.cols)
+    if ((a.ndim == b.ndim && a.rows == b.rows && a.cols == b.cols) ||
+        (a.ndim == 2 && b.ndim == 1 && b.rows == a.cols))
         *out = a;
     else if (a.ndim == 0 || b.ndim == 0)
         *out = a.ndim ? a : b;
-    else if (a.ndim == 2 && b.ndim == 1 && b.rows == a.cols)
-        *out = a;
     else if (a.ndim == 1 && b.ndim == 2 && a.rows == b.cols)
         *out = b;
     else
@@ -142,6 +141,12 @@ bool lg__matmul(ev *e, const ex_node *at, val a, val b, val *out)
     }
     size_t n = inner_a;
     size_t rows = a.s.ndim == 2 ? a.s.rows : 1, cols = b.s.ndim == 2 ? b.s.cols : 1;
+    /* each product term is 8 bytes on the tape: bound the memory */
+    if ((double)rows * (double)cols * (double)n > (double)LG_MAX_NODES) {
+        lg__fail(e, at, AG_ERANGE, "this @ takes %.0f multiply-adds (%zux%zu results of %zu terms): the limit is %zu",
+                 (double)rows * (double)cols * (double)n, rows, cols, n, LG_MAX_NODES);
+        return false;
+    }
     lg_shape s = a.s.ndim == 2 && b.s.ndim == 2 ? (lg_shape){2, rows, cols}
                : a.s.ndim == 2 ? (lg_shape){1, rows, 1}
                : b.s.ndim == 2 ? (lg_shape){1, cols, 1} : (lg_shape){0, 1, 1};

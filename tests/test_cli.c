@@ -4,7 +4,7 @@
  * check, step, trace, dot, gradcheck, anomaly, inputs and usage errors.
  * Suite `cli`. The expression parser's own errors are in test_cli_expr.c.
  */
-#include "../tools/cli.h"
+#include "cli_run.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -15,39 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct run {
-    int rc;
-    char *out, *err;
-} run;
-
-/* agrad ARGS... (NULL-terminated), stdin from `in` */
-static run agrad_in(const char *in, ...)
-{
-    char *argv[64] = {"agrad"};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, in);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 63;)
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    run r = {0, NULL, NULL};
-    size_t no, ne;
-    FILE *out = open_memstream(&r.out, &no), *err = open_memstream(&r.err, &ne);
-    FILE *fin = fmemopen((void *)(in ? in : ""), in ? strlen(in) + 1 : 1, "r");
-    cr_assert(out && err && fin);
-    r.rc = agrad_run(argc, argv, fin, out, err);
-    fclose(out);
-    fclose(err);
-    fclose(fin);
-    return r;
-}
-#define agrad(...) agrad_in(NULL, __VA_ARGS__, (const char *)NULL)
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 /* ---- grad --json against closed forms ---- */
 

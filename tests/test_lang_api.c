@@ -114,6 +114,10 @@ Test(lang_api, limits)
     e = parse_fail("W: 100000x100000\n");
     cr_assert_eq(e.status, AG_ERANGE);
     cr_assert(strstr(e.message, "10000000000 entries"), "%s", e.message);
+    /* a product too big for memory is refused before it is recorded */
+    e = parse_fail("W: 1024x1024\nV = W @ W\n");
+    cr_assert_eq(e.status, AG_ERANGE);
+    cr_assert(strstr(e.message, "multiply-adds"), "%s", e.message);
     /* a long file of statements: 10^6 characters */
     size_t n = 1000000;
     src = malloc(n + 64);

@@ -23,7 +23,7 @@ const char *cli_cmd_name(cli_cmd cmd) { return cmd < CLI_NCMD ? cmd_names[cmd] :
 
 typedef enum opt_id {
     O_HELP, O_ANOMALY, O_JSON, O_WRT, O_EXPECT, O_POINTS, O_SEED, O_RADIUS, O_TOL, O_ATOL, O_OUTPUT,
-    O_HIGHLIGHT, O_FILE, O_OF, O_ASCII, O_ORDER
+    O_HIGHLIGHT, O_FILE, O_OF, O_ASCII, O_DATA, O_ORDER
 } opt_id;
 
 typedef struct opt_row {
@@ -38,9 +38,12 @@ static const opt_row opts[] = {
     {"--anomaly", NULL, O_ANOMALY, false, ALL_CMDS},
     {"--json", NULL, O_JSON, false, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_HESSIAN)},
     {"--wrt", NULL, O_WRT, true, BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_HESSIAN) | BIT(CLI_TRACE) | BIT(CLI_DOT)},
-    {"--file", "-f", O_FILE, true, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_HESSIAN)},
+    {"--file", "-f", O_FILE, true,
+     BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_TRACE) | BIT(CLI_STEP) | BIT(CLI_DOT) |
+         BIT(CLI_HESSIAN)},
     {"--order", NULL, O_ORDER, true, BIT(CLI_GRAD) | BIT(CLI_TRACE) | BIT(CLI_DOT)},
     {"--of", NULL, O_OF, true, BIT(CLI_JACOBIAN)},
+    {"--data", NULL, O_DATA, true, BIT(CLI_CHECK)},
     {"--ascii", NULL, O_ASCII, false, ALL_CMDS},
     {"--expect", NULL, O_EXPECT, true, BIT(CLI_CHECK)},
     {"--points", NULL, O_POINTS, true, BIT(CLI_CHECK)},
@@ -102,6 +105,7 @@ static int set_option(cli_args *a, const opt_row *o, const char *arg, const char
     case O_ASCII: a->ascii = true; break;
     case O_FILE: a->file = v; break;
     case O_OF: a->of = v; break;
+    case O_DATA: a->data = v; break;
     case O_WRT: a->wrt = v; break;
     case O_EXPECT: a->expect = v; break;
     case O_OUTPUT: a->output = v; break;
@@ -228,8 +232,7 @@ static int parse_args(int argc, char **argv, int first, cli_args *a, bool *help,
         return CLI_OK;
     if (!a->expr && !a->file)
         return usage_error(io, a->cmd, "%s", "missing the expression");
-    if (a->file && a->expr && a->cmd != CLI_CHECK && a->cmd != CLI_GRAD && a->cmd != CLI_JACOBIAN &&
-        a->cmd != CLI_HESSIAN)
+    if (a->file && a->expr)
         return usage_error(io, a->cmd, "%s", "give the program either as -f FILE or as text, not both");
     if (a->cmd == CLI_JACOBIAN && !a->wrt)
         return usage_error(io, a->cmd, "%s", "needs --wrt NAME");
@@ -314,6 +317,10 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_unused,
                    const char *what, const cli_io *io)
 {
+    if (!src && a->file)
+        return cli_prog_build_file(p, a, io);
+    if (!src)
+        src = "";
     memset(p, 0, sizeof *p);
     p->src = src;
     p->out = AG_NULL;
@@ -341,6 +348,11 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
     ax_options o = {.allow_unused = allow_unused};
     ag_status s = ax_parse(p->t, src, strlen(src), ins, a->n_inputs, &o, &p->out, &e);
     ag_free(ins);
+    /* the output is called by its name, f when it has none (as grad does) */
+    if (s == AG_OK && !ag_name_of(p->t, p->out) && ag_node_op(p->t, p->out) != AG_OP_VAR &&
+        ag_node_op(p->t, p->out) != AG_OP_CONST && ag_is_null(ag_name_find(p->t, "f")) &&
+        ag_name_set(p->t, p->out, "f") != AG_OK)
+        return cli_tape_failure(p, "naming the output", io);
     if (s == AG_OK)
         return CLI_OK;
     cli_show_parse_error(io->err, src, &e, what);
@@ -349,22 +361,70 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
 
 void cli_prog_free(cli_prog *p)
 {
+    ag_free(p->owned_src);
     ag_tape_free(p->t);
     ag_free(p->inputs);
     memset(p, 0, sizeof *p);
+}
+
+/* Where the anomaly's node was recorded: both parsers stamp each node with
+ * (its line's label, its column). */
+static void show_origin(const cli_prog *p, const cli_io *io)
+{
+    ag_anomaly an;
+    int line = 0;
+    if (ag_anomaly_last(p->t, &an) && an.file && (line = ax_origin_line(an.file)) > 0) {
+        fprintf(io->err, "at line %d, column %d of the expression:\n", line, an.line);
+        cli_show_source_line(io->err, p->src, line, an.line);
+    }
 }
 
 int cli_anomaly(const cli_prog *p, const cli_io *io)
 {
     if (ag_tape_status(p->t) != AG_EANOMALY)
         return CLI_OK;
-    fprintf(io->err, "agrad: anomaly: %s\n", ag_tape_error(p->t));
-    /* the parser stamps each node with (its line's label, its column) */
-    ag_anomaly an;
-    int line = 0;
-    if (ag_anomaly_last(p->t, &an) && an.file && (line = ax_origin_line(an.file)) > 0)
-        cli_show_source_line(io->err, p->src, line, an.line);
+    const char *msg = ag_tape_error(p->t);
+    char named[1024];
+    fprintf(io->err, "agrad: anomaly: %s\n", cli_name_nodes(p->t, msg, named, sizeof named));
+    show_origin(p, io);
     return CLI_NO;
+}
+
+void cli_explain_nonfinite(const cli_args *a, const cli_io *io)
+{
+    cli_args b = *a;
+    b.anomaly = true;
+    cli_prog p;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *sink = open_memstream(&buf, &len); /* the second run's own messages are not shown */
+    cli_io quiet = {io->in, sink ? sink : io->err, sink ? sink : io->err};
+    int rc = cli_prog_differentiate(&p, &b, &quiet);
+    if (rc == CLI_NO) {
+        char named[1024];
+        fprintf(io->err, "agrad: warning: a value or gradient is not finite; the first: %s\n",
+                cli_name_nodes(p.t, ag_tape_error(p.t), named, sizeof named));
+        show_origin(&p, io);
+    } else {
+        fprintf(io->err, "agrad: warning: a value or gradient is not finite\n");
+    }
+    if (sink)
+        (void)fclose(sink);
+    free(buf);
+    cli_prog_free(&p);
+}
+
+bool cli_ascii(const cli_args *a)
+{
+    const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    if (a->ascii)
+        return true;
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return strcmp(v, "C") == 0 || strcmp(v, "POSIX") == 0 || !(strstr(v, "UTF-8") || strstr(v, "utf8"));
+    }
+    return false;
 }
 
 int cli_prog_differentiate(cli_prog *p, const cli_args *a, const cli_io *io)

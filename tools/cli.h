@@ -39,6 +39,7 @@ typedef struct cli_args {
     bool anomaly, json;
     const char *wrt, *expect, *output, *highlight;
     const char *file, *of;   /* -f FILE (or - for stdin), --of NAME        */
+    const char *data;        /* --data NAME,NAME: inputs check holds fixed */
     bool ascii;
     long points;
     uint64_t seed;
@@ -63,6 +64,7 @@ typedef struct cli_prog {
     size_t n_inputs;
     ag_node out;
     const char *src;
+    char *owned_src; /* the text of -f FILE, freed with the program       */
 } cli_prog;
 
 /* Build the tape; on failure print what and where to io->err (`what` names
@@ -79,6 +81,13 @@ int cli_prog_differentiate(cli_prog *p, const cli_args *a, const cli_io *io);
 /* Print "agrad: <tape error>" and return CLI_FAIL (or CLI_NO for an anomaly). */
 int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io);
 
+/* After grad without --anomaly found a value or gradient that is not
+ * finite: say so on io->err with its cause (the first node that made it,
+ * found by a second run in anomaly mode). */
+void cli_explain_nonfinite(const cli_args *a, const cli_io *io);
+/* Whether output should be plain ASCII: --ascii, or a C/POSIX locale. */
+bool cli_ascii(const cli_args *a);
+
 /* Display helpers (show.c). */
 void cli_show_source_line(FILE *f, const char *src, int line, int col);
 void cli_show_parse_error(FILE *f, const char *src, const ax_error *e, const char *what);
@@ -88,6 +97,8 @@ const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
 const char *cli_node_formula(ag_tape *t, ag_node n, char *buf, size_t size);
 /* The output's name for d<name>/d...: its node name, else "f". */
 const char *cli_out_name(ag_tape *t, ag_node out);
+/* msg with every "#N" that is a named node replaced by its name. */
+const char *cli_name_nodes(ag_tape *t, const char *msg, char *buf, size_t size);
 /* A number in JSON: %.17g, or the strings "NaN", "Infinity", "-Infinity". */
 void cli_json_number(FILE *f, double v);
 
@@ -103,6 +114,17 @@ int cli_check(const cli_args *a, const cli_io *io);
 int cli_check_file(const cli_args *a, const cli_io *io);
 int cli_grad_file(const cli_args *a, const cli_io *io);
 int cli_jacobian(const cli_args *a, const cli_io *io);
+/* check --wrt NAME where NAME is assigned in EXPR (an intermediate, such as
+ * z in 'z = w*x + b; sigmoid(z)'): checked as the derivation EXPR plus
+ * 'claim dOUT/dNAME = FORMULA', so FORMULA may use EXPR's names too. */
+int cli_check_name(const cli_args *a, const cli_io *io);
+/* After check's table agreed: the same claim through the derivation
+ * language, whose points straddle the kinks near the given point; prints
+ * its report and returns CLI_NO when it disagrees there. */
+int cli_check_kinks(const cli_args *a, const cli_io *io);
+/* cli_prog_build for -f FILE (trace, step, dot): the derivation language's
+ * program recorded on the tape, its scalar output as out. */
+int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io);
 /* The same loading (program text or -f FILE, name=value inputs) and
  * evaluation on a fresh tape, for the other commands over lang/. */
 struct lg_prog;

@@ -83,6 +83,16 @@ lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc
             return NULL;
         }
     }
+    for (const char *s = a->data; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[AG_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
+        if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
+            fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
+            lg_prog_free(p);
+            *rc = CLI_USAGE;
+            return NULL;
+        }
+    }
     *rc = CLI_OK;
     return p;
 }
@@ -141,7 +151,16 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
     int rc;
     lg_prog *p = cli_lang_load(a, io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
+    if (t)
+        (void)ag_anomaly_enable(t, true); /* a value that is not finite is flagged with its cause */
     lg_run *r = p ? cli_lang_eval(p, t, a, io) : NULL;
+    int anomaly = CLI_OK;
+    if (r && ag_tape_status(t) == AG_EANOMALY) {
+        cli_prog shown = {.t = t, .src = lg_prog_source(p)};
+        fprintf(io->err, "agrad: warning: a value is not finite; the first:\n");
+        anomaly = cli_anomaly(&shown, io);
+        ag_tape_clear_error(t);
+    }
     lg_value out;
     const char *name = "f";
     if (r && (!lg_run_output(r, &out, &name) || out.shape.rows * out.shape.cols != 1)) {
@@ -169,6 +188,8 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
     } else if (p) {
         rc = t ? CLI_USAGE : CLI_FAIL;
     }
+    if (a->anomaly && rc == CLI_OK)
+        rc = anomaly;
     lg_run_free(r);
     ag_tape_free(t);
     lg_prog_free(p);
@@ -223,5 +244,112 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
     ag_tape_free(t);
     lg_prog_free(p);
     ag_free(text);
+    return rc;
+}
+
+/* EXPR plus "claim dOUT/dWRT = EXPECT" as a derivation text (malloc'd via
+ * ag_realloc), OUT being EXPR's output name; NULL when EXPR does not run
+ * in the derivation language (quiet when `quiet`). */
+static char *as_derivation(const cli_args *a, const cli_io *io, bool quiet)
+{
+    char *text, *buf = NULL;
+    size_t len = 0;
+    int rc;
+    FILE *sink = quiet ? open_memstream(&buf, &len) : NULL;
+    cli_io q = {io->in, sink ? sink : io->err, sink ? sink : io->err};
+    cli_args b = *a;
+    b.file = NULL;
+    lg_prog *p = cli_lang_load(&b, quiet ? &q : io, &text, &rc);
+    ag_tape *t = p ? ag_tape_new(0) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, t, &b, quiet ? &q : io) : NULL;
+    const char *out = NULL;
+    char *src = NULL;
+    if (r && lg_run_output(r, NULL, &out)) {
+        size_t n = strlen(a->expr) + strlen(out) + strlen(a->wrt) + strlen(a->expect) + 32;
+        src = ag_realloc(NULL, n);
+        if (src)
+            snprintf(src, n, "%s\nclaim d%s/d%s = %s\n", a->expr, out, a->wrt, a->expect);
+    }
+    lg_run_free(r);
+    ag_tape_free(t);
+    lg_prog_free(p);
+    ag_free(text);
+    if (sink)
+        (void)fclose(sink);
+    free(buf);
+    return src;
+}
+
+int cli_check_name(const cli_args *a, const cli_io *io)
+{
+    char *src = as_derivation(a, io, false);
+    if (!src)
+        return CLI_USAGE;
+    cli_args b = *a;
+    b.expr = src;
+    b.file = NULL;
+    int rc = cli_check_file(&b, io);
+    ag_free(src);
+    return rc;
+}
+
+int cli_check_kinks(const cli_args *a, const cli_io *io)
+{
+    if (strchr(a->expect, ';'))
+        return CLI_OK;
+    char *src = as_derivation(a, io, true);
+    if (!src)
+        return CLI_OK; /* not in the derivation language: the table stands */
+    int rc = CLI_OK;
+    lg_prog *p = lg_parse(src, strlen(src), NULL);
+    lg_report r;
+    lg_check_opts o = {(int)a->points, a->radius, a->tol, a->atol};
+    for (size_t i = 0; p && i < a->n_inputs; i++)
+        (void)lg_prog_set_input(p, a->inputs[i].name, &a->inputs[i].value, 1, NULL);
+    for (const char *s = a->data; p && s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[AG_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
+        (void)lg_prog_set_data(p, name, true, NULL);
+    }
+    if (p && lg_check(p, &o, &r, NULL) == AG_OK) {
+        if (r.n_kinks && r.n_claims == 1 && r.claims[0].verdict == LG_DISAGREES) {
+            fprintf(io->out, "but DISAGREES across a kink: %zu kink%s near the given point, points on both sides:\n",
+                    r.n_kinks, r.n_kinks == 1 ? "" : "s");
+            lg_report_print(&r, io->out, a->ascii);
+            rc = CLI_NO;
+        }
+        lg_report_free(&r);
+    }
+    lg_prog_free(p);
+    ag_free(src);
+    return rc;
+}
+
+int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io)
+{
+    memset(p, 0, sizeof *p);
+    p->out = AG_NULL;
+    int rc;
+    lg_prog *prog = cli_lang_load(a, io, &p->owned_src, &rc);
+    p->src = p->owned_src ? p->owned_src : "";
+    p->t = prog ? ag_tape_new(0) : NULL;
+    if (prog && (!p->t || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
+        fprintf(io->err, "agrad: out of memory\n");
+        rc = CLI_FAIL;
+    }
+    p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
+    lg_run *r = rc == CLI_OK ? cli_lang_eval(prog, p->t, a, io) : NULL;
+    lg_value out;
+    const char *name = "f";
+    if (r && lg_run_output(r, &out, &name) && out.shape.rows * out.shape.cols == 1) {
+        p->out = out.nodes[0];
+    } else if (r) {
+        fprintf(io->err, "agrad: the output %s is not a scalar: use agrad jacobian\n", name);
+        rc = CLI_USAGE;
+    } else if (rc == CLI_OK) {
+        rc = CLI_USAGE;
+    }
+    lg_run_free(r);
+    lg_prog_free(prog);
     return rc;
 }

@@ -9,6 +9,8 @@
  */
 #include "cli.h"
 
+#include <math.h>
+
 int cli_grad(const cli_args *a, const cli_io *io)
 {
     cli_prog p;
@@ -19,6 +21,9 @@ int cli_grad(const cli_args *a, const cli_io *io)
     }
     double value = ag_value(p.t, p.out);
     const char *f = cli_out_name(p.t, p.out);
+    bool finite = isfinite(value);
+    for (size_t i = 0; i < p.n_inputs; i++)
+        finite = finite && isfinite(ag_grad(p.t, p.inputs[i]));
     if (a->json) {
         fputs("{\"value\": ", io->out);
         cli_json_number(io->out, value);
@@ -34,5 +39,7 @@ int cli_grad(const cli_args *a, const cli_io *io)
             fprintf(io->out, "d%s/d%s = %.17g\n", f, a->inputs[i].name, ag_grad(p.t, p.inputs[i]));
     }
     cli_prog_free(&p);
+    if (!finite)
+        cli_explain_nonfinite(a, io);
     return CLI_OK;
 }

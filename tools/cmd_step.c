@@ -11,6 +11,7 @@
  * (it does not undo gradients), n after p re-shows before stepping further.
  */
 #include "cli.h"
+#include "teach.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,42 @@ typedef struct walk {
     ag_tape *t;
     ag_stepper *st;
     const char *f;   /* the output's name */
+    const char *times; /* "×", or "*" for ASCII output */
+    char *ledger;      /* the trace's text (ag_trace), for the local formulas */
+    const char *next_edge; /* where the next edge's line of the ledger starts */
     char **hist;
     size_t n_hist, cap;
     long cur;
     bool done;
 } walk;
+
+/* The local derivative's formula of the ledger's next edge line, as trace
+ * prints it ("x = 0.5", "σ(z)(1 - σ(z)) = 0.73 × 0.27 = 0.197"): the
+ * second parenthesised group after "+=". The stepper and the trace walk the
+ * same sweep and list the same edges, so the k-th edge line is the k-th
+ * edge. Empty when the ledger has no more edge lines. */
+static void next_local(walk *w, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    const char *s = w->next_edge ? strstr(w->next_edge, " += ") : NULL;
+    if (!s)
+        return;
+    const char *eol = strchr(s, '\n');
+    w->next_edge = eol ? eol + 1 : NULL;
+    const char *open = strchr(s, '(');
+    open = open && (!eol || open < eol) ? strchr(strchr(open, ')') ? strchr(open, ')') : open, '(') : NULL;
+    if (!open || (eol && open > eol))
+        return;
+    int depth = 0;
+    const char *c = open;
+    for (; *c && c != eol; c++) {
+        depth += (*c == '(') - (*c == ')');
+        if (depth == 0)
+            break;
+    }
+    if (depth == 0 && c > open + 1)
+        snprintf(buf, size, " [%.*s]", (int)(c - open - 1), open + 1);
+}
 
 /* The text of one step, malloc'd (open_memstream). */
 static char *step_text(walk *w, const ag_stepper_step *s)
@@ -43,9 +75,12 @@ static char *step_text(walk *w, const ag_stepper_step *s)
         fprintf(m, "  (no edge carries gradient: every input is a constant)\n");
     for (size_t k = 0; k < s->n_edges; k++) {
         const ag_edge *e = &s->edges[k];
+        char local[256];
+        next_local(w, local, sizeof local);
         cli_node_label(w->t, e->input, in, sizeof in);
-        fprintf(m, "  edge %s -> %s: local d%s/d%s = %.10g, contribution %.10g × %.10g = %.10g, d%s/d%s = %.10g\n",
-                node, in, node, in, e->local, s->upstream, e->local, e->contribution, w->f, in, e->input_grad);
+        fprintf(m, "  edge %s -> %s: local d%s/d%s = %.10g%s, contribution %.10g %s %.10g = %.10g, d%s/d%s = %.10g\n",
+                node, in, node, in, e->local, local, s->upstream, w->times, e->local, e->contribution, w->f, in,
+                e->input_grad);
     }
     if (fclose(m) != 0) { /* the stream's text is complete only after it */
         free(text);
@@ -134,8 +169,23 @@ int cli_step(const cli_args *a, const cli_io *io)
     int rc = cli_prog_build(&p, a, a->expr, false, "expression", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);
-    walk w = {.t = p.t, .cur = -1};
+    walk w = {.t = p.t, .cur = -1, .times = cli_ascii(a) ? "*" : "\u00d7"};
     if (rc == CLI_OK) {
+        /* the ledger first, for its local formulas; then the variables are
+         * cleared so that the walk's sweep alone fills them */
+        size_t n = 0;
+        FILE *m = open_memstream(&w.ledger, &n);
+        ag_trace_opts o = {.ascii = cli_ascii(a)};
+        if (m) {
+            (void)ag_trace(p.t, p.out, &o, m);
+            if (fclose(m) != 0) {
+                free(w.ledger);
+                w.ledger = NULL;
+            }
+        }
+        w.next_edge = w.ledger;
+        ag_zero_grad(p.t);
+        ag_tape_clear_error(p.t);
         w.st = ag_stepper_new(p.t, p.out);
         if (!w.st)
             rc = cli_tape_failure(&p, "step", io);
@@ -149,6 +199,7 @@ int cli_step(const cli_args *a, const cli_io *io)
     for (size_t i = 0; i < w.n_hist; i++)
         free(w.hist[i]);
     ag_free(w.hist);
+    free(w.ledger);
     if (w.st)
         ag_stepper_free(w.st);
     cli_prog_free(&p);

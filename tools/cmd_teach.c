@@ -21,7 +21,7 @@ int cli_trace(const cli_args *a, const cli_io *io)
         rc = cli_anomaly(&p, io);
     /* --order N: the backward pass of d^(N-1) f, its recorded nodes marked */
     ag_node y = p.out;
-    ag_trace_opts o = {.ascii = a->ascii};
+    ag_trace_opts o = {.ascii = cli_ascii(a)};
     if (rc == CLI_OK && a->order > 1)
         rc = cli_recorded_derivative(&p, a, io, &y, &o.recorded_from);
     if (rc == CLI_OK && ag_node_op(p.t, y) == AG_OP_CONST) {

@@ -45,7 +45,7 @@ static const char overview[] =
     "expression error (parse errors show a caret under the column); 3 a failure\n"
     "(out of memory, a file that cannot be written).\n"
     "\n"
-    "derivation files (agrad check -f FILE, agrad grad -f FILE, agrad jacobian):\n"
+    "derivation files (check, grad, trace, step, dot and jacobian take -f FILE, - for stdin):\n"
     "  one statement per line (or ';'); inputs 'x = 2', 'y = [0, 1, 0]', 'W: 3x2'\n"
     "  (seeded values in [-1, 1]), 'data eps = 1e-5' (never perturbed; one-hot\n"
     "  literals are data by default); vectors and matrices [[1, 2], [3, 4]], 1-based\n"
@@ -80,7 +80,9 @@ static const char *const cmd_help[CLI_NCMD] = {
         "  agrad grad --json 'z = w*x + b; sigmoid(z)' w=-3 x=2 b=0.5\n"
         "  agrad grad --order 2 'sigmoid(z)' z=0.5      (sigma'' = s(1-s)(1-2s))\n",
     [CLI_TRACE] =
-        "usage: agrad trace [--anomaly] [--order N [--wrt x]] EXPR name=value ...\n"
+        "usage: agrad trace [--anomaly] [--ascii] EXPR name=value ...\n"
+        "       agrad trace [--ascii] -f FILE   (a derivation file; - for stdin)\n"
+        "       agrad trace --order N [--wrt x] EXPR name=value ...\n"
         "  (--order 2: the ledger of the backward pass of df/dx, itself recorded by the\n"
         "   engine; the nodes that pass added are marked [recorded])\n"
         "\n"
@@ -91,7 +93,8 @@ static const char *const cmd_help[CLI_NCMD] = {
         "example:\n"
         "  agrad trace 'z = w*x + b; a = sigmoid(z); L = 0.5*(a - y)^2' w=-3 x=2 b=0.5 y=1\n",
     [CLI_STEP] =
-        "usage: agrad step [--anomaly] EXPR name=value ...\n"
+        "usage: agrad step [--anomaly] [--ascii] EXPR name=value ...\n"
+        "       agrad step -f FILE   (a derivation file)\n"
         "\n"
         "Walks the reverse sweep one node at a time. Each step shows the node, its\n"
         "upstream gradient and every edge into a non-constant input (local derivative,\n"
@@ -103,7 +106,9 @@ static const char *const cmd_help[CLI_NCMD] = {
         "example:\n"
         "  printf 'n\\nn\\np\\nq\\n' | agrad step 'z = w*x + b; a = sigmoid(z)' w=-3 x=2 b=0.5\n",
     [CLI_DOT] =
-        "usage: agrad dot [-o FILE] [--highlight NAME] [--anomaly] [--order N [--wrt x]] EXPR name=value ...\n"
+        "usage: agrad dot [-o FILE] [--highlight NAME] [--anomaly] EXPR name=value ...\n"
+        "       agrad dot [-o FILE] -f PROGRAM   (a derivation file; entries named W[i,j])\n"
+        "       agrad dot --order N [--wrt x] EXPR name=value ...\n"
         "  (--order 2: the graph of df/dx, the recorded backward pass's nodes dashed blue)\n"
         "\n"
         "Draws the graph of EXPR (after a backward pass, so gradients are shown) in\n"

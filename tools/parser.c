@@ -15,6 +15,7 @@
 #include "expr.h"
 #include "lexer.h"
 #include "symtab.h"
+#include "lang.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -448,27 +449,6 @@ bool ax_name_ok(const char *name, size_t len)
     return true;
 }
 
-/* Origins must outlive the tape (the engine keeps the pointer), hence one
- * string literal per line; lines past the table share the last label. */
-static const char *const origin_labels[] = {
-    "<expr>", "<expr>:2", "<expr>:3", "<expr>:4", "<expr>:5", "<expr>:6", "<expr>:7", "<expr>:8",
-    "<expr>:9", "<expr>:10", "<expr>:11", "<expr>:12", "<expr>:13", "<expr>:14", "<expr>:15", "<expr>:16",
-    "<expr>:17", "<expr>:18", "<expr>:19", "<expr>:20", "<expr>:21", "<expr>:22", "<expr>:23", "<expr>:24",
-    "<expr>:25", "<expr>:26", "<expr>:27", "<expr>:28", "<expr>:29", "<expr>:30", "<expr>:31", "<expr>:32",
-    "<expr>:>32"};
-#define N_LABELS ((int)(sizeof origin_labels / sizeof origin_labels[0]))
-
-const char *ax_origin_label(int line)
-{
-    if (line < 1)
-        line = 1;
-    return origin_labels[line < N_LABELS ? line - 1 : N_LABELS - 1];
-}
-
-int ax_origin_line(const char *label)
-{
-    for (int i = 0; label && i < N_LABELS - 1; i++)
-        if (strcmp(label, origin_labels[i]) == 0)
-            return i + 1;
-    return 0;
-}
+/* The origin labels are lang's (one table for both languages). */
+const char *ax_origin_label(int line) { return lg_origin_label(line); }
+int ax_origin_line(const char *label) { return lg_origin_line(label); }

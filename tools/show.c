@@ -4,40 +4,17 @@
  * numbers.
  *
  * Columns are 1-based and count UTF-8 code points (as the lexer does); the
- * caret line copies the tabs of the source line so the caret lines up in a
- * terminal whatever its tab width.
+ * source line is shown as lang's window (at most 72 columns around the
+ * caret, never a whole long line), the caret line copying its tabs.
  */
 #include "cli.h"
+#include "lang.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-void cli_show_source_line(FILE *f, const char *src, int line, int col)
-{
-    const char *s = src;
-    for (int l = 1; l < line && s; l++) {
-        s = strchr(s, '\n');
-        if (s)
-            s++;
-    }
-    if (!s)
-        return;
-    size_t len = strcspn(s, "\n");
-    if (len > 0 && s[len - 1] == '\r')
-        len--;
-    fprintf(f, "  %.*s\n  ", (int)len, s);
-    int c = 1;
-    for (size_t i = 0; i < len && c < col; i++) {
-        unsigned char b = (unsigned char)s[i];
-        if ((b & 0xC0) == 0x80)
-            continue;
-        fputc(b == '\t' ? '\t' : ' ', f);
-        c++;
-    }
-    for (; c < col; c++)
-        fputc(' ', f); /* past the end of the line */
-    fputs("^\n", f);
-}
+void cli_show_source_line(FILE *f, const char *src, int line, int col) { lg_source_window(f, src, line, col); }
 
 void cli_show_parse_error(FILE *f, const char *src, const ax_error *e, const char *what)
 {
@@ -113,4 +90,29 @@ void cli_json_number(FILE *f, double v)
         fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
     else
         fprintf(f, "%.17g", v);
+}
+
+const char *cli_name_nodes(ag_tape *t, const char *msg, char *buf, size_t size)
+{
+    char copy[1024]; /* msg may be the tape's own error text, which a lookup could clear */
+    snprintf(copy, sizeof copy, "%s", msg);
+    size_t w = 0;
+    for (const char *s = copy; *s && w + 1 < size; s++) {
+        const char *name = NULL;
+        char *end = (char *)s;
+        if (*s == '#' && s[1] >= '0' && s[1] <= '9') {
+            unsigned long idx = strtoul(s + 1, &end, 10);
+            ag_node n = idx < ag_tape_len(t) ? ag_node_from_index(t, idx) : AG_NULL;
+            name = ag_is_null(n) ? NULL : ag_name_of(t, n);
+        }
+        if (name) {
+            int m = snprintf(buf + w, size - w, "%s", name);
+            w += m > 0 ? (size_t)m : 0;
+            s = end - 1;
+        } else {
+            buf[w++] = *s;
+        }
+    }
+    buf[w < size ? w : size - 1] = '\0';
+    return buf;
 }
