@@ -472,6 +472,10 @@ void ag_set_allocator(ag_realloc_fn fn, void *ctx);
 void *ag_realloc(void *p, size_t n);
 void ag_free(void *p);
 
+/* ---- higher order (higher.h) ------------------------------------------------- */
+
+#include "higher.h"
+
 #ifdef __cplusplus
 }
 #endif

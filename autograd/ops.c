@@ -22,7 +22,10 @@ const ag_op_info *ag_op_info_of(ag_op op) { return (unsigned)op < AG_OP_COUNT ? 
 
 /* ---- local derivatives as ops ---- */
 
-#define IN(k) ag_node_input(t, n, (k))
+/* n was checked by ag_local_derivative, and k < its arity: its inputs are
+ * live, so they are read without a second check (the recorded backward
+ * calls this once per edge) */
+#define IN(k) ag__handle(t, ag__input(t, n.idx, (k)))
 #define C(v) ag_const(t, (v))
 
 static ag_node none(ag_tape *t, ag_node n, size_t k) { return (void)t, (void)n, (void)k, AG_NULL; }
@@ -68,10 +71,18 @@ static ag_node d_sqrt(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_div(
 static ag_node d_abs(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_sign(t, IN(0)); }
 static ag_node d_sin(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_cos(t, IN(0)); }
 static ag_node d_cos(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_neg(t, ag_sin(t, IN(0))); }
-/* 1 - y^2 (F4) */
-static ag_node d_tanh(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_sub(t, C(1.0), ag_mul(t, n, n)); }
-/* s (1 - s) (F1) */
-static ag_node d_sigmoid(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_mul(t, n, ag_sub(t, C(1.0), n)); }
+/* F4: 1 - y^2 = 1/cosh^2 = 4 s(2x) s(-2x), s the sigmoid: the last form
+ * keeps full relative accuracy in the tails at every order (1 - y^2
+ * cancels to 0 there, and cosh overflows), as bw_tanh does at first */
+static ag_node d_tanh(ag_tape *t, ag_node n, size_t k)
+{
+    ag_node x = IN(0);
+    (void)n, (void)k;
+    return ag_mul(t, C(4.0), ag_mul(t, ag_sigmoid(t, ag_mul(t, C(2.0), x)), ag_sigmoid(t, ag_mul(t, C(-2.0), x))));
+}
+/* F1: s (1 - s) = s(x) s(-x): 1 - s cancels for x > 0, s(-x) does not
+ * (bw_sigmoid's form); differentiated again it stays accurate in both tails */
+static ag_node d_sigmoid(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_mul(t, n, ag_sigmoid(t, ag_neg(t, IN(0)))); }
 static ag_node d_softplus(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_sigmoid(t, IN(0)); }
 static ag_node d_relu(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_step(t, IN(0)); }
 static ag_node d_leaky_relu(ag_tape *t, ag_node n, size_t k)
@@ -97,11 +108,19 @@ static ag_node d_max(ag_tape *t, ag_node n, size_t k)
 static ag_node d_dot(ag_tape *t, ag_node n, size_t k)
 {
     /* inputs w_0, x_0, w_1, x_1, ..., bias: the other of the pair, 1 for the bias */
-    if (k % 2 == 0 && k + 1 == ag_node_arity(t, n))
+    if (k % 2 == 0 && k + 1 == ag__arity(t, n.idx))
         return C(1.0);
     return IN(k ^ 1);
 }
-#define d_dot_run d_dot
+/* the same over two runs, read straight from the node's layer block
+ * (ag__dotrow: the recorded backward asks once per edge) */
+static ag_node d_dot_run(ag_tape *t, ag_node n, size_t k)
+{
+    ag_dotrow d = ag__dotrow(t->aux, t->link[n.idx], n.idx);
+    if (k == 2 * (size_t)d.n)
+        return C(1.0); /* the bias */
+    return ag__handle(t, (k % 2 == 0 ? d.x : d.w) + (uint32_t)(k / 2));
+}
 static ag_node d_logsumexp(ag_tape *t, ag_node n, size_t k) { return ag_exp(t, ag_sub(t, IN(k), n)); } /* softmax_k */
 static ag_node d_log1p(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_div(t, C(1.0), ag_add(t, C(1.0), IN(0))); }
 static ag_node d_expm1(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_exp(t, IN(0)); }
@@ -137,6 +156,11 @@ ag_node ag_local_derivative(ag_tape *t, ag_node n, size_t k)
         return AG_NULL;
     }
     return derive[op](t, n, k);
+}
+
+ag_node ag__local_derivative(ag_tape *t, ag_node n, size_t k)
+{
+    return derive[ag__link_op(t->link[n.idx])](t, n, k);
 }
 
 const char *ag_op_name(ag_op op) { return (unsigned)op < AG_OP_COUNT ? ag__ops[op].name : "?"; }

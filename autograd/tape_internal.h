@@ -182,6 +182,14 @@ static inline ag_status ag__reserve(ag_tape *t, size_t nodes, size_t aux_words, 
 extern const ag_op_info ag__ops[AG_OP_COUNT];
 static inline bool ag__is_leaf(ag_op op) { return op == AG_OP_CONST || op == AG_OP_VAR; }
 size_t ag__arity(const ag_tape *t, uint32_t i);
+/* ag_local_derivative without its checks: n live and not a leaf, k below
+ * its arity (the recorded backward's sweep, which knows both) */
+ag_node ag__local_derivative(ag_tape *t, ag_node n, size_t k);
+
+/* ---- higher.c ---- */
+/* Room for the segment a rewind opens, so that a call can undo what it
+ * recorded without failing; the error names `fn` when there is none. */
+ag_status ag__seg_room(ag_tape *t, const char *fn);
 /* Index of the k-th input of node i (k < arity). */
 uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k);
 

@@ -58,6 +58,7 @@ typedef struct stmt {
      * not defined in the program is an index variable (1-based). */
     const char *of, *wrt;
     int of_idx[2], n_of_idx, wrt_idx[2], n_wrt_idx; /* expression indices */
+    int order;           /* 2 for d2L/dw2 (and dw^2): d(d(L, w), w)          */
     const char *text;    /* the claim's source line                        */
     int line, col;
     double *ovr;         /* lg_prog_set_input values (owned), n_ovr of them */

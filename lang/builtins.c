@@ -11,6 +11,7 @@
  * where c != 0.
  */
 #include "builtins.h"
+#include "deriv.h"
 
 #include <math.h>
 #include <string.h>
@@ -264,6 +265,7 @@ static const lg_builtin table[] = {
     C("eye", "eye(n)", NULL, 1, 1, f_eye),
     C("diag", "diag(v)", NULL, 1, 1, f_diag),
     C("transpose", "transpose(M)", NULL, 1, 1, f_transpose),
+    C("d", "d(f, x): df/dx as nodes, nestable: d(d(f, x), x)", NULL, 2, 2, lg__f_d),
 };
 #define N_TABLE (sizeof table / sizeof table[0])
 

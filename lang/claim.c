@@ -14,6 +14,7 @@
  * their gradients are dF_i/dX (nodes recorded after F_i get 0).
  */
 #include "claim.h"
+#include "deriv.h"
 #include "lex.h"
 
 #include <float.h>
@@ -38,7 +39,10 @@ void lg__claim_lhs(const lg_prog *p, const stmt *st, char *buf, size_t size)
         if (nx[h] && w + 2 < sizeof idx[h])
             memcpy(idx[h] + w, "]", 2);
     }
-    snprintf(buf, size, "d%.40s%s/d%.40s%s", st->of, idx[0], st->wrt, idx[1]);
+    if (st->order > 1)
+        snprintf(buf, size, "d%d%.40s%s/d%.40s%s%d", st->order, st->of, idx[0], st->wrt, idx[1], st->order);
+    else
+        snprintf(buf, size, "d%.40s%s/d%.40s%s", st->of, idx[0], st->wrt, idx[1]);
 }
 
 double lg__scale(const double *a, size_t n)
@@ -244,6 +248,11 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, lg_error *err)
         if (!pick(&e, st->wrt_idx, st->n_wrt_idx, X, &x) || !lg__val_new(&e, (lg_shape){0, 1, 1}, &X))
             return false;
         X.n[0] = x;
+    }
+    if (st->order > 1 && !lg__claim_order(&e, st->order, &F, X)) {
+        err->line = st->line;
+        err->column = st->col;
+        return false;
     }
     size_t nf = lg__size(F.s), nx = lg__size(X.s);
     if (F.s.ndim == 0)

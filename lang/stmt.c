@@ -140,6 +140,23 @@ static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
         lg__pfail(ps, &ps->tok, AG_EPARSE, "expected '/' in the claim dF/dX");
     lg__pnext(ps);
     const char *wrt = ps->failed ? NULL : parse_d(ps, wrt_idx, &n_wrt);
+    /* d2L/dw2 or d2L/dw^2: a derivative of order 2..9 */
+    int order = 1;
+    if (!ps->failed && of[0] >= '2' && of[0] <= '9' && of[1]) {
+        order = of[0] - '0';
+        of = lg__str(ps->p, of + 1, strlen(of + 1));
+        size_t wl = strlen(wrt);
+        if (wl > 1 && wrt[wl - 1] == '0' + order)
+            wrt = lg__str(ps->p, wrt, wl - 1);
+        else if (lg__pis_op(&ps->tok, '^')) {
+            lg__pnext(ps);
+            if (ps->tok.kind != LX_NUM || ps->tok.num != order)
+                lg__pfail(ps, &ps->tok, AG_EPARSE, "d%d%s/d%s^%d: the powers must match", order, of, wrt, order);
+            lg__pnext(ps);
+        } else
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "a derivative of order %d is written d%d%s/d%s%d (or d%s^%d)", order,
+                      order, of, wrt, order, wrt, order);
+    }
     if (!ps->failed && !lg__pis_op(&ps->tok, '='))
         lg__pfail(ps, &ps->tok, AG_EPARSE, "expected '=' after the claim's dF/dX");
     lg__pnext(ps);
@@ -153,6 +170,7 @@ static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
     memcpy(s->wrt_idx, wrt_idx, sizeof wrt_idx);
     s->n_of_idx = n_of;
     s->n_wrt_idx = n_wrt;
+    s->order = order;
     s->expr = e;
     size_t end = ps->tok.off > line_start ? ps->tok.off : line_start;
     while (end > line_start && (ps->p->src[end - 1] == ' ' || ps->p->src[end - 1] == '\n'))
@@ -190,7 +208,9 @@ void lg__pstatement(parser *ps)
             ps->p->st[ps->p->n_st - 1].expr = e;
         return;
     }
-    if (lg_builtin_find(ps->p->src + at.off, at.len)) {
+    /* d stays free as a name (d = a - y, the notes' delta): d(f, x) is a
+     * call, which a name cannot be confused with */
+    if (lg_builtin_find(ps->p->src + at.off, at.len) && !(at.len == 1 && ps->p->src[at.off] == 'd')) {
         lg__pfail(ps, &at, AG_ENAME, "'%.*s' is a function and cannot be assigned", (int)at.len, ps->p->src + at.off);
         return;
     }

@@ -178,6 +178,13 @@ ag_run nn_mlp_forward(nn_model *m, ag_run x);
 /* Zero the gradients of every parameter (one memset). */
 void nn_zero_grad(nn_model *m);
 
+/* Second order over all parameters p (nn_model_params' run, n of them):
+ * hv = H v with H = d^2 loss / dp^2 (v and hv of n entries), and the n x n
+ * H itself in a block to ag_free (refused before allocating when too large
+ * for this machine: use nn_hvp). The tape is left as it was. */
+ag_status nn_hvp(nn_model *m, ag_node loss, const double *v, double *hv);
+ag_status nn_hessian(nn_model *m, ag_node loss, double **h);
+
 /* ---- losses -----------------------------------------------------------------
  * Predictions and targets are runs of equal width n (AG_EINVAL naming both
  * widths otherwise; targets are usually constants recorded with ag_consts,

@@ -83,7 +83,9 @@ static void mark_path(ag_tape *t, ag_node y, ag_node h, const unsigned char *nee
 
 static const char *const HILITE = "color=\"#d62728\", penwidth=2";
 
-static void put_node(FILE *out, ag_tape *t, ag_node n, bool show_grad, bool lit)
+static const char *const RECORDED = "style=dashed, color=\"#1f77b4\", fontcolor=\"#1f77b4\"";
+
+static void put_node(FILE *out, ag_tape *t, ag_node n, bool show_grad, bool lit, bool recorded)
 {
     char label[LABEL];
     ag_op op = ag_node_op(t, n);
@@ -98,6 +100,8 @@ static void put_node(FILE *out, ag_tape *t, ag_node n, bool show_grad, bool lit)
     fputs(" }\"", out);
     if (lit)
         fprintf(out, ", %s", HILITE);
+    else if (recorded) /* added by a recorded backward pass */
+        fprintf(out, ", %s", RECORDED);
     else if (op == AG_OP_CONST) /* constants are scenery: lighter */
         fputs(", color=gray70, fontcolor=gray45", out);
     fputs("];\n", out);
@@ -106,7 +110,8 @@ static void put_node(FILE *out, ag_tape *t, ag_node n, bool show_grad, bool lit)
     /* the op node, and the edges into it: input -> op -> node */
     fprintf(out, "  o%u [label=\"", n.idx);
     put_escaped(out, ag_op_symbol(op));
-    fprintf(out, "\", shape=ellipse, fontsize=10%s%s];\n", lit ? ", " : "", lit ? HILITE : "");
+    fprintf(out, "\", shape=ellipse, fontsize=10%s%s];\n", lit || recorded ? ", " : "",
+            lit ? HILITE : recorded ? RECORDED : "");
     fprintf(out, "  o%u -> n%u%s%s%s;\n", n.idx, n.idx, lit ? " [" : "", lit ? HILITE : "", lit ? "]" : "");
 }
 
@@ -142,7 +147,7 @@ ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *o
         return s;
     if (!out)
         return ag_tape_fail(t, AG_EINVAL, "ag_graph_dot: no output stream (FILE * is NULL)");
-    ag_graph_opts o = opts ? *opts : (ag_graph_opts){AG_NULL, false, NULL};
+    ag_graph_opts o = opts ? *opts : (ag_graph_opts){AG_NULL, false, NULL, 0};
     if (!ag_is_null(o.highlight) && (s = ag_check(t, ag_run_of(o.highlight, 1), "ag_graph_dot (highlight)", 3)) != AG_OK)
         return s;
     size_t n = (size_t)y.idx + 1;
@@ -156,9 +161,11 @@ ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *o
         mark_path(t, y, o.highlight, needed, onpath);
 
     fputs("digraph agrad {\n  graph [rankdir=LR", out);
-    if (o.title) {
+    if (o.title || o.recorded_from) {
         fputs(", labelloc=t, label=\"", out);
-        put_escaped(out, o.title);
+        put_escaped(out, o.title ? o.title : "");
+        if (o.recorded_from)
+            fputs(o.title ? "\\n" : "", out), fputs("dashed blue: nodes of the recorded backward pass", out);
         fputc('"', out);
     }
     fputs("];\n  node [shape=record, fontname=\"Helvetica\", fontsize=11];\n"
@@ -167,7 +174,7 @@ ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *o
         if (!needed[i])
             continue;
         ag_node v = ag_node_from_index(t, i);
-        put_node(out, t, v, o.show_grad, onpath[i]);
+        put_node(out, t, v, o.show_grad, onpath[i], o.recorded_from && i >= o.recorded_from);
         put_edges(out, t, v, onpath, onpath[i]);
     }
     fputs("}\n", out);

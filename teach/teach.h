@@ -21,6 +21,10 @@ const char *ag_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
 
 typedef struct ag_trace_opts {
     bool ascii; /* "*", "->", "sigmoid" instead of "×", "→", "σ" (UTF-8) */
+    /* > 0: the nodes from this index on were added by a recorded backward
+     * pass (ag_grad_nodes; the index is the tape's length before it): their
+     * lines start with "[recorded] ", told apart from the forward pass's */
+    size_t recorded_from;
 } ag_trace_opts;
 
 /* Run backward from y (exactly ag_backward: same seeding, same gradients,
@@ -47,6 +51,9 @@ typedef struct ag_graph_opts {
                           are drawn in colour, AG_NULL for none */
     bool show_grad;    /* print gradients (run ag_backward first)         */
     const char *title; /* graph label, NULL for none                        */
+    /* > 0: nodes from this index on were added by a recorded backward pass
+     * (ag_grad_nodes): drawn dashed in blue, and the legend says so */
+    size_t recorded_from;
 } ag_graph_opts;
 
 /* Graphviz DOT text for the graph of y: exactly the nodes y depends on (y

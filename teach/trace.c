@@ -32,6 +32,7 @@ typedef struct ctx {
     FILE *out;
     const syms *s;
     char y[LABEL]; /* the output's label */
+    size_t recorded_from; /* > 0: nodes from here on are a recorded backward */
 } ctx;
 
 const char *ag_node_label(ag_tape *t, ag_node n, char *buf, size_t size)
@@ -250,6 +251,8 @@ static void print_edge(ctx *c, const ag_stepper_step *st, const ag_edge *e, size
 static void print_step(ctx *c, const ag_stepper_step *st, unsigned char *reached)
 {
     ag_tape *t = c->t;
+    if (c->recorded_from && st->node.idx >= c->recorded_from)
+        fputs("[recorded] ", c->out);
     print_formula(c, st->node);
     size_t arity = ag_node_arity(t, st->node), k = 0;
     if (st->n_edges == 0 && st->upstream == 0.0) {
@@ -298,7 +301,7 @@ ag_status ag_trace(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
     if (ag_node_op(t, y) == AG_OP_CONST)
         return ag_tape_fail(t, AG_EINVAL, "ag_trace: node #%u is a constant: nothing depends on a variable",
                         y.idx);
-    ctx c = {t, out, opts && opts->ascii ? &ascii_syms : &utf8_syms, {0}};
+    ctx c = {t, out, opts && opts->ascii ? &ascii_syms : &utf8_syms, {0}, opts ? opts->recorded_from : 0};
     ag_node_label(t, y, c.y, sizeof c.y);
     unsigned char *reached = ag_realloc(NULL, (size_t)y.idx + 1);
     if (!reached)
@@ -313,6 +316,9 @@ ag_status ag_trace(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
     if (ag_node_op(t, y) == AG_OP_VAR)
         reached[y.idx] = 1;
     fprintf(out, "backward from %s = %.6g (seed d%s/d%s = 1)\n", c.y, ag_value(t, y), c.y, c.y);
+    if (c.recorded_from)
+        fprintf(out, "(lines marked [recorded] are nodes a recorded backward pass added from #%zu on)\n",
+                c.recorded_from);
     ag_stepper_step step;
     while (ag_stepper_next(st, &step))
         print_step(&c, &step, reached);

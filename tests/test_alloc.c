@@ -542,3 +542,69 @@ Test(alloc, agrad_command)
 {
     drive("agrad trace", wl_cli, AG_ENOMEM);
 }
+
+/* ---- the recorded backward: gradient nodes, Hessian ---------------------- */
+
+/* y = sum_k sigmoid(w x_k + b) as in tape_round, over the run p = (w, b):
+ * the recorded gradient and the Hessian against the closed forms
+ * sigma' = s (1 - s), sigma'' = s (1 - s)(1 - 2 s) (F1 twice):
+ * dy/dw = sum sigma' x, dy/db = sum sigma', H = sum sigma'' (x, 1)(x, 1)^T. */
+static ag_status hess_round(ag_tape *t)
+{
+    ag_status s;
+    ag_run p = ag_vars(t, (const double[]){0.5, -0.25}, 2);
+    ag_node w = ag_at(t, p, 0), b = ag_at(t, p, 1), terms[TW_N];
+    for (int k = 0; k < TW_N; k++)
+        terms[k] = ag_sigmoid(t, ag_add(t, ag_mul(t, w, ag_const(t, k / 100.0 - 1.0)), b));
+    ag_node y = ag_sum_list(t, terms, TW_N), g[2];
+    if ((s = ag_tape_status(t)) != AG_OK)
+        return s;
+    size_t len = ag_tape_len(t);
+    if ((s = ag_grad_nodes(t, y, p, g)) != AG_OK) {
+        cr_assert_eq(ag_tape_len(t), len, "a failed ag_grad_nodes leaves nothing recorded");
+        return s;
+    }
+    double gw = 0, gb = 0, hww = 0, hwb = 0, hbb = 0;
+    for (int k = 0; k < TW_N; k++) {
+        double x = k / 100.0 - 1.0, sk = 1.0 / (1.0 + exp(-(0.5 * x - 0.25)));
+        double d1 = sk * (1 - sk), d2 = d1 * (1 - 2 * sk);
+        gw += d1 * x, gb += d1, hww += d2 * x * x, hwb += d2 * x, hbb += d2;
+    }
+    cr_assert(near(ag_value(t, g[0]), gw) && near(ag_value(t, g[1]), gb));
+    len = ag_tape_len(t);
+    double *h = NULL;
+    if ((s = ag_hessian(t, y, p, &h)) != AG_OK) {
+        cr_assert_null(h);
+        cr_assert_eq(ag_tape_len(t), len, "a failed ag_hessian leaves the tape as it was");
+        return s;
+    }
+    cr_assert(near(h[0], hww) && near(h[1], hwb) && near(h[2], hwb) && near(h[3], hbb), "H = %g %g %g %g", h[0], h[1],
+              h[2], h[3]);
+    ag_free(h);
+    return AG_OK;
+}
+
+static ag_status wl_hess(fa_state *fs)
+{
+    ag_tape *t = ag_tape_new(4);
+    if (!t)
+        return AG_ENOMEM;
+    ag_mark m = ag_tape_mark(t);
+    ag_status first = hess_round(t);
+    if (first != AG_OK) {
+        cr_assert_eq(ag_tape_status(t), first);
+        cr_assert(strlen(ag_tape_error(t)) > 0);
+        fa_heal(fs);
+        ag_tape_clear_error(t);
+        cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
+        cr_assert_eq(hess_round(t), AG_OK, "retry on the same tape: %s", ag_tape_error(t));
+    }
+    ag_tape_free(t);
+    return first;
+}
+
+Test(alloc, recorded_backward_and_hessian)
+{
+    long n = drive("hess", wl_hess, AG_ENOMEM);
+    cr_assert_gt(n, 10);
+}

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cmd_names[CLI_NCMD] = {"grad", "trace", "step", "dot", "check", "gradcheck", "jacobian"};
+static const char *const cmd_names[CLI_NCMD] = {"grad",      "trace",    "step",   "dot", "check",
+                                                "gradcheck", "jacobian", "hessian"};
 
 const char *cli_cmd_name(cli_cmd cmd) { return cmd < CLI_NCMD ? cmd_names[cmd] : "agrad"; }
 
@@ -22,7 +23,7 @@ const char *cli_cmd_name(cli_cmd cmd) { return cmd < CLI_NCMD ? cmd_names[cmd] :
 
 typedef enum opt_id {
     O_HELP, O_ANOMALY, O_JSON, O_WRT, O_EXPECT, O_POINTS, O_SEED, O_RADIUS, O_TOL, O_ATOL, O_OUTPUT,
-    O_HIGHLIGHT, O_FILE, O_OF, O_ASCII, O_DATA
+    O_HIGHLIGHT, O_FILE, O_OF, O_ASCII, O_DATA, O_ORDER
 } opt_id;
 
 typedef struct opt_row {
@@ -35,10 +36,12 @@ typedef struct opt_row {
 static const opt_row opts[] = {
     {"--help", "-h", O_HELP, false, ALL_CMDS},
     {"--anomaly", NULL, O_ANOMALY, false, ALL_CMDS},
-    {"--json", NULL, O_JSON, false, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
-    {"--wrt", NULL, O_WRT, true, BIT(CLI_CHECK) | BIT(CLI_JACOBIAN)},
+    {"--json", NULL, O_JSON, false, BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_HESSIAN)},
+    {"--wrt", NULL, O_WRT, true, BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_HESSIAN) | BIT(CLI_TRACE) | BIT(CLI_DOT)},
     {"--file", "-f", O_FILE, true,
-     BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_TRACE) | BIT(CLI_STEP) | BIT(CLI_DOT)},
+     BIT(CLI_GRAD) | BIT(CLI_CHECK) | BIT(CLI_JACOBIAN) | BIT(CLI_TRACE) | BIT(CLI_STEP) | BIT(CLI_DOT) |
+         BIT(CLI_HESSIAN)},
+    {"--order", NULL, O_ORDER, true, BIT(CLI_GRAD) | BIT(CLI_TRACE) | BIT(CLI_DOT)},
     {"--of", NULL, O_OF, true, BIT(CLI_JACOBIAN)},
     {"--data", NULL, O_DATA, true, BIT(CLI_CHECK)},
     {"--ascii", NULL, O_ASCII, false, ALL_CMDS},
@@ -107,6 +110,11 @@ static int set_option(cli_args *a, const opt_row *o, const char *arg, const char
     case O_EXPECT: a->expect = v; break;
     case O_OUTPUT: a->output = v; break;
     case O_HIGHLIGHT: a->highlight = v; break;
+    case O_ORDER:
+        if (!parse_double(v, &d) || d < 1 || d > 9 || d != floor(d))
+            return usage_error(io, a->cmd, "--order wants a whole number from 1 to 9, not '%s'", v);
+        a->order = (long)d;
+        break;
     case O_POINTS:
         if (!parse_double(v, &d) || d < 0 || d > 1e6 || d != floor(d))
             return usage_error(io, a->cmd, "--points wants a whole number from 0 to 1000000, not '%s'", v);
@@ -235,7 +243,7 @@ static int parse_args(int argc, char **argv, int first, cli_args *a, bool *help,
 
 typedef int (*cmd_fn)(const cli_args *, const cli_io *);
 static const cmd_fn cmd_fns[CLI_NCMD] = {cli_grad, cli_trace, cli_step, cli_dot, cli_check, cli_gradcheck,
-                                         cli_jacobian};
+                                         cli_jacobian, cli_hessian};
 
 int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
@@ -272,16 +280,16 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
                 which = (cli_cmd)c;
         if (i + 1 < argc && which == CLI_NCMD)
             return usage_error(&io, CLI_NCMD,
-                               "no help for '%s': the commands are grad, trace, step, dot, check, gradcheck, jacobian",
+                               "no help for '%s': the commands are grad, trace, step, dot, check, gradcheck, jacobian, hessian",
                                argv[i + 1]);
         cli_help(out, which);
         return CLI_OK;
     }
     if (cmd == CLI_NCMD)
         return usage_error(&io, CLI_NCMD,
-                           "unknown command '%s'; the commands are grad, trace, step, dot, check, gradcheck, jacobian",
+                           "unknown command '%s'; the commands are grad, trace, step, dot, check, gradcheck, jacobian, hessian",
                            argv[i]);
-    cli_args a = {.cmd = cmd, .anomaly = anomaly, .points = 20, .seed = 1, .radius = 0.25,
+    cli_args a = {.cmd = cmd, .anomaly = anomaly, .points = 20, .seed = 1, .radius = 0.25, .order = 1,
                   .tol = cmd == CLI_CHECK ? 1e-9 : 1e-6, .atol = cmd == CLI_CHECK ? 1e-12 : 1e-8};
     a.inputs = ag_realloc(NULL, (size_t)argc * sizeof *a.inputs);
     if (!a.inputs) {
@@ -294,6 +302,8 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
         cli_help(out, cmd);
     else if (rc == CLI_OK && cmd == CLI_CHECK && (a.file || !a.wrt))
         rc = cli_check_file(&a, &io);
+    else if (rc == CLI_OK && cmd == CLI_GRAD && a.order > 1)
+        rc = cli_grad_order(&a, &io);
     else if (rc == CLI_OK && a.file && cmd == CLI_GRAD)
         rc = cli_grad_file(&a, &io);
     else if (rc == CLI_OK)

@@ -22,7 +22,9 @@ enum { CLI_OK = 0, CLI_NO = 1, CLI_USAGE = 2, CLI_FAIL = 3 };
 
 #define AGRAD_VERSION "0.2.0"
 
-typedef enum cli_cmd { CLI_GRAD, CLI_TRACE, CLI_STEP, CLI_DOT, CLI_CHECK, CLI_GRADCHECK, CLI_JACOBIAN, CLI_NCMD } cli_cmd;
+typedef enum cli_cmd {
+    CLI_GRAD, CLI_TRACE, CLI_STEP, CLI_DOT, CLI_CHECK, CLI_GRADCHECK, CLI_JACOBIAN, CLI_HESSIAN, CLI_NCMD
+} cli_cmd;
 
 typedef struct cli_input {
     char name[AG_NAME_MAX + 1];
@@ -42,6 +44,7 @@ typedef struct cli_args {
     long points;
     uint64_t seed;
     double radius, tol, atol;
+    long order;              /* --order N: grad, trace, dot (default 1)     */
 } cli_args;
 
 typedef struct cli_io {
@@ -122,6 +125,20 @@ int cli_check_kinks(const cli_args *a, const cli_io *io);
 /* cli_prog_build for -f FILE (trace, step, dot): the derivation language's
  * program recorded on the tape, its scalar output as out. */
 int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io);
+/* The same loading (program text or -f FILE, name=value inputs) and
+ * evaluation on a fresh tape, for the other commands over lang/. */
+struct lg_prog;
+struct lg_run;
+struct lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc);
+struct lg_run *cli_lang_eval(struct lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io);
+/* Higher order (cmd_hess.c): agrad hessian, agrad grad --order N, and
+ * trace/dot of a recorded backward pass (--order 2: the backward pass of
+ * the first derivative, its recorded nodes marked). */
+int cli_hessian(const cli_args *a, const cli_io *io);
+int cli_grad_order(const cli_args *a, const cli_io *io);
+/* d^(order-1) out / d wrt^(order-1) recorded on p's tape (wrt: --wrt or the
+ * first input); *from = the first node the recorded passes added. */
+int cli_recorded_derivative(cli_prog *p, const cli_args *a, const cli_io *io, ag_node *g, size_t *from);
 
 /* Help text (help.c): the overview for cmd == CLI_NCMD. */
 void cli_help(FILE *f, cli_cmd cmd);

@@ -52,7 +52,7 @@ static char *read_all(const char *path, FILE *in, size_t *len, const cli_io *io)
 }
 
 /* Parse the program (file or text) and apply name=value inputs. */
-static lg_prog *load(const cli_args *a, const cli_io *io, char **text, int *rc)
+lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc)
 {
     size_t len = 0;
     *text = NULL;
@@ -101,7 +101,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
 {
     char *text;
     int rc;
-    lg_prog *p = load(a, io, &text, &rc);
+    lg_prog *p = cli_lang_load(a, io, &text, &rc);
     if (!p) {
         ag_free(text);
         return rc;
@@ -136,7 +136,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
 }
 
 /* Evaluate on a fresh tape; NULL with the error shown. */
-static lg_run *evaluate(lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io)
+lg_run *cli_lang_eval(lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io)
 {
     lg_error e;
     lg_run *r = t ? lg_eval(p, t, &e) : NULL;
@@ -149,11 +149,11 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
 {
     char *text;
     int rc;
-    lg_prog *p = load(a, io, &text, &rc);
+    lg_prog *p = cli_lang_load(a, io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
     if (t)
         (void)ag_anomaly_enable(t, true); /* a value that is not finite is flagged with its cause */
-    lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, t, a, io) : NULL;
     int anomaly = CLI_OK;
     if (r && ag_tape_status(t) == AG_EANOMALY) {
         cli_prog shown = {.t = t, .src = lg_prog_source(p)};
@@ -201,9 +201,9 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
 {
     char *text;
     int rc;
-    lg_prog *p = load(a, io, &text, &rc);
+    lg_prog *p = cli_lang_load(a, io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
-    lg_run *r = p ? evaluate(p, t, a, io) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, t, a, io) : NULL;
     lg_value of, wrt;
     const char *name = a->of;
     double *J = NULL;
@@ -259,9 +259,9 @@ static char *as_derivation(const cli_args *a, const cli_io *io, bool quiet)
     cli_io q = {io->in, sink ? sink : io->err, sink ? sink : io->err};
     cli_args b = *a;
     b.file = NULL;
-    lg_prog *p = load(&b, quiet ? &q : io, &text, &rc);
+    lg_prog *p = cli_lang_load(&b, quiet ? &q : io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
-    lg_run *r = p ? evaluate(p, t, &b, quiet ? &q : io) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, t, &b, quiet ? &q : io) : NULL;
     const char *out = NULL;
     char *src = NULL;
     if (r && lg_run_output(r, NULL, &out)) {
@@ -330,7 +330,7 @@ int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io)
     memset(p, 0, sizeof *p);
     p->out = AG_NULL;
     int rc;
-    lg_prog *prog = load(a, io, &p->owned_src, &rc);
+    lg_prog *prog = cli_lang_load(a, io, &p->owned_src, &rc);
     p->src = p->owned_src ? p->owned_src : "";
     p->t = prog ? ag_tape_new(0) : NULL;
     if (prog && (!p->t || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
@@ -338,7 +338,7 @@ int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io)
         rc = CLI_FAIL;
     }
     p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
-    lg_run *r = rc == CLI_OK ? evaluate(prog, p->t, a, io) : NULL;
+    lg_run *r = rc == CLI_OK ? cli_lang_eval(prog, p->t, a, io) : NULL;
     lg_value out;
     const char *name = "f";
     if (r && lg_run_output(r, &out, &name) && out.shape.rows * out.shape.cols == 1) {

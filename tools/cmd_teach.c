@@ -19,8 +19,14 @@ int cli_trace(const cli_args *a, const cli_io *io)
     int rc = cli_prog_build(&p, a, a->expr, false, "expression", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);
+    /* --order N: the backward pass of d^(N-1) f, its recorded nodes marked */
+    ag_node y = p.out;
     ag_trace_opts o = {.ascii = cli_ascii(a)};
-    if (rc == CLI_OK && ag_trace(p.t, p.out, &o, io->out) != AG_OK)
+    if (rc == CLI_OK && a->order > 1)
+        rc = cli_recorded_derivative(&p, a, io, &y, &o.recorded_from);
+    if (rc == CLI_OK && ag_node_op(p.t, y) == AG_OP_CONST) {
+        fprintf(io->out, "the derivative is the constant %.17g: there is no backward pass to show\n", ag_value(p.t, y));
+    } else if (rc == CLI_OK && ag_trace(p.t, y, &o, io->out) != AG_OK)
         rc = cli_tape_failure(&p, "trace", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);
@@ -33,6 +39,14 @@ int cli_dot(const cli_args *a, const cli_io *io)
     cli_prog p;
     int rc = cli_prog_differentiate(&p, a, io);
     ag_graph_opts o = {.highlight = AG_NULL, .show_grad = true, .title = a->expr};
+    /* --order N: the graph of d^(N-1) f, its recorded nodes drawn apart */
+    ag_node y = p.out;
+    if (rc == CLI_OK && a->order > 1 && (rc = cli_recorded_derivative(&p, a, io, &y, &o.recorded_from)) == CLI_OK &&
+        ag_node_op(p.t, y) != AG_OP_CONST) {
+        ag_zero_grad(p.t);
+        if (ag_backward(p.t, y) != AG_OK)
+            rc = cli_tape_failure(&p, "dot", io);
+    }
     if (rc == CLI_OK && a->highlight) {
         o.highlight = ag_name_find(p.t, a->highlight);
         if (ag_is_null(o.highlight)) {
@@ -42,8 +56,7 @@ int cli_dot(const cli_args *a, const cli_io *io)
         }
     }
     if (rc == CLI_OK) {
-        ag_status s = a->output ? ag_graph_write(p.t, p.out, &o, a->output)
-                                : ag_graph_dot(p.t, p.out, &o, io->out);
+        ag_status s = a->output ? ag_graph_write(p.t, y, &o, a->output) : ag_graph_dot(p.t, y, &o, io->out);
         if (s != AG_OK)
             rc = cli_tape_failure(&p, a->output ? a->output : "dot", io);
         else if (a->output)

@@ -19,6 +19,7 @@ static const char overview[] =
     "  check      compare a hand-derived derivative (--wrt x --expect 'FORMULA') with autodiff\n"
     "  gradcheck  compare autodiff with central finite differences for every input\n"
     "  jacobian   d output / d X of a vector program as a matrix (--wrt X, --of F)\n"
+    "  hessian    the matrix of second derivatives of the output (--wrt X)\n"
     "  check -f FILE  check every claim of a derivation file (- for stdin)\n"
     "  help CMD   the help of one command (also: agrad CMD --help)\n"
     "\n"
@@ -71,12 +72,19 @@ static const char *const cmd_help[CLI_NCMD] = {
         "             keys in input order, numbers with %.17g; JSON has no NaN or\n"
         "             infinity, so those are the strings \"NaN\", \"Infinity\", \"-Infinity\"\n"
         "  --anomaly  stop at the first NaN/infinity and name the node that made it\n"
+        "  --order N  d^N f / dx^N for every input entry x (N from 1 to 9): the\n"
+        "             engine differentiates its own recorded derivative N times\n"
+        "             (--json: {\"output\", \"value\", \"order\", \"derivatives\": {...}})\n"
         "\n"
-        "example:\n"
-        "  agrad grad --json 'z = w*x + b; sigmoid(z)' w=-3 x=2 b=0.5\n",
+        "examples:\n"
+        "  agrad grad --json 'z = w*x + b; sigmoid(z)' w=-3 x=2 b=0.5\n"
+        "  agrad grad --order 2 'sigmoid(z)' z=0.5      (sigma'' = s(1-s)(1-2s))\n",
     [CLI_TRACE] =
         "usage: agrad trace [--anomaly] [--ascii] EXPR name=value ...\n"
         "       agrad trace [--ascii] -f FILE   (a derivation file; - for stdin)\n"
+        "       agrad trace --order N [--wrt x] EXPR name=value ...\n"
+        "  (--order 2: the ledger of the backward pass of df/dx, itself recorded by the\n"
+        "   engine; the nodes that pass added are marked [recorded])\n"
         "\n"
         "Runs the reverse sweep and prints the chain-rule ledger: one line per edge, in\n"
         "sweep order, each giving the upstream gradient, the local derivative, their\n"
@@ -100,6 +108,8 @@ static const char *const cmd_help[CLI_NCMD] = {
     [CLI_DOT] =
         "usage: agrad dot [-o FILE] [--highlight NAME] [--anomaly] EXPR name=value ...\n"
         "       agrad dot [-o FILE] -f PROGRAM   (a derivation file; entries named W[i,j])\n"
+        "       agrad dot --order N [--wrt x] EXPR name=value ...\n"
+        "  (--order 2: the graph of df/dx, the recorded backward pass's nodes dashed blue)\n"
         "\n"
         "Draws the graph of EXPR (after a backward pass, so gradients are shown) in\n"
         "Graphviz DOT on standard output.\n"
@@ -149,6 +159,22 @@ static const char *const cmd_help[CLI_NCMD] = {
         "  agrad check 'sigmoid(z)' --wrt z --expect 'sigmoid(z)*(1-sigmoid(z))' z=0.5\n"
         "  agrad check 'x^y' --wrt y --expect 'x^y*log(x)' x=2 y=3 --points 100\n"
         "  agrad check -f examples/derivations/001_output_layer.txt\n",
+    [CLI_HESSIAN] =
+        "usage: agrad hessian [-f FILE | PROGRAM] [--wrt X] [--json] [name=value ...]\n"
+        "\n"
+        "Prints the Hessian d2f/dx_i dx_j of the program's scalar output with respect to\n"
+        "the entries of X, or of every input that is not data: the gradient is recorded\n"
+        "as nodes (the engine's recorded backward pass), then one reverse sweep per\n"
+        "entry gives a row. Rows and columns are labelled with the entries' names.\n"
+        "\n"
+        "  --wrt X    the value to differentiate by twice (an input or an intermediate)\n"
+        "  --json     {\"output\": f, \"value\": v, \"wrt\": [names], \"hessian\": [[...]]}\n"
+        "\n"
+        "examples:\n"
+        "  agrad hessian 'sin(x)*exp(y)' x=1 y=2\n"
+        "  agrad hessian 'w: 3; x = [1, 2, 3]; L = 0.5*(sum(w*x) - 1)^2' --wrt w   (x x^T)\n"
+        "In derivation files, d(f, x) is a value (nestable: d(d(f, x), x)) and claims may\n"
+        "be of second order: claim d2L/dw2 = X.T @ diag(p*(1 - p)) @ X.\n",
     [CLI_JACOBIAN] =
         "usage: agrad jacobian [-f FILE | PROGRAM] --wrt X [--of F] [--json] [name=value ...]\n"
         "\n"

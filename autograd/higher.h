@@ -1,0 +1,92 @@
+/*
+ * higher.h: higher-order derivatives. Included by autograd.h; part of the
+ * engine's public API.
+ *
+ * ag_grad_nodes records the backward pass of y on the tape as ordinary
+ * nodes: each gradient dy/dx_k is a node of its own, with a value, that any
+ * op can use and that can be differentiated again (grad of grad, to any
+ * order), named, traced, replayed with ag_forward and dropped by a rewind.
+ * Every local derivative it records comes from the op list (the op's
+ * derivative-as-ops, beside its value and its numeric derivative), so the
+ * recorded gradients are exactly the chain rule ag_backward applies, in ops.
+ * ag_backward itself records nothing and keeps its speed.
+ *
+ * On top of it (numbers out, nothing left on the tape):
+ *   - ag_hvp:      H v, the Hessian of y times a vector (reverse over
+ *                  reverse: record the gradient g, then backward from g . v);
+ *   - ag_hessian:  the full n x n Hessian (one backward per row over the
+ *                  recorded gradient);
+ *   - ag_jacobian: the m x n Jacobian of m outputs (one backward per output).
+ * These leave every value and gradient on the tape as they found it
+ * (variables do not accumulate), and the tape as long as it was.
+ *
+ * Why reverse over reverse: a forward mode (forward over reverse) would
+ * need each op's second derivative as a number, a fourth kernel per op
+ * beside its value, numeric derivative and derivative-as-ops; reverse over
+ * reverse needs nothing the op list does not already hold. Its cost is
+ * measured in bench/hess.c: the recorded backward holds about as many
+ * nodes as the forward pass, each adjoint one node (a dot over its terms:
+ * a weight used by 32 samples costs one node of 32 pairs).
+ *
+ * Semantics (tested, tests/test_hess_*.c):
+ *   - The recorded gradient of y with respect to x_k is the total derivative
+ *     through every path, as ag_backward gives; a node of x that y does not
+ *     depend on gets the constant 0. No value steers what is recorded
+ *     (zero gradients are not pruned, unlike ag_backward's sweep): the
+ *     recorded graph depends on the graph of y only, so replay is exact.
+ *   - Kinks keep ag_backward's conventions in every order: relu' = step,
+ *     so relu'' = 0 everywhere, 0 at 0 included; abs' = sign, abs'' = 0;
+ *     max/min send a tie to their first argument at every order, and their
+ *     second derivatives are 0. Where an op's first derivative is already
+ *     infinite (sqrt and log at 0, pow(0, c) with 0 < c < 1), the next one
+ *     is too, and a zero upstream times it gives NaN, not 0.
+ *   - pow(0, c) with a constant c: d^k/dx^k x^c = c (c-1) ... (c-k+1)
+ *     x^(c-k), with 0^0 = 1 and a factor (c - j) = 0 ending the chain:
+ *     x^2 at 0 gives 0, 2, 0, 0, ... pow(a, b) with a node exponent at
+ *     a = 0 gives NaN where ag_backward takes the limit 0 (b a^(b-1) at
+ *     b = 0, a^b log a): a value-dependent limit no ops express without
+ *     branching; use powc for a constant exponent.
+ *   - sigmoid, tanh, softplus and logsumexp keep their relative accuracy in
+ *     the tails at higher orders: their derivatives are recorded in forms
+ *     that never subtract nearly equal numbers there (sigmoid' =
+ *     sigmoid(x) sigmoid(-x), tanh' = 4 sigmoid(2x) sigmoid(-2x), softplus' = sigmoid,
+ *     logsumexp' = exp(x_k - y)).
+ *
+ * Anomaly mode: ag_grad_nodes returns AG_EANOMALY (its nodes recorded,
+ * the message naming the first one) when a derivative it records is NaN or
+ * infinite from finite inputs (sqrt at 0), as ag_backward does.
+ *
+ * Bad input: the dense results refuse, before allocating anything, a size
+ * whose matrix would exceed half the machine's memory (AG_ENOMEM with the
+ * size in the message); stale or foreign handles are refused as everywhere
+ * (AG_ESTALE, AG_EFOREIGN). A failure (out of memory while recording)
+ * rewinds what the call recorded and leaves the error on the tape.
+ */
+#ifndef AGRAD_HIGHER_H
+#define AGRAD_HIGHER_H
+
+/* Record out[k] = dy/dx_k for the n = x.n nodes of run x, as new nodes
+ * after y. AG_OK, or the error (also on the tape; out is then all AG_NULL
+ * and nothing is left recorded). */
+ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out);
+
+/* The same for n listed nodes x[0..n) (any nodes, repeats allowed:
+ * entries of a vector that is not one run, an intermediate). */
+ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out);
+
+/* hv = H v, H the Hessian of y with respect to run x (x.n entries each). */
+ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
+
+/* *h = the x.n x x.n Hessian of y, row-major, H[i][j] =
+ * d^2 y / dx_i dx_j, in a block from ag_realloc (free it with ag_free). */
+ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h);
+
+/* *j = the m x x.n Jacobian of ys[0..m), row-major, J[i][k] =
+ * d ys[i] / dx_k, allocated as for ag_hessian. */
+ag_status ag_jacobian(ag_tape *t, const ag_node *ys, size_t m, ag_run x, double **j);
+
+/* Bytes a dense result (ag_hessian, ag_jacobian) may take: half the
+ * machine's physical memory, or 1 GiB when it cannot be known. */
+size_t ag_dense_limit(void);
+
+#endif /* AGRAD_HIGHER_H */
