@@ -92,23 +92,24 @@ $(BUILD)/%.o: %.c | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Each archive is made anew: `ar rcs` into an old one would keep members of
+# sources deleted since (a stale object that breaks or shadows the link).
+archive = @mkdir -p $(@D) && rm -f $@ && $(AR) rcs $@ $^
+
 $(LIBAG): $(AG_OBJ)
-	$(AR) rcs $@ $^
+	$(archive)
 
 $(LIBTEACH): $(TEACH_OBJ)
-	$(AR) rcs $@ $^
+	$(archive)
 
 $(LIBUTIL): $(UTIL_OBJ)
-	$(AR) rcs $@ $^
+	$(archive)
 
 $(LIBNN): $(NN_OBJ)
-	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	$(archive)
 
 $(LIBLANG): $(LANG_OBJ)
-	@mkdir -p $(@D)
-	@rm -f $@  # no stale members of deleted sources
-	$(AR) rcs $@ $^
+	$(archive)
 
 # Each program links what it uses: the command line the derivation language
 # (lang/), the engine and teach/.
