@@ -125,7 +125,8 @@ TOOL_LIB_OBJ := $(filter-out $(BUILD)/tools/main.o,$(TOOL_OBJ))
 $(TESTS): $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(if $(TOOL_SRC),$(AGRAD))
 	$(CC) $(ALL_CFLAGS) $(TEST_OBJ) $(TOOL_LIB_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -lcriterion -o $@
 
-# Bench programs own their workloads (bench/w_*.c), and link no example code.
+# Bench programs link no example code: bench/workloads.h compiles the moons
+# and digits examples' steps from their sources, without their programs.
 $(BENCHES): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG)
 	$(CC) $(ALL_CFLAGS) $< $(BENCH_MOD_OBJ) $(LIBLANG) $(LIBTEACH) $(LIBNN) $(LIBUTIL) $(LIBAG) $(LDLIBS_NN) -o $@
 

@@ -9,7 +9,11 @@
  *
  * With --replay one batch's graph is recorded once, with the inputs and the
  * one-hot targets as constant placeholders; every batch then writes its
- * images and labels into them and replays (classifier.h).
+ * images and labels into them and replays.
+ *
+ * The classifier's step (clf_*, first below) is also fashion.c's training
+ * step and the benchmark's W2: both compile it from this file alone
+ * (EX_STEP_ONLY), so there is one source for it.
  *
  * usage: digits [--data FILE.csv] [--epochs N] [--seed N] [--replay]
  *               [--save FILE.safetensors] [--verbose]
@@ -26,10 +30,10 @@
 
 #include <math.h>
 
-#define PROG "digits"
-
 /* ---- a softmax-CE classifier trained by minibatch steps: record every
- * step, or record once and replay (ag_forward) with each new batch ---- */
+ * step, or record once and replay (ag_forward) with each new batch. Replay
+ * is valid because an MLP's graph depends on the batch size, never on
+ * values (relu's kink changes a derivative, not which nodes exist). ---- */
 
 typedef struct clf_config {
     size_t n_in, n_classes;
@@ -54,9 +58,6 @@ typedef struct clf {
     ag_node loss;     /* replay: the mean loss                              */
     ag_mark eval_mark;  /* above the replay graph (or = mark)               */
 } clf;
-
-
-
 
 static ag_status clf_setup(clf *c, const clf_config *cfg)
 {
@@ -187,100 +188,14 @@ static int clf_predict(clf *c, const double *x)
     return best;
 }
 
-/* ---- digits ---- */
+/* ---- the program: the digits data set ---- */
+#ifndef EX_STEP_ONLY
 
-#define DIGITS_FEATURES 64
-#define DIGITS_CLASSES 10
-#define DIGITS_BATCH 32
-#define DIGITS_TRAIN 1440 /* 45 batches; the other rows are the test set */
-#define DIGITS_LR 0.1
-
-typedef struct digits_run {
-    clf c;
-    const nn_dataset *d;
-    double *xb; /* one batch of features, gathered                          */
-    int *lb;    /* its labels                                               */
-} digits_run;
-
-/* ---- digits ------------------------------------------------------------------ */
-
-static ag_status digits_setup(digits_run *w, const nn_dataset *d, uint64_t seed, char *why, size_t why_size)
-{
-    memset(w, 0, sizeof *w);
-    w->d = d;
-    if (d->cols != DIGITS_FEATURES || d->rows <= DIGITS_TRAIN) {
-        snprintf(why, why_size, "the digits data needs %d features and more than %d rows, not %zu x %zu",
-                 DIGITS_FEATURES, DIGITS_TRAIN, d->rows, d->cols);
-        return AG_EFORMAT;
-    }
-    for (size_t i = 0; i < d->rows; i++) {
-        double y = d->y[i];
-        if (!(y >= 0 && y < DIGITS_CLASSES && y == floor(y))) {
-            snprintf(why, why_size, "data row %zu: label %g is not a digit 0..9", i + 1, y);
-            return AG_EFORMAT;
-        }
-    }
-    static const size_t hidden[] = {64, 64};
-    clf_config cfg = {
-        .n_in = DIGITS_FEATURES, .n_classes = DIGITS_CLASSES, .hidden = hidden, .n_hidden = 2,
-        .batch = DIGITS_BATCH, .init = NN_INIT_HE,
-        .optim = {.kind = NN_OPTIM_SGD, .lr = DIGITS_LR}, .seed = seed,
-    };
-    ag_status s = clf_setup(&w->c, &cfg);
-    w->xb = ag_realloc(NULL, DIGITS_BATCH * DIGITS_FEATURES * sizeof *w->xb);
-    w->lb = ag_realloc(NULL, DIGITS_BATCH * sizeof *w->lb);
-    if (s == AG_OK && (!w->xb || !w->lb))
-        s = AG_ENOMEM;
-    if (s != AG_OK)
-        snprintf(why, why_size, "%s", w->c.t && ag_tape_status(w->c.t) ? ag_tape_error(w->c.t) : ag_status_str(s));
-    return s;
-}
-
-static void digits_free(digits_run *w)
-{
-    clf_free(&w->c);
-    ag_free(w->xb);
-    ag_free(w->lb);
-    memset(w, 0, sizeof *w);
-}
-
-static void digits_shuffle(size_t *idx, size_t n, uint64_t seed)
-{
-    nn_rng rng;
-    nn_rng_seed(&rng, seed);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    nn_rng_shuffle(&rng, idx, n);
-}
-
-static void gather(digits_run *w, const size_t *rows)
-{
-    for (size_t i = 0; i < DIGITS_BATCH; i++) {
-        memcpy(w->xb + i * DIGITS_FEATURES, w->d->x + rows[i] * DIGITS_FEATURES,
-               DIGITS_FEATURES * sizeof *w->xb);
-        w->lb[i] = (int)w->d->y[rows[i]];
-    }
-}
-
-static ag_status digits_step_record(digits_run *w, const size_t *rows, double *loss)
-{
-    gather(w, rows);
-    return clf_step_record(&w->c, w->xb, w->lb, loss);
-}
-
-static ag_status digits_step_replay(digits_run *w, const size_t *rows, double *loss)
-{
-    gather(w, rows);
-    return clf_step_replay(&w->c, w->xb, w->lb, loss);
-}
-
-static int digits_predict(digits_run *w, size_t r)
-{
-    return clf_predict(&w->c, w->d->x + r * DIGITS_FEATURES);
-}
-
-/* ---- the program ---- */
-
+#define PROG "digits"
+#define FEATURES 64
+#define CLASSES 10
+#define BATCH 32
+#define TRAIN 1440 /* 45 batches; the other rows are the test set */
 
 typedef struct options {
     const char *data, *save;
@@ -302,13 +217,31 @@ static int parse(int argc, char **argv, options *o)
                       "              [--save FILE.safetensors] [--verbose]");
 }
 
+/* 64 features, more than TRAIN rows, labels 0..9; else a message. */
+static bool valid(const char *path, const nn_dataset *d)
+{
+    if (d->cols != FEATURES || d->rows <= TRAIN) {
+        fprintf(stderr, PROG ": %s: the digits data needs %d features and more than %d rows, not %zu x %zu\n",
+                path, FEATURES, TRAIN, d->rows, d->cols);
+        return false;
+    }
+    for (size_t i = 0; i < d->rows; i++) {
+        double y = d->y[i];
+        if (!(y >= 0 && y < CLASSES && y == floor(y))) {
+            fprintf(stderr, PROG ": %s: data row %zu: label %g is not a digit 0..9\n", path, i + 1, y);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Test accuracy over rows test[0..n); fills confusion[true][predicted]. */
-static double evaluate(digits_run *w, const size_t *test, size_t n, size_t confusion[10][10])
+static double evaluate(clf *c, const nn_dataset *d, const size_t *test, size_t n, size_t confusion[10][10])
 {
     size_t right = 0;
     memset(confusion, 0, 10 * sizeof *confusion);
     for (size_t i = 0; i < n; i++) {
-        int truth = (int)w->d->y[test[i]], guess = digits_predict(w, test[i]);
+        int truth = (int)d->y[test[i]], guess = clf_predict(c, d->x + test[i] * FEATURES);
         if (guess < 0)
             return -1;
         confusion[truth][guess]++;
@@ -331,42 +264,48 @@ static void print_confusion(size_t confusion[10][10])
     }
 }
 
-static int train(const options *o, digits_run *w, size_t *idx)
+static int train(const options *o, clf *c, const nn_dataset *d, size_t *idx)
 {
-    size_t n_test = w->d->rows - DIGITS_TRAIN, confusion[10][10];
-    const size_t *test = idx + DIGITS_TRAIN;
+    size_t n_test = d->rows - TRAIN, confusion[10][10];
+    const size_t *test = idx + TRAIN;
+    double xb[BATCH * FEATURES]; /* one batch of images, gathered */
+    int lb[BATCH];               /* and their labels              */
     nn_rng order;
     nn_rng_seed(&order, o->seed + 1);
     double acc = 0, t0 = ex_now();
     for (size_t e = 0; e < o->epochs; e++) {
-        nn_rng_shuffle(&order, idx, DIGITS_TRAIN); /* the training part only */
+        nn_rng_shuffle(&order, idx, TRAIN); /* the training part only */
         double sum = 0;
-        for (size_t b = 0; b < DIGITS_TRAIN / DIGITS_BATCH; b++) {
+        for (size_t b = 0; b < TRAIN / BATCH; b++) {
+            const size_t *rows = idx + b * BATCH;
+            for (size_t i = 0; i < BATCH; i++) {
+                memcpy(xb + i * FEATURES, d->x + rows[i] * FEATURES, FEATURES * sizeof *xb);
+                lb[i] = (int)d->y[rows[i]];
+            }
             double loss;
-            const size_t *rows = idx + b * DIGITS_BATCH;
-            ag_status s = o->replay ? digits_step_replay(w, rows, &loss) : digits_step_record(w, rows, &loss);
+            ag_status s = o->replay ? clf_step_replay(c, xb, lb, &loss) : clf_step_record(c, xb, lb, &loss);
             if (s != AG_OK) {
-                fprintf(stderr, PROG ": epoch %zu batch %zu: %s\n", e, b, ag_tape_error(w->c.t));
+                fprintf(stderr, PROG ": epoch %zu batch %zu: %s\n", e, b, ag_tape_error(c->t));
                 return EX_FAILED;
             }
             if (o->verbose)
                 printf("batch %zu loss %.17g\n", b, loss);
             sum += loss;
         }
-        acc = evaluate(w, test, n_test, confusion);
-        printf("epoch %zu loss %.17g test accuracy %.4f (%.1f s)\n", e + 1,
-               sum / (DIGITS_TRAIN / DIGITS_BATCH), acc, ex_now() - t0);
+        acc = evaluate(c, d, test, n_test, confusion);
+        printf("epoch %zu loss %.17g test accuracy %.4f (%.1f s)\n", e + 1, sum / (TRAIN / BATCH), acc,
+               ex_now() - t0);
     }
     if (o->epochs == 0)
-        acc = evaluate(w, test, n_test, confusion);
+        acc = evaluate(c, d, test, n_test, confusion);
     if (acc < 0) {
-        fprintf(stderr, PROG ": evaluation failed: %s\n", ag_tape_error(w->c.t));
+        fprintf(stderr, PROG ": evaluation failed: %s\n", ag_tape_error(c->t));
         return EX_FAILED;
     }
     print_confusion(confusion);
     if (o->save) {
         nn_error err;
-        if (nn_model_save(w->c.model, o->save, &err) != AG_OK) {
+        if (nn_model_save(c->model, o->save, &err) != AG_OK) {
             fprintf(stderr, PROG ": %s\n", err.message);
             return EX_USAGE;
         }
@@ -385,20 +324,30 @@ int main(int argc, char **argv)
     nn_dataset d;
     if (!ex_load_csv(PROG, o.data, &d))
         return EX_USAGE;
-    digits_run w;
-    char why[600];
+    static const size_t hidden[] = {64, 64};
+    clf_config cfg = {.n_in = FEATURES, .n_classes = CLASSES, .hidden = hidden, .n_hidden = 2, .batch = BATCH,
+                      .init = NN_INIT_HE, .optim = {.kind = NN_OPTIM_SGD, .lr = 0.1}, .seed = o.seed};
+    clf c;
+    memset(&c, 0, sizeof c);
     size_t *idx = malloc(d.rows * sizeof *idx);
     if (!idx)
         rc = EX_FAILED;
-    else if (digits_setup(&w, &d, o.seed, why, sizeof why) != AG_OK) {
-        fprintf(stderr, PROG ": %s: %s\n", o.data, why);
+    else if (!valid(o.data, &d))
         rc = EX_USAGE;
+    else if (clf_setup(&c, &cfg) != AG_OK) {
+        fprintf(stderr, PROG ": %s\n", c.t ? ag_tape_error(c.t) : "out of memory");
+        rc = EX_FAILED;
     } else {
-        digits_shuffle(idx, d.rows, o.seed); /* the split: train first */
-        rc = train(&o, &w, idx);
+        nn_rng split; /* the split, with the seed: training rows first */
+        nn_rng_seed(&split, o.seed);
+        for (size_t i = 0; i < d.rows; i++)
+            idx[i] = i;
+        nn_rng_shuffle(&split, idx, d.rows);
+        rc = train(&o, &c, &d, idx);
     }
-    digits_free(&w);
+    clf_free(&c);
     free(idx);
     nn_dataset_free(&d);
     return rc;
 }
+#endif /* EX_STEP_ONLY */

@@ -16,6 +16,9 @@
  *
  * usage: make_moons [--n 100] [--noise 0.1] [--seed 42] [-o FILE]
  * Prints nothing else on success; errors go to stderr with exit status 2.
+ * The one example that parses its own options (not ex_options): the install
+ * check (mk/install.mk) builds this file alone against the installed
+ * libraries, where examples/lib does not exist.
  */
 #include <errno.h>
 #include <math.h>

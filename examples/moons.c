@@ -31,9 +31,9 @@
 
 #include <math.h>
 
-#define PROG "moons"
-
-/* ---- the training step: record (or replay), differentiate, update ---- */
+/* ---- the training step: record (or replay), differentiate, update ----
+ * bench/workloads.h compiles this part alone (EX_STEP_ONLY): the benchmark's
+ * W1 measures this very step, from this one source, without the program. */
 
 #define MOONS_SEED 1337
 #define MOONS_STEPS 100
@@ -53,8 +53,6 @@ typedef struct moons_run {
     ag_node loss;
     ag_mark eval_mark;  /* above the replay graph (or = mark)                */
 } moons_run;
-
-/* ---- moons ------------------------------------------------------------------ */
 
 static ag_status moons_setup(moons_run *w, const nn_dataset *d, uint64_t seed, char *why, size_t why_size)
 {
@@ -222,7 +220,9 @@ static double moons_score(moons_run *w, double x1, double x2)
 }
 
 /* ---- the program ---- */
+#ifndef EX_STEP_ONLY
 
+#define PROG "moons"
 
 typedef struct options {
     const char *data, *load, *save, *svg;
@@ -321,3 +321,4 @@ int main(int argc, char **argv)
     nn_dataset_free(&d);
     return rc;
 }
+#endif /* EX_STEP_ONLY */
