@@ -74,8 +74,15 @@ ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out);
  * entries of a vector that is not one run, an intermediate). */
 ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out);
 
-/* hv = H v, H the Hessian of y with respect to run x (x.n entries each). */
+/* hv = H v, H the Hessian of y with respect to run x (x.n entries each),
+ * by forward over reverse: numbers only, nothing recorded; scratch kept
+ * on the tape (allocated once, grown with it). */
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
+
+/* The same by reverse over reverse (ag_grad_nodes, then one backward from
+ * g . v): slower (bench/hess.c measures both); the oracle of ag_hvp's
+ * tests, since the two share no second-derivative code. */
+ag_status ag_hvp_recorded(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 
 /* *h = the x.n x x.n Hessian of y, row-major, H[i][j] =
  * d^2 y / dx_i dx_j, in a block from ag_realloc (free it with ag_free). */

@@ -136,14 +136,33 @@ static inline void edge(ag_tape *t, ag_sink *s, uint32_t in, double g, double lo
         ag__sink_push(s, in, local, c);
 }
 
+/* Forward over reverse (ag_hvp): TAN(t, i) is node i's tangent, the
+ * derivative of its value along v; the backward sweep carries each
+ * adjoint g in grad and its tangent gd in tgrad. jv_<stem>(t, i) stores
+ * node i's tangent, sum_k (d node / d input_k) times input k's tangent;
+ * hv_<stem>(t, i, g, gd) is bw_<stem> for the pair: each input gets
+ * g d_k, and gd d_k + g (tangent of d_k), the tangent of d_k being
+ * sum_j (d2 node / d input_k d input_j) times input j's tangent. */
+#define TAN(t, i) ((t)->tan[(i)])
+
+static inline void pair_edge(ag_tape *t, uint32_t in, double g, double gd, double d, double dd)
+{
+    t->grad[in] += g * d;
+    t->tgrad[in] += gd * d + g * dd;
+}
+
 static inline void fw_const(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void jv_const(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void jv_var(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void hv_const(ag_tape *t, uint32_t i, double g, double gd) { (void)t, (void)i, (void)g, (void)gd; }
+static inline void hv_var(ag_tape *t, uint32_t i, double g, double gd) { (void)t, (void)i, (void)g, (void)gd; }
 static inline void fw_var(ag_tape *t, uint32_t i) { (void)t, (void)i; }
 static inline void bw_const(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)t, (void)i, (void)g, (void)s; }
 static inline void bw_var(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)t, (void)i, (void)g, (void)s; }
 
 /* ---- unary ops: y = FWD(x), dy/dx = DER(x, y) ---- */
 
-#define UNARY(name, FWD, DER)                                                        \
+#define UNARY(name, FWD, DER, DER2)                                                  \
     static inline void fw_##name(ag_tape *t, uint32_t i)                             \
     {                                                                                \
         double x = VAL(t, ag__link_a(t->link[i]));                                   \
@@ -155,6 +174,20 @@ static inline void bw_var(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)
         double x = VAL(t, a), y = VAL(t, i);                                         \
         (void)x, (void)y;                                                            \
         edge(t, s, a, g, DER);                                                       \
+    }                                                                                \
+    static inline void jv_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint32_t a = ag__link_a(t->link[i]);                                         \
+        double x = VAL(t, a), y = VAL(t, i);                                         \
+        (void)x, (void)y;                                                            \
+        TAN(t, i) = (DER) * TAN(t, a);                                               \
+    }                                                                                \
+    static inline void hv_##name(ag_tape *t, uint32_t i, double g, double gd)        \
+    {                                                                                \
+        uint32_t a = ag__link_a(t->link[i]);                                         \
+        double x = VAL(t, a), y = VAL(t, i);                                         \
+        (void)x, (void)y;                                                            \
+        pair_edge(t, a, g, gd, DER, (DER2) * TAN(t, a));                             \
     }
 
 static inline double sigmoid(double x)
@@ -193,30 +226,30 @@ static inline double step(double x) { return x > 0 ? 1.0 : x <= 0 ? 0.0 : x; }
 
 #define TWO_OVER_SQRT_PI 1.12837916709551257390 /* 2/sqrt(pi), erf's slope at 0 */
 
-UNARY(neg, -x, -1.0)                             /* d(-x) = -1              */
-UNARY(exp, exp(x), y)                            /* d e^x = e^x (F0c)       */
-UNARY(log, log(x), 1.0 / x)                      /* d log x = 1/x           */
-UNARY(sqrt, sqrt(x), 0.5 / y)                    /* d sqrt x = 1/(2 sqrt x) */
-UNARY(abs, fabs(x), x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0)
-UNARY(sin, sin(x), cos(x))
-UNARY(cos, cos(x), -sin(x))
-UNARY(tanh, tanh(x), dtanh(x, y))                /* F4: 1 - tanh^2          */
-UNARY(sigmoid, sigmoid(x), dsigmoid(x, y))       /* F1: s(1 - s)            */
-UNARY(softplus, softplus(x), sigmoid(x))         /* d softplus = sigmoid    */
-UNARY(relu, relu(x), step01(x))                  /* F2, relu'(0) = 0        */
-UNARY(log1p, log1p(x), 1.0 / (1.0 + x))          /* d log(1+x) = 1/(1+x)    */
-UNARY(expm1, expm1(x), exp(x))                   /* d (e^x - 1) = e^x       */
-UNARY(tan, tan(x), 1.0 + y * y)                  /* d tan = sec^2 = 1 + tan^2 */
-UNARY(atan, atan(x), 1.0 / (1.0 + x * x))        /* d atan = 1/(1+x^2)      */
-UNARY(sinh, sinh(x), cosh(x))
-UNARY(cosh, cosh(x), sinh(x))
-UNARY(erf, erf(x), TWO_OVER_SQRT_PI * exp(-x * x)) /* d erf = 2/sqrt(pi) e^-x^2 */
-UNARY(sign, sign(x), 0.0)                        /* flat; sign'(0) = 0      */
-UNARY(step, step(x), 0.0)                        /* flat; step'(0) = 0      */
+UNARY(neg, -x, -1.0, 0.0)                             /* d(-x) = -1              */
+UNARY(exp, exp(x), y, y)                            /* d e^x = e^x (F0c)       */
+UNARY(log, log(x), 1.0 / x, -1.0 / (x * x))                      /* d log x = 1/x           */
+UNARY(sqrt, sqrt(x), 0.5 / y, -0.25 / (y * y * y))                    /* d sqrt x = 1/(2 sqrt x) */
+UNARY(abs, fabs(x), x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0, 0.0)
+UNARY(sin, sin(x), cos(x), -y)
+UNARY(cos, cos(x), -sin(x), -y)
+UNARY(tanh, tanh(x), dtanh(x, y), -2.0 * y * dtanh(x, y))                /* F4: 1 - tanh^2          */
+UNARY(sigmoid, sigmoid(x), dsigmoid(x, y), -tanh(0.5 * x) * dsigmoid(x, y))       /* F1: s(1 - s)            */
+UNARY(softplus, softplus(x), sigmoid(x), dsigmoid(x, sigmoid(x)))         /* d softplus = sigmoid    */
+UNARY(relu, relu(x), step01(x), 0.0)                  /* F2, relu'(0) = 0        */
+UNARY(log1p, log1p(x), 1.0 / (1.0 + x), -1.0 / ((1.0 + x) * (1.0 + x)))          /* d log(1+x) = 1/(1+x)    */
+UNARY(expm1, expm1(x), exp(x), exp(x))                   /* d (e^x - 1) = e^x       */
+UNARY(tan, tan(x), 1.0 + y * y, 2.0 * y * (1.0 + y * y))                  /* d tan = sec^2 = 1 + tan^2 */
+UNARY(atan, atan(x), 1.0 / (1.0 + x * x), -2.0 * x / ((1.0 + x * x) * (1.0 + x * x)))        /* d atan = 1/(1+x^2)      */
+UNARY(sinh, sinh(x), cosh(x), y)
+UNARY(cosh, cosh(x), sinh(x), y)
+UNARY(erf, erf(x), TWO_OVER_SQRT_PI * exp(-x * x), -2.0 * x * TWO_OVER_SQRT_PI * exp(-x * x)) /* d erf = 2/sqrt(pi) e^-x^2 */
+UNARY(sign, sign(x), 0.0, 0.0)                        /* flat; sign'(0) = 0      */
+UNARY(step, step(x), 0.0, 0.0)                        /* flat; step'(0) = 0      */
 
 /* ---- ops with a constant operand b (a node holding c): y = FWD, dy/da = DER ---- */
 
-#define WITH_CONST(name, FWD, DER)                                                   \
+#define WITH_CONST(name, FWD, DER, DER2)                                             \
     static inline void fw_##name(ag_tape *t, uint32_t i)                             \
     {                                                                                \
         uint64_t l = t->link[i];                                                     \
@@ -228,14 +261,31 @@ UNARY(step, step(x), 0.0)                        /* flat; step'(0) = 0      */
         uint64_t l = t->link[i];                                                     \
         double x = VAL(t, ag__link_a(l)), c = VAL(t, ag__link_b(l));                 \
         edge(t, s, ag__link_a(l), g, DER);                                           \
+    }                                                                                \
+    /* the constant operand is structure: no derivative flows into it */           \
+    static inline void jv_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        double x = VAL(t, ag__link_a(l)), c = VAL(t, ag__link_b(l));                 \
+        TAN(t, i) = (DER) * TAN(t, ag__link_a(l));                                   \
+    }                                                                                \
+    static inline void hv_##name(ag_tape *t, uint32_t i, double g, double gd)        \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        uint32_t a = ag__link_a(l);                                                  \
+        double x = VAL(t, a), c = VAL(t, ag__link_b(l));                             \
+        pair_edge(t, a, g, gd, DER, (DER2) * TAN(t, a));                             \
     }
 
-WITH_CONST(powc, pow(x, c), c == 0 ? 0.0 : c * pow(x, c - 1.0)) /* d x^c = c x^(c-1) */
-WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c)       /* F3               */
+/* d x^c = c x^(c-1), d^2 x^c = c (c-1) x^(c-2); a factor c or c - 1 that
+ * is 0 ends the chain (0, not 0 * inf at x = 0), as the recorded form does */
+WITH_CONST(powc, pow(x, c), c == 0 ? 0.0 : c * pow(x, c - 1.0),
+           c == 0 || c == 1 ? 0.0 : c * (c - 1.0) * pow(x, c - 2.0))
+WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c, 0.0) /* F3; flat slopes */
 
 /* ---- binary ops: y = FWD(a, b), dy/da = DA, dy/db = DB ---- */
 
-#define BINARY(name, FWD, DA, DB)                                                    \
+#define BINARY(name, FWD, DA, DB, DAA, DAB, DBB)                                    \
     static inline void fw_##name(ag_tape *t, uint32_t i)                             \
     {                                                                                \
         uint64_t l = t->link[i];                                                     \
@@ -250,6 +300,24 @@ WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c)       /* F3          
         (void)a, (void)b, (void)y;                                                   \
         edge(t, s, ia, g, DA);                                                       \
         edge(t, s, ib, g, DB);                                                       \
+    }                                                                                \
+    static inline void jv_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        uint32_t ia = ag__link_a(l), ib = ag__link_b(l);                             \
+        double a = VAL(t, ia), b = VAL(t, ib), y = VAL(t, i);                        \
+        (void)a, (void)b, (void)y;                                                   \
+        TAN(t, i) = (DA) * TAN(t, ia) + (DB) * TAN(t, ib);                           \
+    }                                                                                \
+    static inline void hv_##name(ag_tape *t, uint32_t i, double g, double gd)        \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        uint32_t ia = ag__link_a(l), ib = ag__link_b(l);                             \
+        double a = VAL(t, ia), b = VAL(t, ib), y = VAL(t, i);                        \
+        double ta = TAN(t, ia), tb = TAN(t, ib);                                     \
+        (void)a, (void)b, (void)y;                                                   \
+        pair_edge(t, ia, g, gd, DA, (DAA) * ta + (DAB) * tb);                        \
+        pair_edge(t, ib, g, gd, DB, (DAB) * ta + (DBB) * tb);                        \
     }
 
 static inline double dpow_db(double a, double b, double y)
@@ -263,13 +331,26 @@ static inline double dpow_db(double a, double b, double y)
     return y * log(a);
 }
 
-BINARY(add, a + b, 1.0, 1.0)
-BINARY(sub, a - b, 1.0, -1.0)
-BINARY(mul, a * b, b, a)
-BINARY(div, a / b, 1.0 / b, -y / b)                         /* F0b: d(1/b) = -1/b^2 */
-BINARY(pow, pow(a, b), b == 0 ? 0.0 : b * pow(a, b - 1.0), dpow_db(a, b, y))
-BINARY(min, a <= b ? a : b, a <= b ? 1.0 : 0.0, a <= b ? 0.0 : 1.0)
-BINARY(max, a >= b ? a : b, a >= b ? 1.0 : 0.0, a >= b ? 0.0 : 1.0)
+/* Second derivatives of a^b, as the recorded forms (ops.c) give them:
+ * d2/da2 = b (b-1) a^(b-2) (0 when b or b - 1 is 0), d2/dadb = a^(b-1) +
+ * b a^(b-1) log a, d2/db2 = a^b log^2 a (0 where a = 0 and b > 0). */
+static inline double dpow_daa(double a, double b) { return b == 0 || b == 1 ? 0.0 : b * (b - 1.0) * pow(a, b - 2.0); }
+static inline double dpow_dab(double a, double b)
+{
+    double p = pow(a, b - 1.0);
+    return p + b * dpow_db(a, b - 1.0, p);
+}
+static inline double dpow_dbb(double a, double b, double y) { return dpow_db(a, b, y) * log(a); }
+
+/* rows: name, value, d/da, d/db, d2/da2, d2/dadb, d2/db2 */
+BINARY(add, a + b, 1.0, 1.0, 0.0, 0.0, 0.0)
+BINARY(sub, a - b, 1.0, -1.0, 0.0, 0.0, 0.0)
+BINARY(mul, a * b, b, a, 0.0, 1.0, 0.0)
+BINARY(div, a / b, 1.0 / b, -y / b, 0.0, -1.0 / (b * b), 2.0 * y / (b * b)) /* F0b: d(1/b) = -1/b^2 */
+BINARY(pow, pow(a, b), b == 0 ? 0.0 : b * pow(a, b - 1.0), dpow_db(a, b, y), dpow_daa(a, b), dpow_dab(a, b),
+       dpow_dbb(a, b, y))
+BINARY(min, a <= b ? a : b, a <= b ? 1.0 : 0.0, a <= b ? 0.0 : 1.0, 0.0, 0.0, 0.0) /* flat pieces */
+BINARY(max, a >= b ? a : b, a >= b ? 1.0 : 0.0, a >= b ? 0.0 : 1.0, 0.0, 0.0, 0.0)
 
 /* ---- n-ary ops ----
  * SUM:       a = aux offset of n indices, b = n.   y = sum x_k,  dy/dx_k = 1
@@ -449,5 +530,7 @@ static inline void bw_logsumexp(ag_tape *t, uint32_t i, double g, ag_sink *s)
     for (uint32_t k = 0; k < n; k++)
         edge(t, s, xs[k], g, exp(VAL(t, xs[k]) - y)); /* softmax_k */
 }
+
+#include "tangents.h" /* the n-ary ops' jv_ and hv_ */
 
 #endif /* AGRAD_KERNELS_H */

@@ -3,8 +3,11 @@
  *
  *  1. A Hessian-vector product against one gradient, on the W1 and W2
  *     models: "gradient" = record the loss + ag_backward; "HVP" = record the
- *     loss + ag_hvp over every parameter (records the backward pass as
- *     nodes, then one backward through it). Target: HVP <= 5x gradient.
+ *     loss + ag_hvp over every parameter (forward over reverse: a tangent
+ *     sweep and one backward sweep of adjoints and their tangents);
+ *     "recorded" = record the loss + ag_hvp_recorded (reverse over reverse:
+ *     records the backward pass as nodes, then one backward through it),
+ *     so the choice is measured. Target: HVP <= 5x gradient.
  *       W1  moons: MLP(2, [16, 16, 1]) relu, the 100 points of moons.csv,
  *           mean hinge + 1e-4 L2 (337 parameters)
  *       W2  digits: MLP(64, [64, 64, 10]) relu, softmax-CE over a batch of 32
@@ -114,8 +117,9 @@ static void model_free(model *w)
 }
 
 typedef struct hvp_result {
-    double grad_s, hvp_s, ratio;
-    double best_ratio; /* fastest HVP over fastest gradient: less exposed to load */
+    double grad_s, hvp_s, ratio, rr_s, rr_ratio;
+    double best_ratio, rr_best; /* fastest HVP over fastest gradient: less exposed to load */
+    double max_diff;            /* max |HVP - recorded| / max |recorded|             */
     size_t params, fwd_nodes, recorded_nodes;
 } hvp_result;
 
@@ -124,7 +128,8 @@ static int bench_hvp(model *w, hvp_result *r)
     ag_tape *t = w->t;
     ag_run p = nn_model_params(w->m);
     size_t n = p.n;
-    double *v = malloc(n * sizeof *v), *hv = malloc(n * sizeof *hv), tg[REPS], th[REPS];
+    double *v = malloc(n * sizeof *v), *hv = malloc(n * sizeof *hv), *hr = malloc(n * sizeof *hr);
+    double tg[REPS], th[REPS], tr[REPS];
     ag_node *g = malloc(n * sizeof *g);
     for (size_t k = 0; k < n; k++)
         v[k] = sin((double)k);
@@ -140,9 +145,21 @@ static int bench_hvp(model *w, hvp_result *r)
         L = record_loss(w);
         ag_hvp(t, L, p, v, hv);
         double t3 = bench_now();
+        ag_tape_rewind(t, m);
+        double t4 = bench_now();
+        L = record_loss(w);
+        ag_hvp_recorded(t, L, p, v, hr);
+        double t5 = bench_now();
         tg[rep] = t1 - t0;
         th[rep] = t3 - t2;
+        tr[rep] = t5 - t4;
         if (rep == 0) {
+            double d = 0.0, big = 0.0;
+            for (size_t k = 0; k < n; k++) {
+                d = fmax(d, fabs(hv[k] - hr[k]));
+                big = fmax(big, fabs(hr[k]));
+            }
+            r->max_diff = d / big;
             r->fwd_nodes = ag_tape_len(t) - m.len;
             ag_grad_nodes(t, L, p, g);
             r->recorded_nodes = ag_tape_len(t) - m.len - r->fwd_nodes;
@@ -154,10 +171,13 @@ static int bench_hvp(model *w, hvp_result *r)
         fprintf(stderr, "bench/hess: %s: %s\n", w->name, ag_tape_error(t));
     r->grad_s = bench_median(tg, REPS); /* sorts tg and th */
     r->hvp_s = bench_median(th, REPS);
+    r->rr_s = bench_median(tr, REPS);
     r->best_ratio = th[0] / tg[0];
+    r->rr_best = tr[0] / tg[0];
     r->ratio = r->hvp_s / r->grad_s;
+    r->rr_ratio = r->rr_s / r->grad_s;
     r->params = n;
-    free(v), free(hv), free(g);
+    free(v), free(hv), free(hr), free(g);
     return ok;
 }
 
@@ -241,9 +261,11 @@ int main(int argc, char **argv)
         printf("{\"hvp\": [");
         for (int k = 0; k < 2; k++)
             printf("%s{\"model\": \"%s\", \"params\": %zu, \"gradient_s\": %.6g, \"hvp_s\": %.6g, \"ratio\": %.3f, "
-                   "\"best_ratio\": %.3f, \"forward_nodes\": %zu, \"recorded_backward_nodes\": %zu}",
+                   "\"best_ratio\": %.3f, \"recorded_hvp_s\": %.6g, \"recorded_ratio\": %.3f, "
+                   "\"recorded_best_ratio\": %.3f, \"max_rel_diff\": %.3g, \"forward_nodes\": %zu, "
+                   "\"recorded_backward_nodes\": %zu}",
                    k ? ", " : "", k ? "W2" : "W1", hr[k].params, hr[k].grad_s, hr[k].hvp_s, hr[k].ratio, hr[k].best_ratio,
-                   hr[k].fwd_nodes, hr[k].recorded_nodes);
+                   hr[k].rr_s, hr[k].rr_ratio, hr[k].rr_best, hr[k].max_diff, hr[k].fwd_nodes, hr[k].recorded_nodes);
         printf("], \"hessian\": [");
         for (int k = 0; k < NH; k++)
             printf("%s{\"n\": %zu, \"seconds\": %.6g, \"peak_bytes\": %zu}", k ? ", " : "", fr[k].n, fr[k].secs,
@@ -252,13 +274,16 @@ int main(int argc, char **argv)
         return 0;
     }
     printf("Hessian-vector product vs one gradient (record the loss, then backward / HVP), medians of %d\n", REPS);
-    printf("  %-10s %7s %12s %12s %8s %8s %12s %14s\n", "model", "params", "gradient", "HVP", "HVP/grad", "(best)",
-           "fwd nodes", "recorded bwd");
+    printf("  %-10s %7s %11s %11s %8s %7s %11s %8s %7s %8s %9s %12s\n", "model", "params", "gradient", "fwd/rev",
+           "HVP/grad", "(best)", "rev/rev", "HVP/grad", "(best)", "rel diff", "fwd nodes", "recorded bwd");
     for (int k = 0; k < 2; k++)
-        printf("  %-10s %7zu %10.3f ms %10.3f ms %7.2fx %7.2fx %12zu %14zu\n", k ? "W2 digits" : "W1 moons",
-               hr[k].params, 1e3 * hr[k].grad_s, 1e3 * hr[k].hvp_s, hr[k].ratio, hr[k].best_ratio, hr[k].fwd_nodes,
+        printf("  %-10s %7zu %8.3f ms %8.3f ms %7.2fx %6.2fx %8.3f ms %7.2fx %6.2fx %8.1e %9zu %12zu\n",
+               k ? "W2 digits" : "W1 moons", hr[k].params, 1e3 * hr[k].grad_s, 1e3 * hr[k].hvp_s, hr[k].ratio,
+               hr[k].best_ratio, 1e3 * hr[k].rr_s, hr[k].rr_ratio, hr[k].rr_best, hr[k].max_diff, hr[k].fwd_nodes,
                hr[k].recorded_nodes);
-    printf("  (best: fastest HVP over fastest gradient of the %d runs)\n", REPS);
+    printf("  (fwd/rev: ag_hvp, forward over reverse; rev/rev: ag_hvp_recorded, reverse over reverse; best: fastest\n"
+           "   HVP over fastest gradient of the %d runs; rel diff: max |difference| / max |H v| between the two)\n",
+           REPS);
     printf("full Hessian (ag_hessian) of MLP(4, [h, h, 1]), 16 points; peak = most bytes agrad held during the call\n");
     printf("  %4s %6s %12s %14s %14s %12s %12s\n", "h", "n", "time", "peak", "n*n*8", "time exp", "peak exp");
     for (int k = 0; k < NH; k++) {
