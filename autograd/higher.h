@@ -11,24 +11,31 @@
  * recorded gradients are exactly the chain rule ag_backward applies, in ops.
  * ag_backward itself records nothing and keeps its speed.
  *
- * On top of it (numbers out, nothing left on the tape):
- *   - ag_hvp:      H v, the Hessian of y times a vector (reverse over
- *                  reverse: record the gradient g, then backward from g . v);
+ * Numbers out, nothing left on the tape:
+ *   - ag_hvp:      H v, the Hessian of y times a vector, by forward over
+ *                  reverse, which records nothing: a tangent sweep (x' = v)
+ *                  and one backward sweep of each adjoint and its tangent,
+ *                  through every op's second derivative (jv_/hv_ kernels,
+ *                  kernels.h, one pair per row of the op list);
+ *   - ag_hvp_recorded: the same by reverse over reverse (record the
+ *                  gradient g, then backward from g . v);
  *   - ag_hessian:  the full n x n Hessian (one backward per row over the
  *                  recorded gradient);
  *   - ag_jacobian: the m x n Jacobian of m outputs (one backward per output).
  * These leave every value and gradient on the tape as they found it
  * (variables do not accumulate), and the tape as long as it was.
  *
- * Why reverse over reverse: a forward mode (forward over reverse) would
- * need each op's second derivative as a number, a fourth kernel per op
- * beside its value, numeric derivative and derivative-as-ops; reverse over
- * reverse needs nothing the op list does not already hold. Its cost is
- * measured in bench/hess.c: the recorded backward holds about as many
- * nodes as the forward pass, each adjoint one node (a dot over its terms:
- * a weight used by 32 samples costs one node of 32 pairs).
+ * Why ag_hvp is forward over reverse: measured in bench/hess.c, reverse
+ * over reverse costs 16-30x a gradient on the W1/W2 models (one recorded
+ * term per edge, gathered into dots over listed nodes), forward over
+ * reverse 2-3x: its sweeps run a layer as dot kernels over runs, like
+ * ag_backward. Its price is a second derivative per op as a number (the
+ * jv_/hv_ kernels; a row without them does not compile). The Hessian stays
+ * on the recorded backward: one record, then one plain backward per row,
+ * which reuses the recording n times.
  *
- * Semantics (tested, tests/test_hess_*.c):
+ * Semantics (tested, tests/test_hess_*.c; ag_hvp's kernels follow the
+ * same conventions, so both HVPs agree to rounding, test_hess_fwd.c):
  *   - The recorded gradient of y with respect to x_k is the total derivative
  *     through every path, as ag_backward gives; a node of x that y does not
  *     depend on gets the constant 0. No value steers what is recorded
