@@ -19,8 +19,7 @@
  *                  kernels.h, one pair per row of the op list);
  *   - ag_hvp_recorded: the same by reverse over reverse (record the
  *                  gradient g, then backward from g . v);
- *   - ag_hessian:  the full n x n Hessian (one backward per row over the
- *                  recorded gradient);
+ *   - ag_hessian:  the full n x n Hessian (row k = H e_k by ag_hvp);
  *   - ag_jacobian: the m x n Jacobian of m outputs (one backward per output).
  * These leave every value and gradient on the tape as they found it
  * (variables do not accumulate), and the tape as long as it was.
@@ -30,9 +29,9 @@
  * term per edge, gathered into dots over listed nodes), forward over
  * reverse 2-3x: its sweeps run a layer as dot kernels over runs, like
  * ag_backward. Its price is a second derivative per op as a number (the
- * jv_/hv_ kernels; a row without them does not compile). The Hessian stays
- * on the recorded backward: one record, then one plain backward per row,
- * which reuses the recording n times.
+ * jv_/hv_ kernels; a row without them does not compile). The Hessian
+ * follows: n products beat one recorded backward and a plain backward per
+ * row (bench/hess.c measures both), and record nothing.
  *
  * Semantics (tested, tests/test_hess_*.c; ag_hvp's kernels follow the
  * same conventions, so both HVPs agree to rounding, test_hess_fwd.c):
