@@ -268,7 +268,7 @@ static double second(ag_node (*f)(ag_tape *, ag_node), double x0)
 {
     ag_tape *t = ag_tape_new(0);
     ag_run x = ag_vars(t, &x0, 1);
-    double h = NAN;
+    double h = (double)NAN;
     cr_assert_eq(ag_hvp(t, f(t, x.first), x, (const double[]){1.0}, &h), AG_OK, "%s", ag_tape_error(t));
     ag_tape_free(t);
     return h;
