@@ -60,7 +60,8 @@
  *
  * Anomaly mode: ag_grad_nodes returns AG_EANOMALY (its nodes recorded,
  * the message naming the first one) when a derivative it records is NaN or
- * infinite from finite inputs (sqrt at 0), as ag_backward does.
+ * infinite from finite inputs (sqrt at 0), as ag_backward does. ag_hvp
+ * (and ag_hessian) check nothing there: a NaN or infinity shows in H v.
  *
  * Bad input: the dense results refuse, before allocating anything, a size
  * whose matrix would exceed half the machine's memory (AG_ENOMEM with the
