@@ -9,7 +9,10 @@
  *   ENUM    the enum suffix: AG_OP_<ENUM>
  *   stem    the kernels' stem: ops.c must define fw_<stem> (value),
  *           bw_<stem> (numeric local derivatives, += into the inputs'
- *           gradients) and d_<stem> (the local derivative as new nodes);
+ *           gradients), jv_<stem> and hv_<stem> (forward over reverse:
+ *           the node's tangent, and the backward of an adjoint and its
+ *           tangent through the op's second derivatives; kernels.h,
+ *           tangents.h) and d_<stem> (the local derivative as new nodes);
  *           a missing one stops the build (undeclared identifier), as does
  *           a row with a field missing (the macro's argument count). `make
  *           oplist-check` proves both by compiling deliberately broken lists.
@@ -28,7 +31,7 @@
  *           node's label, and the symbols {times} {sigma} {sq} {dot} {root}.
  *           See trace.c for the few conditional ones ({cmp0}, {slope}, ...).
  *
- * Adding an op: a row here, its three kernels in ops.c, its ag_X constructor
+ * Adding an op: a row here, its kernels (kernels.h; d_ in ops.c), its ag_X constructor
  * (record.c, one line), a test in tests/test_ops.c. Append order matters only
  * for the enum's values (files store names, never numbers).
  */

@@ -11,24 +11,30 @@
  * recorded gradients are exactly the chain rule ag_backward applies, in ops.
  * ag_backward itself records nothing and keeps its speed.
  *
- * On top of it (numbers out, nothing left on the tape):
- *   - ag_hvp:      H v, the Hessian of y times a vector (reverse over
- *                  reverse: record the gradient g, then backward from g . v);
- *   - ag_hessian:  the full n x n Hessian (one backward per row over the
- *                  recorded gradient);
+ * Numbers out, nothing left on the tape:
+ *   - ag_hvp:      H v, the Hessian of y times a vector, by forward over
+ *                  reverse, which records nothing: a tangent sweep (x' = v)
+ *                  and one backward sweep of each adjoint and its tangent,
+ *                  through every op's second derivative (jv_/hv_ kernels,
+ *                  kernels.h, one pair per row of the op list);
+ *   - ag_hvp_recorded: the same by reverse over reverse (record the
+ *                  gradient g, then backward from g . v);
+ *   - ag_hessian:  the full n x n Hessian (row k = H e_k by ag_hvp);
  *   - ag_jacobian: the m x n Jacobian of m outputs (one backward per output).
  * These leave every value and gradient on the tape as they found it
  * (variables do not accumulate), and the tape as long as it was.
  *
- * Why reverse over reverse: a forward mode (forward over reverse) would
- * need each op's second derivative as a number, a fourth kernel per op
- * beside its value, numeric derivative and derivative-as-ops; reverse over
- * reverse needs nothing the op list does not already hold. Its cost is
- * measured in bench/hess.c: the recorded backward holds about as many
- * nodes as the forward pass, each adjoint one node (a dot over its terms:
- * a weight used by 32 samples costs one node of 32 pairs).
+ * Why ag_hvp is forward over reverse: measured in bench/hess.c, reverse
+ * over reverse costs 16-30x a gradient on the W1/W2 models (one recorded
+ * term per edge, gathered into dots over listed nodes), forward over
+ * reverse 2-3x: its sweeps run a layer as dot kernels over runs, like
+ * ag_backward. Its price is a second derivative per op as a number (the
+ * jv_/hv_ kernels; a row without them does not compile). The Hessian
+ * follows: n products beat one recorded backward and a plain backward per
+ * row (bench/hess.c measures both), and record nothing.
  *
- * Semantics (tested, tests/test_hess_*.c):
+ * Semantics (tested, tests/test_hess_*.c; ag_hvp's kernels follow the
+ * same conventions, so both HVPs agree to rounding, test_hess_fwd.c):
  *   - The recorded gradient of y with respect to x_k is the total derivative
  *     through every path, as ag_backward gives; a node of x that y does not
  *     depend on gets the constant 0. No value steers what is recorded
@@ -54,7 +60,8 @@
  *
  * Anomaly mode: ag_grad_nodes returns AG_EANOMALY (its nodes recorded,
  * the message naming the first one) when a derivative it records is NaN or
- * infinite from finite inputs (sqrt at 0), as ag_backward does.
+ * infinite from finite inputs (sqrt at 0), as ag_backward does. ag_hvp
+ * (and ag_hessian) check nothing there: a NaN or infinity shows in H v.
  *
  * Bad input: the dense results refuse, before allocating anything, a size
  * whose matrix would exceed half the machine's memory (AG_ENOMEM with the
@@ -74,8 +81,15 @@ ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out);
  * entries of a vector that is not one run, an intermediate). */
 ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out);
 
-/* hv = H v, H the Hessian of y with respect to run x (x.n entries each). */
+/* hv = H v, H the Hessian of y with respect to run x (x.n entries each),
+ * by forward over reverse: numbers only, nothing recorded; scratch kept
+ * on the tape (allocated once, grown with it). */
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
+
+/* The same by reverse over reverse (ag_grad_nodes, then one backward from
+ * g . v): slower (bench/hess.c measures both); the oracle of ag_hvp's
+ * tests, since the two share no second-derivative code. */
+ag_status ag_hvp_recorded(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 
 /* *h = the x.n x x.n Hessian of y, row-major, H[i][j] =
  * d^2 y / dx_i dx_j, in a block from ag_realloc (free it with ag_free). */

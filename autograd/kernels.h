@@ -1,14 +1,9 @@
 /*
- * kernels.h: every op's forward value fw_<stem> and numeric local
- * derivatives bw_<stem> (one pair per row of ag_ops.h), and the inner loops
- * under them: the dot and axpy loops of dense layers, relu's branchless
- * forms. Included by sweep.c only, whose two loops inline them. Private.
- *
- * Each is a plain function of arrays, so its speed can be read off the
- * generated code: size_t indices (32-bit ones may wrap, which keeps GCC
- * from packing lanes into vector registers), four independent lanes
- * (-O2 does not vectorise a loop of unknown count, but packs the lanes),
- * restrict where the arrays never overlap.
+ * kernels.h: every op's forward value fw_<stem>, numeric local derivatives
+ * bw_<stem> and, for forward over reverse (ag_hvp), its tangent jv_<stem>
+ * and pair backward hv_<stem> (one set per row of ag_ops.h; the n-ary
+ * ops' jv_/hv_ in tangents.h, the inner loops under them in loops.h).
+ * Included by sweep.c only, whose loops inline them. Private.
  */
 #ifndef AGRAD_KERNELS_H
 #define AGRAD_KERNELS_H
@@ -21,96 +16,9 @@
 #define AG_ALWAYS_INLINE inline
 #endif
 
+#include "loops.h"
+
 #include <math.h>
-#include <stddef.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-/* x < 0 ? 0 : x, without a branch: a relu's sign is a coin toss the branch
- * predictor loses half the time. A NaN passes through (as C's and PyTorch's
- * arithmetic would carry it; anomaly mode then names where it came from),
- * and -0 stays -0. SSE2's maxsd(a, b) returns b unless a > b, so
- * maxsd(0, x) is exactly this expression. */
-static inline double relu(double x)
-{
-#if defined(__SSE2__)
-    return _mm_cvtsd_f64(_mm_max_sd(_mm_setzero_pd(), _mm_set_sd(x)));
-#else
-    return x < 0 ? 0.0 : x;
-#endif
-}
-
-/* x > 0 ? 1 : 0, relu's derivative, without a branch for the same reason */
-static inline double step01(double x)
-{
-#if defined(__SSE2__)
-    __m128d gt = _mm_cmpgt_sd(_mm_set_sd(x), _mm_setzero_pd());
-    return _mm_cvtsd_f64(_mm_and_pd(gt, _mm_set_sd(1.0)));
-#else
-    return x > 0 ? 1.0 : 0.0;
-#endif
-}
-
-/* sum_k w_k x_k with four independent partial sums: a single running sum
- * makes every addition wait for the one before (4 cycles each), four let
- * them overlap. The rounding differs from a left-to-right sum by a few ulps. */
-static inline double dot_kernel(const double *restrict w, const double *restrict x, size_t n)
-{
-    /* size_t indices: 32-bit ones may wrap, which keeps GCC from packing
-     * the four lanes into vector registers */
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        s0 += w[k] * x[k];
-        s1 += w[k + 1] * x[k + 1];
-        s2 += w[k + 2] * x[k + 2];
-        s3 += w[k + 3] * x[k + 3];
-    }
-    for (; k < n; k++)
-        s0 += w[k] * x[k];
-    return (s0 + s1) + (s2 + s3);
-}
-
-/* y += g v, four at a time (see dot_backward_kernel) */
-static inline void axpy_kernel(double *restrict y, const double *restrict v, double g, size_t n)
-{
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        y[k] += g * v[k];
-        y[k + 1] += g * v[k + 1];
-        y[k + 2] += g * v[k + 2];
-        y[k + 3] += g * v[k + 3];
-    }
-    for (; k < n; k++)
-        y[k] += g * v[k];
-}
-/* dw_k += g x_k, dx_k += g w_k for runs whose gradients do not overlap
- * (restrict lets the four streams be scheduled freely; four at a time
- * because -O2 does not vectorise a loop of unknown count). One interleaved
- * loop, not two axpy_kernel calls: measured, two passes make recording the
- * moons step about 8% slower (record/hand 1.93 -> 2.11). */
-static inline void dot_backward_kernel(double *restrict gw, double *restrict gx, const double *restrict vw,
-                                const double *restrict vx, double g, size_t n)
-{
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        gw[k] += g * vx[k];
-        gw[k + 1] += g * vx[k + 1];
-        gw[k + 2] += g * vx[k + 2];
-        gw[k + 3] += g * vx[k + 3];
-        gx[k] += g * vw[k];
-        gx[k + 1] += g * vw[k + 1];
-        gx[k + 2] += g * vw[k + 2];
-        gx[k + 3] += g * vw[k + 3];
-    }
-    for (; k < n; k++) {
-        gw[k] += g * vx[k];
-        gx[k] += g * vw[k];
-    }
-}
-
-
 
 /* ---- the op kernels ----------------------------------------------------------
  * fw_<stem>(t, i) stores node i's value from its inputs' values; leaves keep
@@ -136,14 +44,33 @@ static inline void edge(ag_tape *t, ag_sink *s, uint32_t in, double g, double lo
         ag__sink_push(s, in, local, c);
 }
 
+/* Forward over reverse (ag_hvp): TAN(t, i) is node i's tangent, the
+ * derivative of its value along v; the backward sweep carries each
+ * adjoint g in grad and its tangent gd in tgrad. jv_<stem>(t, i) stores
+ * node i's tangent, sum_k (d node / d input_k) times input k's tangent;
+ * hv_<stem>(t, i, g, gd) is bw_<stem> for the pair: each input gets
+ * g d_k, and gd d_k + g (tangent of d_k), the tangent of d_k being
+ * sum_j (d2 node / d input_k d input_j) times input j's tangent. */
+#define TAN(t, i) ((t)->tan[(i)])
+
+static inline void pair_edge(ag_tape *t, uint32_t in, double g, double gd, double d, double dd)
+{
+    t->grad[in] += g * d;
+    t->tgrad[in] += gd * d + g * dd;
+}
+
 static inline void fw_const(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void jv_const(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void jv_var(ag_tape *t, uint32_t i) { (void)t, (void)i; }
+static inline void hv_const(ag_tape *t, uint32_t i, double g, double gd) { (void)t, (void)i, (void)g, (void)gd; }
+static inline void hv_var(ag_tape *t, uint32_t i, double g, double gd) { (void)t, (void)i, (void)g, (void)gd; }
 static inline void fw_var(ag_tape *t, uint32_t i) { (void)t, (void)i; }
 static inline void bw_const(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)t, (void)i, (void)g, (void)s; }
 static inline void bw_var(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)t, (void)i, (void)g, (void)s; }
 
-/* ---- unary ops: y = FWD(x), dy/dx = DER(x, y) ---- */
+/* ---- unary ops: y = FWD(x), dy/dx = DER(x, y), d2y/dx2 = DER2(x, y) ---- */
 
-#define UNARY(name, FWD, DER)                                                        \
+#define UNARY(name, FWD, DER, DER2)                                                  \
     static inline void fw_##name(ag_tape *t, uint32_t i)                             \
     {                                                                                \
         double x = VAL(t, ag__link_a(t->link[i]));                                   \
@@ -155,6 +82,20 @@ static inline void bw_var(ag_tape *t, uint32_t i, double g, ag_sink *s) { (void)
         double x = VAL(t, a), y = VAL(t, i);                                         \
         (void)x, (void)y;                                                            \
         edge(t, s, a, g, DER);                                                       \
+    }                                                                                \
+    static inline void jv_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint32_t a = ag__link_a(t->link[i]);                                         \
+        double x = VAL(t, a), y = VAL(t, i);                                         \
+        (void)x, (void)y;                                                            \
+        TAN(t, i) = (DER) * TAN(t, a);                                               \
+    }                                                                                \
+    static inline void hv_##name(ag_tape *t, uint32_t i, double g, double gd)        \
+    {                                                                                \
+        uint32_t a = ag__link_a(t->link[i]);                                         \
+        double x = VAL(t, a), y = VAL(t, i);                                         \
+        (void)x, (void)y;                                                            \
+        pair_edge(t, a, g, gd, DER, (DER2) * TAN(t, a));                             \
     }
 
 static inline double sigmoid(double x)
@@ -193,30 +134,31 @@ static inline double step(double x) { return x > 0 ? 1.0 : x <= 0 ? 0.0 : x; }
 
 #define TWO_OVER_SQRT_PI 1.12837916709551257390 /* 2/sqrt(pi), erf's slope at 0 */
 
-UNARY(neg, -x, -1.0)                             /* d(-x) = -1              */
-UNARY(exp, exp(x), y)                            /* d e^x = e^x (F0c)       */
-UNARY(log, log(x), 1.0 / x)                      /* d log x = 1/x           */
-UNARY(sqrt, sqrt(x), 0.5 / y)                    /* d sqrt x = 1/(2 sqrt x) */
-UNARY(abs, fabs(x), x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0)
-UNARY(sin, sin(x), cos(x))
-UNARY(cos, cos(x), -sin(x))
-UNARY(tanh, tanh(x), dtanh(x, y))                /* F4: 1 - tanh^2          */
-UNARY(sigmoid, sigmoid(x), dsigmoid(x, y))       /* F1: s(1 - s)            */
-UNARY(softplus, softplus(x), sigmoid(x))         /* d softplus = sigmoid    */
-UNARY(relu, relu(x), step01(x))                  /* F2, relu'(0) = 0        */
-UNARY(log1p, log1p(x), 1.0 / (1.0 + x))          /* d log(1+x) = 1/(1+x)    */
-UNARY(expm1, expm1(x), exp(x))                   /* d (e^x - 1) = e^x       */
-UNARY(tan, tan(x), 1.0 + y * y)                  /* d tan = sec^2 = 1 + tan^2 */
-UNARY(atan, atan(x), 1.0 / (1.0 + x * x))        /* d atan = 1/(1+x^2)      */
-UNARY(sinh, sinh(x), cosh(x))
-UNARY(cosh, cosh(x), sinh(x))
-UNARY(erf, erf(x), TWO_OVER_SQRT_PI * exp(-x * x)) /* d erf = 2/sqrt(pi) e^-x^2 */
-UNARY(sign, sign(x), 0.0)                        /* flat; sign'(0) = 0      */
-UNARY(step, step(x), 0.0)                        /* flat; step'(0) = 0      */
+UNARY(neg, -x, -1.0, 0.0) /* d(-x) = -1 */
+UNARY(exp, exp(x), y, y) /* d e^x = e^x (F0c) */
+UNARY(log, log(x), 1.0 / x, -1.0 / (x * x)) /* d log x = 1/x */
+UNARY(sqrt, sqrt(x), 0.5 / y, -0.25 / (y * y * y)) /* d sqrt x = 1/(2 sqrt x) */
+UNARY(abs, fabs(x), x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0, 0.0)
+UNARY(sin, sin(x), cos(x), -y)
+UNARY(cos, cos(x), -sin(x), -y)
+UNARY(tanh, tanh(x), dtanh(x, y), -2.0 * y * dtanh(x, y)) /* F4: 1 - tanh^2 */
+UNARY(sigmoid, sigmoid(x), dsigmoid(x, y), -tanh(0.5 * x) * dsigmoid(x, y)) /* F1: s(1 - s) */
+UNARY(softplus, softplus(x), sigmoid(x), dsigmoid(x, sigmoid(x))) /* d softplus = sigmoid */
+UNARY(relu, relu(x), step01(x), 0.0) /* F2, relu'(0) = 0 */
+UNARY(log1p, log1p(x), 1.0 / (1.0 + x), -1.0 / ((1.0 + x) * (1.0 + x))) /* d log(1+x) = 1/(1+x) */
+UNARY(expm1, expm1(x), exp(x), exp(x)) /* d (e^x - 1) = e^x */
+UNARY(tan, tan(x), 1.0 + y * y, 2.0 * y * (1.0 + y * y)) /* d tan = sec^2 = 1 + tan^2 */
+UNARY(atan, atan(x), 1.0 / (1.0 + x * x), -2.0 * x / ((1.0 + x * x) * (1.0 + x * x))) /* d atan = 1/(1+x^2) */
+UNARY(sinh, sinh(x), cosh(x), y)
+UNARY(cosh, cosh(x), sinh(x), y)
+UNARY(erf, erf(x), TWO_OVER_SQRT_PI * exp(-x * x), -2.0 * x * TWO_OVER_SQRT_PI * exp(-x * x)) /* d erf = 2/sqrt(pi) e^-x^2 */
+UNARY(sign, sign(x), 0.0, 0.0) /* flat; sign'(0) = 0 */
+UNARY(step, step(x), 0.0, 0.0) /* flat; step'(0) = 0 */
 
-/* ---- ops with a constant operand b (a node holding c): y = FWD, dy/da = DER ---- */
+/* ---- ops with a constant operand b (a node holding c): y = FWD, dy/da = DER,
+ * d2y/da2 = DER2 ---- */
 
-#define WITH_CONST(name, FWD, DER)                                                   \
+#define WITH_CONST(name, FWD, DER, DER2)                                             \
     static inline void fw_##name(ag_tape *t, uint32_t i)                             \
     {                                                                                \
         uint64_t l = t->link[i];                                                     \
@@ -228,14 +170,32 @@ UNARY(step, step(x), 0.0)                        /* flat; step'(0) = 0      */
         uint64_t l = t->link[i];                                                     \
         double x = VAL(t, ag__link_a(l)), c = VAL(t, ag__link_b(l));                 \
         edge(t, s, ag__link_a(l), g, DER);                                           \
+    }                                                                                \
+    /* the constant operand is structure: no derivative flows into it */           \
+    static inline void jv_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        double x = VAL(t, ag__link_a(l)), c = VAL(t, ag__link_b(l));                 \
+        TAN(t, i) = (DER) * TAN(t, ag__link_a(l));                                   \
+    }                                                                                \
+    static inline void hv_##name(ag_tape *t, uint32_t i, double g, double gd)        \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        uint32_t a = ag__link_a(l);                                                  \
+        double x = VAL(t, a), c = VAL(t, ag__link_b(l));                             \
+        pair_edge(t, a, g, gd, DER, (DER2) * TAN(t, a));                             \
     }
 
-WITH_CONST(powc, pow(x, c), c == 0 ? 0.0 : c * pow(x, c - 1.0)) /* d x^c = c x^(c-1) */
-WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c)       /* F3               */
+/* d x^c = c x^(c-1), d^2 x^c = c (c-1) x^(c-2); a factor c or c - 1 that
+ * is 0 ends the chain (0, not 0 * inf at x = 0), as the recorded form does */
+WITH_CONST(powc, pow(x, c), c == 0 ? 0.0 : c * pow(x, c - 1.0),
+           c == 0 || c == 1 ? 0.0 : c * (c - 1.0) * pow(x, c - 2.0))
+WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c, 0.0) /* F3; flat slopes */
 
-/* ---- binary ops: y = FWD(a, b), dy/da = DA, dy/db = DB ---- */
+/* ---- binary ops: y = FWD(a, b), dy/da = DA, dy/db = DB, and the second
+ * derivatives d2y/da2 = DAA, d2y/dadb = DAB, d2y/db2 = DBB ---- */
 
-#define BINARY(name, FWD, DA, DB)                                                    \
+#define BINARY(name, FWD, DA, DB, DAA, DAB, DBB)                                    \
     static inline void fw_##name(ag_tape *t, uint32_t i)                             \
     {                                                                                \
         uint64_t l = t->link[i];                                                     \
@@ -250,6 +210,24 @@ WITH_CONST(leaky_relu, x > 0 ? x : c * x, x > 0 ? 1.0 : c)       /* F3          
         (void)a, (void)b, (void)y;                                                   \
         edge(t, s, ia, g, DA);                                                       \
         edge(t, s, ib, g, DB);                                                       \
+    }                                                                                \
+    static inline void jv_##name(ag_tape *t, uint32_t i)                             \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        uint32_t ia = ag__link_a(l), ib = ag__link_b(l);                             \
+        double a = VAL(t, ia), b = VAL(t, ib), y = VAL(t, i);                        \
+        (void)a, (void)b, (void)y;                                                   \
+        TAN(t, i) = (DA) * TAN(t, ia) + (DB) * TAN(t, ib);                           \
+    }                                                                                \
+    static inline void hv_##name(ag_tape *t, uint32_t i, double g, double gd)        \
+    {                                                                                \
+        uint64_t l = t->link[i];                                                     \
+        uint32_t ia = ag__link_a(l), ib = ag__link_b(l);                             \
+        double a = VAL(t, ia), b = VAL(t, ib), y = VAL(t, i);                        \
+        double ta = TAN(t, ia), tb = TAN(t, ib);                                     \
+        (void)a, (void)b, (void)y;                                                   \
+        pair_edge(t, ia, g, gd, DA, (DAA) * ta + (DAB) * tb);                        \
+        pair_edge(t, ib, g, gd, DB, (DAB) * ta + (DBB) * tb);                        \
     }
 
 static inline double dpow_db(double a, double b, double y)
@@ -263,13 +241,26 @@ static inline double dpow_db(double a, double b, double y)
     return y * log(a);
 }
 
-BINARY(add, a + b, 1.0, 1.0)
-BINARY(sub, a - b, 1.0, -1.0)
-BINARY(mul, a * b, b, a)
-BINARY(div, a / b, 1.0 / b, -y / b)                         /* F0b: d(1/b) = -1/b^2 */
-BINARY(pow, pow(a, b), b == 0 ? 0.0 : b * pow(a, b - 1.0), dpow_db(a, b, y))
-BINARY(min, a <= b ? a : b, a <= b ? 1.0 : 0.0, a <= b ? 0.0 : 1.0)
-BINARY(max, a >= b ? a : b, a >= b ? 1.0 : 0.0, a >= b ? 0.0 : 1.0)
+/* Second derivatives of a^b, as the recorded forms (ops.c) give them:
+ * d2/da2 = b (b-1) a^(b-2) (0 when b or b - 1 is 0), d2/dadb = a^(b-1) +
+ * b a^(b-1) log a, d2/db2 = a^b log^2 a (0 where a = 0 and b > 0). */
+static inline double dpow_daa(double a, double b) { return b == 0 || b == 1 ? 0.0 : b * (b - 1.0) * pow(a, b - 2.0); }
+static inline double dpow_dab(double a, double b)
+{
+    double p = pow(a, b - 1.0);
+    return p + b * dpow_db(a, b - 1.0, p);
+}
+static inline double dpow_dbb(double a, double b, double y) { return dpow_db(a, b, y) * log(a); }
+
+/* rows: name, value, d/da, d/db, d2/da2, d2/dadb, d2/db2 */
+BINARY(add, a + b, 1.0, 1.0, 0.0, 0.0, 0.0)
+BINARY(sub, a - b, 1.0, -1.0, 0.0, 0.0, 0.0)
+BINARY(mul, a * b, b, a, 0.0, 1.0, 0.0)
+BINARY(div, a / b, 1.0 / b, -y / b, 0.0, -1.0 / (b * b), 2.0 * y / (b * b)) /* F0b: d(1/b) = -1/b^2 */
+BINARY(pow, pow(a, b), b == 0 ? 0.0 : b * pow(a, b - 1.0), dpow_db(a, b, y), dpow_daa(a, b), dpow_dab(a, b),
+       dpow_dbb(a, b, y))
+BINARY(min, a <= b ? a : b, a <= b ? 1.0 : 0.0, a <= b ? 0.0 : 1.0, 0.0, 0.0, 0.0) /* flat pieces */
+BINARY(max, a >= b ? a : b, a >= b ? 1.0 : 0.0, a >= b ? 0.0 : 1.0, 0.0, 0.0, 0.0)
 
 /* ---- n-ary ops ----
  * SUM:       a = aux offset of n indices, b = n.   y = sum x_k,  dy/dx_k = 1
@@ -449,5 +440,7 @@ static inline void bw_logsumexp(ag_tape *t, uint32_t i, double g, ag_sink *s)
     for (uint32_t k = 0; k < n; k++)
         edge(t, s, xs[k], g, exp(VAL(t, xs[k]) - y)); /* softmax_k */
 }
+
+#include "tangents.h" /* the n-ary ops' jv_ and hv_ */
 
 #endif /* AGRAD_KERNELS_H */

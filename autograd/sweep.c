@@ -18,10 +18,12 @@
 
 #define ALWAYS_INLINE AG_ALWAYS_INLINE
 
-/* The forward loop. `check`: anomaly mode (constant at each call site, so
- * the plain sweep carries no test for it). Each case loops while the next
- * node has the same op: one dispatch per stretch, the kernel inlined. */
-static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, bool check)
+/* The forward loop. `check`: anomaly mode; `tangent`: the tangents of
+ * forward over reverse (jv_<stem>) in place of the values (both constant
+ * at each call site, so the plain sweep carries no test for them). Each
+ * case loops while the next node has the same op: one dispatch per
+ * stretch, the kernel inlined. */
+static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, bool check, bool tangent)
 {
     const uint64_t *link = t->link;
     uint32_t i = from;
@@ -29,11 +31,15 @@ static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, b
         switch (ag__link_op(link[i])) {
 #define FORWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
     case AG_OP_##ENUM:                                                               \
-        if (AG_OP_##ENUM == AG_OP_DOT_RUN && !check) {                               \
+        if (AG_OP_##ENUM == AG_OP_DOT_RUN && !check && !tangent) {                   \
             i = fw_dot_run_stretch(t, i, to); /* a layer's rows, row by row */     \
             break;                                                                   \
         }                                                                            \
         do {                                                                         \
+            if (tangent) {                                                           \
+                jv_##stem(t, i);                                                     \
+                continue;                                                            \
+            }                                                                        \
             fw_##stem(t, i);                                                         \
             if (!ag__is_leaf(AG_OP_##ENUM)) {                                        \
                 t->grad[i] = 0.0; /* new values make old gradients meaningless */  \
@@ -64,16 +70,19 @@ void (*const ag__fw_one[AG_OP_COUNT])(ag_tape *t, uint32_t i) = {AG_OPLIST(FW_RO
 void ag__forward(ag_tape *t, uint32_t from, uint32_t to)
 {
     if (t->anomaly)
-        forward_loop(t, from, to, true);
+        forward_loop(t, from, to, true, false);
     else
-        forward_loop(t, from, to, false);
+        forward_loop(t, from, to, false, false);
 }
 
 /* The backward loop, from top down to bottom. A zero gradient propagates
  * nothing, so nodes outside y's past, and dead relus, cost nothing and never
  * turn an infinite local derivative into 0 * inf = NaN. `s` is the
- * stepper's sink (NULL in plain sweeps), `check` anomaly mode. */
-static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t bottom, ag_sink *s, bool check)
+ * stepper's sink (NULL in plain sweeps), `check` anomaly mode, `pair` the
+ * backward of forward over reverse (hv_<stem>: the adjoint and its tangent,
+ * in t->tgrad; a node is skipped when both are 0). */
+static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t bottom, ag_sink *s, bool check,
+                                        bool pair)
 {
     const uint64_t *link = t->link;
     uint32_t i = top + 1; /* one past the next node to sweep */
@@ -83,6 +92,12 @@ static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t botto
     case AG_OP_##ENUM:                                                               \
         do {                                                                         \
             double g = t->grad[--i];                                                 \
+            if (pair) {                                                              \
+                double gd = t->tgrad[i];                                             \
+                if (g != 0.0 || gd != 0.0)                                           \
+                    hv_##stem(t, i, g, gd);                                          \
+                continue;                                                            \
+            }                                                                        \
             if (g != 0.0) {                                                          \
                 bw_##stem(t, i, g, s);                                               \
                 if (check)                                                           \
@@ -158,11 +173,23 @@ ag_status ag_backward(ag_tape *t, ag_node y)
     if (t->first_op > y.idx)
         return AG_OK; /* y is a variable and nothing is computed below it */
     if (!t->anomaly) {
-        backward_loop(t, y.idx, t->first_op, NULL, false);
+        backward_loop(t, y.idx, t->first_op, NULL, false, false);
         return AG_OK;
     }
-    backward_loop(t, y.idx, t->first_op, NULL, true);
+    backward_loop(t, y.idx, t->first_op, NULL, true, false);
     return t->anomaly_seen ? AG_EANOMALY : AG_OK;
+}
+
+void ag__hvp_sweeps(ag_tape *t, uint32_t lo, uint32_t y, double *adj)
+{
+    /* the kernels accumulate adjoints into t->grad: lend them adj, so the
+     * tape's own gradients are left as they were */
+    double *grad = t->grad;
+    t->grad = adj;
+    forward_loop(t, lo, y, false, true);
+    adj[y] = 1.0;
+    backward_loop(t, y, lo, NULL, false, true);
+    t->grad = grad;
 }
 
 void ag_zero_grad(ag_tape *t)
@@ -282,7 +309,7 @@ bool ag_stepper_next(ag_stepper *st, ag_stepper_step *out)
         st->sink.n = 0;
         out->node = ag__handle(t, i);
         out->upstream = t->grad[i];
-        backward_loop(t, i, i, &st->sink, t->anomaly);
+        backward_loop(t, i, i, &st->sink, t->anomaly, false);
         if (st->sink.failed) {
             ag__fail(t, AG_ENOMEM, "ag_stepper_next: out of memory listing the edges of node #%u", i);
             st->pos = 0;

@@ -130,6 +130,7 @@ void ag_tape_free(ag_tape *t)
     ag_free(t->aux);
     ag_free(t->seg);
     ag_free(t->origin);
+    ag_free(t->hv_block);
     ag_free(t);
 }
 
@@ -139,7 +140,7 @@ size_t ag_tape_bytes(const ag_tape *t)
 {
     size_t per_node = sizeof *t->value + sizeof *t->grad + sizeof *t->link;
     return sizeof *t + (size_t)t->cap * per_node + (size_t)t->aux_cap * sizeof *t->aux +
-           (size_t)t->seg_cap * sizeof *t->seg + (t->origin ? (size_t)t->cap * sizeof *t->origin : 0);
+           (size_t)t->seg_cap * sizeof *t->seg + (t->origin ? (size_t)t->cap * sizeof *t->origin : 0) + 3 * (size_t)t->hv_cap * sizeof *t->hv_block;
 }
 
 ag_status ag__reserve_slow(ag_tape *t, size_t nodes, size_t aux_words, const char *fn)

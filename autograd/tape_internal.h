@@ -117,6 +117,13 @@ struct ag_tape {
     /* replay check: the highest interior node read with ag_steer */
     uint32_t steered_by; /* AG_NONE when none */
 
+    /* ag_hvp's scratch (dense.c), kept between calls and grown with the
+     * tape: one block of 3 * hv_cap doubles, the adjoints, tangents and
+     * adjoint tangents of forward over reverse. tan and tgrad point into
+     * it; they are read only by the tangent sweeps (ag__hvp_sweeps). */
+    double *hv_block, *tan, *tgrad;
+    uint32_t hv_cap;
+
     /* the growth warning: backward sweeps in a row that found the tape
      * longer than the sweep before and no rewind between them */
     uint32_t last_sweep_len, growing_sweeps;
@@ -201,6 +208,11 @@ void ag__forward(ag_tape *t, uint32_t from, uint32_t to);
 /* One node's forward step, per op: the recording path's (ag__append). */
 extern void (*const ag__fw_one[AG_OP_COUNT])(ag_tape *t, uint32_t i);
 void ag__anomaly_forward(ag_tape *t, uint32_t i); /* anomaly.c */
+/* Forward over reverse over nodes lo..y (dense.c's ag_hvp): the tangents
+ * of lo..y from their inputs' (t->tan, leaves set by the caller), then the
+ * backward sweep from y of the adjoints, in `adj`, and their tangents, in
+ * t->tgrad, down to lo. adj and t->tgrad must be 0 over [lo, y]. */
+void ag__hvp_sweeps(ag_tape *t, uint32_t lo, uint32_t y, double *adj);
 /* Receives each edge while the stepper runs; NULL in plain backward. */
 typedef struct ag_sink {
     ag_tape *t;

@@ -3,17 +3,22 @@
  *
  *  1. A Hessian-vector product against one gradient, on the W1 and W2
  *     models: "gradient" = record the loss + ag_backward; "HVP" = record the
- *     loss + ag_hvp over every parameter (records the backward pass as
- *     nodes, then one backward through it). Target: HVP <= 5x gradient.
+ *     loss + ag_hvp over every parameter (forward over reverse: a tangent
+ *     sweep and one backward sweep of adjoints and their tangents);
+ *     "recorded" = record the loss + ag_hvp_recorded (reverse over reverse:
+ *     records the backward pass as nodes, then one backward through it),
+ *     so the choice is measured. Target: HVP <= 5x gradient.
  *       W1  moons: MLP(2, [16, 16, 1]) relu, the 100 points of moons.csv,
  *           mean hinge + 1e-4 L2 (337 parameters)
  *       W2  digits: MLP(64, [64, 64, 10]) relu, softmax-CE over a batch of 32
  *           rows of digits.csv (8970 parameters)
- *  2. The full Hessian (ag_hessian) of MLP(4, [h, h, 1]) tanh with ½SE over
+ *  2. The full Hessian (ag_hessian: n products H e_k) of MLP(4, [h, h, 1]) tanh with ½SE over
  *     16 points, for h = 3 .. 20 (n = h^2 + 7h + 1 parameters: 31 .. 541,
  *     99 at h = 7): time, and the peak of the bytes agrad has allocated
  *     (through the allocation hook: tape, scratch and the n x n result)
- *     during the call, with the growth exponents between sizes.
+ *     during the call, with the growth exponents between sizes; beside it,
+ *     the time of the same Hessian by reverse over reverse (ag_grad_nodes,
+ *     then a backward per row: the measured alternative).
  * Medians of REPS runs, ratios within this one run.
  *
  * Usage: hess [--json] [--data DIR]
@@ -114,8 +119,9 @@ static void model_free(model *w)
 }
 
 typedef struct hvp_result {
-    double grad_s, hvp_s, ratio;
-    double best_ratio; /* fastest HVP over fastest gradient: less exposed to load */
+    double grad_s, hvp_s, ratio, rr_s, rr_ratio;
+    double best_ratio, rr_best; /* fastest HVP over fastest gradient: less exposed to load */
+    double max_diff;            /* max |HVP - recorded| / max |recorded|             */
     size_t params, fwd_nodes, recorded_nodes;
 } hvp_result;
 
@@ -124,7 +130,8 @@ static int bench_hvp(model *w, hvp_result *r)
     ag_tape *t = w->t;
     ag_run p = nn_model_params(w->m);
     size_t n = p.n;
-    double *v = malloc(n * sizeof *v), *hv = malloc(n * sizeof *hv), tg[REPS], th[REPS];
+    double *v = malloc(n * sizeof *v), *hv = malloc(n * sizeof *hv), *hr = malloc(n * sizeof *hr);
+    double tg[REPS], th[REPS], tr[REPS];
     ag_node *g = malloc(n * sizeof *g);
     for (size_t k = 0; k < n; k++)
         v[k] = sin((double)k);
@@ -140,9 +147,21 @@ static int bench_hvp(model *w, hvp_result *r)
         L = record_loss(w);
         ag_hvp(t, L, p, v, hv);
         double t3 = bench_now();
+        ag_tape_rewind(t, m);
+        double t4 = bench_now();
+        L = record_loss(w);
+        ag_hvp_recorded(t, L, p, v, hr);
+        double t5 = bench_now();
         tg[rep] = t1 - t0;
         th[rep] = t3 - t2;
+        tr[rep] = t5 - t4;
         if (rep == 0) {
+            double d = 0.0, big = 0.0;
+            for (size_t k = 0; k < n; k++) {
+                d = fmax(d, fabs(hv[k] - hr[k]));
+                big = fmax(big, fabs(hr[k]));
+            }
+            r->max_diff = d / big;
             r->fwd_nodes = ag_tape_len(t) - m.len;
             ag_grad_nodes(t, L, p, g);
             r->recorded_nodes = ag_tape_len(t) - m.len - r->fwd_nodes;
@@ -154,10 +173,13 @@ static int bench_hvp(model *w, hvp_result *r)
         fprintf(stderr, "bench/hess: %s: %s\n", w->name, ag_tape_error(t));
     r->grad_s = bench_median(tg, REPS); /* sorts tg and th */
     r->hvp_s = bench_median(th, REPS);
+    r->rr_s = bench_median(tr, REPS);
     r->best_ratio = th[0] / tg[0];
+    r->rr_best = tr[0] / tg[0];
     r->ratio = r->hvp_s / r->grad_s;
+    r->rr_ratio = r->rr_s / r->grad_s;
     r->params = n;
-    free(v), free(hv), free(g);
+    free(v), free(hv), free(hr), free(g);
     return ok;
 }
 
@@ -165,7 +187,9 @@ static int bench_hvp(model *w, hvp_result *r)
 
 typedef struct full_result {
     size_t h, n;
-    double secs;
+    double secs, rr_secs; /* ag_hessian (n forward-over-reverse products);
+                           * the recorded way: ag_grad_nodes, then the
+                           * Jacobian of the gradient nodes (a backward per row) */
     size_t peak, result_bytes;
 } full_result;
 
@@ -201,11 +225,24 @@ static int bench_full(size_t h, full_result *r)
             peak = peak_bytes - before;
         ag_free(H);
     }
+    /* the alternative measured: reverse over reverse, as ag_hessian was */
+    double htimes[REPS];
+    ag_node *g = malloc(n * sizeof *g);
+    for (int rep = 0; rep < reps; rep++) {
+        ag_mark mk = ag_tape_mark(t);
+        double t0 = bench_now();
+        ag_grad_nodes(t, L, p, g);
+        ag_jacobian(t, g, n, p, &H);
+        htimes[rep] = bench_now() - t0;
+        ag_free(H);
+        ag_tape_rewind(t, mk);
+    }
+    free(g);
     int ok = ag_tape_status(t) == AG_OK;
     nn_model_free(m);
     ag_tape_free(t);
     ag_set_allocator(NULL, NULL);
-    *r = (full_result){h, n, bench_median(times, reps), peak, n * n * sizeof(double)};
+    *r = (full_result){h, n, bench_median(times, reps), bench_median(htimes, reps), peak, n * n * sizeof(double)};
     return ok;
 }
 
@@ -241,32 +278,39 @@ int main(int argc, char **argv)
         printf("{\"hvp\": [");
         for (int k = 0; k < 2; k++)
             printf("%s{\"model\": \"%s\", \"params\": %zu, \"gradient_s\": %.6g, \"hvp_s\": %.6g, \"ratio\": %.3f, "
-                   "\"best_ratio\": %.3f, \"forward_nodes\": %zu, \"recorded_backward_nodes\": %zu}",
+                   "\"best_ratio\": %.3f, \"recorded_hvp_s\": %.6g, \"recorded_ratio\": %.3f, "
+                   "\"recorded_best_ratio\": %.3f, \"max_rel_diff\": %.3g, \"forward_nodes\": %zu, "
+                   "\"recorded_backward_nodes\": %zu}",
                    k ? ", " : "", k ? "W2" : "W1", hr[k].params, hr[k].grad_s, hr[k].hvp_s, hr[k].ratio, hr[k].best_ratio,
-                   hr[k].fwd_nodes, hr[k].recorded_nodes);
+                   hr[k].rr_s, hr[k].rr_ratio, hr[k].rr_best, hr[k].max_diff, hr[k].fwd_nodes, hr[k].recorded_nodes);
         printf("], \"hessian\": [");
         for (int k = 0; k < NH; k++)
-            printf("%s{\"n\": %zu, \"seconds\": %.6g, \"peak_bytes\": %zu}", k ? ", " : "", fr[k].n, fr[k].secs,
-                   fr[k].peak);
+            printf("%s{\"n\": %zu, \"seconds\": %.6g, \"recorded_seconds\": %.6g, \"peak_bytes\": %zu}", k ? ", " : "",
+                   fr[k].n, fr[k].secs, fr[k].rr_secs, fr[k].peak);
         printf("]}\n");
         return 0;
     }
     printf("Hessian-vector product vs one gradient (record the loss, then backward / HVP), medians of %d\n", REPS);
-    printf("  %-10s %7s %12s %12s %8s %8s %12s %14s\n", "model", "params", "gradient", "HVP", "HVP/grad", "(best)",
-           "fwd nodes", "recorded bwd");
+    printf("  %-10s %7s %11s %11s %8s %7s %11s %8s %7s %8s %9s %12s\n", "model", "params", "gradient", "fwd/rev",
+           "HVP/grad", "(best)", "rev/rev", "HVP/grad", "(best)", "rel diff", "fwd nodes", "recorded bwd");
     for (int k = 0; k < 2; k++)
-        printf("  %-10s %7zu %10.3f ms %10.3f ms %7.2fx %7.2fx %12zu %14zu\n", k ? "W2 digits" : "W1 moons",
-               hr[k].params, 1e3 * hr[k].grad_s, 1e3 * hr[k].hvp_s, hr[k].ratio, hr[k].best_ratio, hr[k].fwd_nodes,
+        printf("  %-10s %7zu %8.3f ms %8.3f ms %7.2fx %6.2fx %8.3f ms %7.2fx %6.2fx %8.1e %9zu %12zu\n",
+               k ? "W2 digits" : "W1 moons", hr[k].params, 1e3 * hr[k].grad_s, 1e3 * hr[k].hvp_s, hr[k].ratio,
+               hr[k].best_ratio, 1e3 * hr[k].rr_s, hr[k].rr_ratio, hr[k].rr_best, hr[k].max_diff, hr[k].fwd_nodes,
                hr[k].recorded_nodes);
-    printf("  (best: fastest HVP over fastest gradient of the %d runs)\n", REPS);
+    printf("  (fwd/rev: ag_hvp, forward over reverse; rev/rev: ag_hvp_recorded, reverse over reverse; best: fastest\n"
+           "   HVP over fastest gradient of the %d runs; rel diff: max |difference| / max |H v| between the two)\n",
+           REPS);
     printf("full Hessian (ag_hessian) of MLP(4, [h, h, 1]), 16 points; peak = most bytes agrad held during the call\n");
-    printf("  %4s %6s %12s %14s %14s %12s %12s\n", "h", "n", "time", "peak", "n*n*8", "time exp", "peak exp");
+    printf("  %4s %6s %12s %14s %14s %12s %12s %12s\n", "h", "n", "time", "peak", "n*n*8", "time exp", "peak exp",
+           "recorded");
     for (int k = 0; k < NH; k++) {
         double te = k ? log(fr[k].secs / fr[k - 1].secs) / log((double)fr[k].n / (double)fr[k - 1].n) : (double)NAN;
         double pe = k ? log((double)fr[k].peak / (double)fr[k - 1].peak) / log((double)fr[k].n / (double)fr[k - 1].n) : (double)NAN;
-        printf("  %4zu %6zu %9.3f ms %11.1f KiB %11.1f KiB %12.2f %12.2f\n", fr[k].h, fr[k].n, 1e3 * fr[k].secs,
-               (double)fr[k].peak / 1024, (double)fr[k].result_bytes / 1024, te, pe);
+        printf("  %4zu %6zu %9.3f ms %11.1f KiB %11.1f KiB %12.2f %12.2f %9.3f ms\n", fr[k].h, fr[k].n, 1e3 * fr[k].secs,
+               (double)fr[k].peak / 1024, (double)fr[k].result_bytes / 1024, te, pe, 1e3 * fr[k].rr_secs);
     }
-    printf("  (exp: growth exponent d log / d log n from the row above)\n");
+    printf("  (exp: growth exponent d log / d log n from the row above; recorded: the same Hessian by reverse\n"
+           "   over reverse, ag_grad_nodes then a backward per row, the alternative to ag_hessian's n products)\n");
     return 0;
 }

@@ -581,6 +581,14 @@ static ag_status hess_round(ag_tape *t)
     cr_assert(near(h[0], hww) && near(h[1], hwb) && near(h[2], hwb) && near(h[3], hbb), "H = %g %g %g %g", h[0], h[1],
               h[2], h[3]);
     ag_free(h);
+    /* forward over reverse: its scratch is the only allocation; a failure
+     * leaves the tape as it was */
+    double hv[2];
+    if ((s = ag_hvp(t, y, p, (const double[]){1.0, -2.0}, hv)) != AG_OK) {
+        cr_assert_eq(ag_tape_len(t), len, "a failed ag_hvp leaves the tape as it was");
+        return s;
+    }
+    cr_assert(near(hv[0], hww - 2 * hwb) && near(hv[1], hwb - 2 * hbb), "H v = %g %g", hv[0], hv[1]);
     return AG_OK;
 }
 

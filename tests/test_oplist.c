@@ -3,7 +3,8 @@
  * ops against their closed-form derivatives; every op's local derivative
  * recorded as ops (ag_local_derivative) against the derivative the sweep
  * uses, before and after a replay; and the coverage check: a list with a row
- * whose kernels are missing, or a row with a field missing, does not compile.
+ * whose kernels are missing (the tangent ones of forward over reverse
+ * included), or a row with a field missing, does not compile.
  */
 #include "autograd.h"
 
@@ -208,16 +209,17 @@ Test(oplist, table_rows_are_complete)
 /* Compile the sweep and the table with an extra row given by -D; 0 when
  * the compiler accepts them. The sources are found from this file's path
  * (tests/..), as make test runs from the top of the tree. */
-static int compile_with(const char *extra_row)
+static int compile_with_defs(const char *extra_row, const char *defs)
 {
     const char *cc = getenv("CC");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "%s -std=c11 -fsyntax-only -Werror -Iautograd %s%s%s autograd/sweep.c autograd/ops.c >/dev/null 2>&1",
-             cc && *cc ? cc : "cc", extra_row ? "'-DAG_OPLIST_EXTRA(X)=" : "", extra_row ? extra_row : "",
+             "%s -std=c11 -fsyntax-only -Werror -Iautograd %s %s%s%s autograd/sweep.c autograd/ops.c >/dev/null 2>&1",
+             cc && *cc ? cc : "cc", defs, extra_row ? "'-DAG_OPLIST_EXTRA(X)=" : "", extra_row ? extra_row : "",
              extra_row ? "'" : "");
     return system(cmd);
 }
+static int compile_with(const char *extra_row) { return compile_with_defs(extra_row, ""); }
 
 Test(oplist, a_row_without_kernels_or_with_a_field_missing_does_not_compile)
 {
@@ -227,4 +229,12 @@ Test(oplist, a_row_without_kernels_or_with_a_field_missing_does_not_compile)
     cr_assert_neq(compile_with("X(BOGUS, bogus, \"bogus\", 1, CALL, \"\")"), 0);
     /* a row with its form missing */
     cr_assert_neq(compile_with("X(BOGUS, exp, \"bogus\", 1, CALL)"), 0);
+    /* a row whose value and first derivatives exist (exp's, named by the
+     * row's stem) but not its tangent kernels (forward over reverse) */
+    const char *row = "X(BOGUS, bogus, \"bogus\", 1, CALL, \"\")";
+    const char *first = "-Dfw_bogus=fw_exp -Dbw_bogus=bw_exp -Dd_bogus=d_exp";
+    char all[256];
+    snprintf(all, sizeof all, "%s -Djv_bogus=jv_exp -Dhv_bogus=hv_exp", first);
+    cr_assert_eq(compile_with_defs(row, all), 0, "control: the row with every kernel compiles");
+    cr_assert_neq(compile_with_defs(row, first), 0, "a row without jv_/hv_ must not compile");
 }
