@@ -56,12 +56,12 @@ size_t lg__compare(lg_run *r, const cm *m, const lg_check_opts *o, double *worst
             *overflow = true;
             continue;
         }
-        if (lg__close(a, b, o->rtol, o->stol, S, 0.0))
+        if (lg_close(a, b, o->rtol, o->stol, S, 0.0))
             continue;
         /* the rounding bound costs a sweep: only for entries that need it */
         if (r && bounds < 32) {
             bounds++;
-            if (lg__close(a, b, o->rtol, o->stol, S, lg__rounding(r, m->bn[nb == 1 ? 0 : k])))
+            if (lg_close(a, b, o->rtol, o->stol, S, lg_rounding(r->t, r->n_start, m->bn[nb == 1 ? 0 : k])))
                 continue;
         }
         if (m->overflowed) { /* an intermediate of the formula overflowed */

@@ -128,6 +128,17 @@ typedef enum lg_verdict {
 
 const char *lg_verdict_name(lg_verdict v); /* "agrees", "DISAGREES", ...  */
 
+/* The one tolerance rule (lg_check and `agrad check` both use it):
+ * autodiff a and formula b agree when a == b, both are NaN, or
+ *   |a - b| <= rtol*max(|a|,|b|) + stol*scale + round,
+ * scale the largest |autodiff| involved and round the formula's own
+ * rounding bound, lg_rounding: 8 eps * sum over the formula's interior
+ * nodes n (tape indices from..entry) of |d entry/dn| |n|, a first-order
+ * bound of the rounding error of entry (one backward sweep on t; the
+ * gradients on t are overwritten). */
+bool lg_close(double a, double b, double rtol, double stol, double scale, double round);
+double lg_rounding(ag_tape *t, size_t from, ag_node entry);
+
 #define LG_SHOWN 8
 
 typedef struct lg_entry {

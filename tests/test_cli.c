@@ -143,7 +143,7 @@ Test(cli, json_keys_in_input_order_and_nonfinite)
     run_free(&r);
     /* log(0) = -inf, d/dx = 1/0 = +inf: strings, since JSON has no infinity */
     r = agrad("grad", "--json", "log(x)", "x=0");
-    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.rc, 1); /* not finite: exit 1 */
     cr_assert_str_eq(r.out, "{\"value\": \"-Infinity\", \"grad\": {\"x\": \"Infinity\"}}\n");
     run_free(&r);
 }
@@ -362,9 +362,9 @@ Test(cli, anomaly_names_the_node_and_column)
     cr_assert(strstr(r.err, "log") && strstr(r.err, "<expr>:12"), "%s", r.err);
     cr_assert(strstr(r.err, "  y = x - x; log(y)\n             ^\n"), "%s", r.err);
     run_free(&r);
-    /* without --anomaly the same is just -inf */
+    /* without --anomaly the same is -inf, flagged: exit 1, not "all well" */
     r = agrad("grad", "y = x - x; log(y)", "x=1");
-    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.rc, 1);
     cr_assert(strstr(r.out, "-inf"), "%s", r.out);
     run_free(&r);
 }

@@ -10,6 +10,7 @@
 #include "lang.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,15 +182,20 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
             double *g = ag_realloc(NULL, nx * sizeof *g);
             lg_shape s;
             if (g && lg_jacobian(r, out, v, g, &s, NULL) == AG_OK)
-                for (size_t i = 0; i < nx; i++)
+                for (size_t i = 0; i < nx; i++) {
                     fprintf(io->out, "d%s/d%s = %.17g\n", name, ag_name_of(t, v.nodes[i]), g[i]);
+                    if (!isfinite(g[i]) && anomaly == CLI_OK) {
+                        fprintf(io->err, "agrad: warning: d%s/d%s is not finite\n", name, ag_name_of(t, v.nodes[i]));
+                        anomaly = CLI_NO;
+                    }
+                }
             ag_free(g);
         }
     } else if (p) {
         rc = t ? CLI_USAGE : CLI_FAIL;
     }
-    if (a->anomaly && rc == CLI_OK)
-        rc = anomaly;
+    if (rc == CLI_OK)
+        rc = anomaly; /* a value or gradient that is not finite: exit 1 */
     lg_run_free(r);
     ag_tape_free(t);
     lg_prog_free(p);

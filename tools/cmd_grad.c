@@ -6,6 +6,8 @@
  * whose numbers are printed with %.17g (they read back as the same double)
  * and whose non-finite numbers are the strings "NaN", "Infinity",
  * "-Infinity" (JSON has no such numbers; null would lose which one it was).
+ * Exit 1 when the value or a gradient is not finite (with its cause on
+ * stderr, --anomaly or not), 0 when all are finite.
  */
 #include "cli.h"
 
@@ -41,5 +43,5 @@ int cli_grad(const cli_args *a, const cli_io *io)
     cli_prog_free(&p);
     if (!finite)
         cli_explain_nonfinite(a, io);
-    return CLI_OK;
+    return finite ? CLI_OK : CLI_NO; /* not finite is not "all well" */
 }
