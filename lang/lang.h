@@ -222,6 +222,10 @@ size_t lg_error_json_buf(const lg_error *e, const char *src, char *buf, size_t s
 const char *lg_origin_label(int line);
 int lg_origin_line(const char *label);
 
+/* Whether name[0..len) can name an input: a letter or '_' then letters,
+ * digits or '_', and not a function or constant of the language. */
+bool lg_name_ok(const char *name, size_t len);
+
 /* The builtin functions, "exp log ..." (for help texts). */
 void lg_builtin_list(char *buf, size_t size);
 

@@ -122,8 +122,9 @@ const char *lg__ptok_str(parser *ps, const lx_token *t)
 /* ---- expressions ---- */
 
 
-/* Comma-separated expressions up to `close`; stored as a run of kids. */
-void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all)
+/* Comma-separated expressions up to `close`; stored as a run of kids.
+ * `of`: the function whose arguments these are (for the message), or NULL. */
+void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all, const char *of)
 {
     int tmp[64];
     int n = 0, cap = 64;
@@ -159,8 +160,14 @@ void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all)
     }
     if (!ps->failed && !lg__pis_op(&ps->tok, close)) {
         char found[64];
-        lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or '%c', found %s", close,
-             lx_describe(ps->p->src, &ps->tok, found, sizeof found));
+        if (of && ps->tok.kind == LX_END) /* the old CLI's wording, clearer at the end */
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ')' after the arguments of %s", of);
+        else if (of)
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or ')' after argument %d of %s, found %s", n, of,
+                      lx_describe(ps->p->src, &ps->tok, found, sizeof found));
+        else
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or '%c', found %s", close,
+                      lx_describe(ps->p->src, &ps->tok, found, sizeof found));
     }
     lg_prog *p = ps->p;
     if (!ps->failed && !lg__grow((void **)&p->kids, &p->cap_kids, p->n_kids + (size_t)n, sizeof *p->kids))
@@ -195,7 +202,7 @@ static int parse_primary(parser *ps)
             int e = lg__pnew_ex(ps, EX_CALL, &at);
             lg__pnext(ps);
             int k0 = 0, nk = 0;
-            lg__plist(ps, ')', &k0, &nk, false);
+            lg__plist(ps, ')', &k0, &nk, false, name);
             if (ps->failed)
                 return -1;
             ps->p->ex[e].name = name;
@@ -223,7 +230,7 @@ static int parse_primary(parser *ps)
         int e = lg__pnew_ex(ps, EX_LIST, &at);
         lg__pnext(ps);
         int k0 = 0, nk = 0;
-        lg__plist(ps, ']', &k0, &nk, false);
+        lg__plist(ps, ']', &k0, &nk, false, NULL);
         if (ps->failed)
             return -1;
         if (nk == 0) {
@@ -250,7 +257,7 @@ static int postfix(parser *ps, int e)
         if (lg__pis_op(&at, '[')) {
             lg__pnext(ps);
             int k0 = 0, nk = 0;
-            lg__plist(ps, ']', &k0, &nk, true);
+            lg__plist(ps, ']', &k0, &nk, true, NULL);
             int x = ps->failed ? -1 : lg__pnew_ex(ps, EX_INDEX, &at);
             if (x < 0)
                 return -1;

@@ -194,9 +194,13 @@ ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_
         }
         p->st = st;
         p->cap_st = p->n_st + 1;
-        memmove(p->st + 1, p->st, p->n_st * sizeof *p->st);
+        /* after the inputs added before it: the order given is the tape's */
+        size_t at = 0;
+        while (at < p->n_st && p->st[at].kind == ST_INPUT && p->st[at].line == 0)
+            at++;
+        memmove(p->st + at + 1, p->st + at, (p->n_st - at) * sizeof *p->st);
         p->n_st++;
-        s = &p->st[0];
+        s = &p->st[at];
         memset(s, 0, sizeof *s);
         *s = (stmt){.kind = ST_INPUT, .name = copy, .expr = -1, .rows = 1, .cols = 1, .data_set = -1};
     }

@@ -194,7 +194,11 @@ lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, lg_error
     }
     if (r->have_out && !r->out_name && lg__size(r->out.s) == 1 && !ag_name_of(t, r->out.n[0]) &&
         ag_node_op(t, r->out.n[0]) != AG_OP_CONST && ag_node_op(t, r->out.n[0]) != AG_OP_VAR)
-        ag_name_set(t, r->out.n[0], "f");
+        if (ag_name_set(t, r->out.n[0], "f") != AG_OK) { /* out of memory: say so, lose nothing */
+            lg__fail(&e, NULL, ag_tape_status(t), "naming the output f: %s", ag_tape_error(t));
+            lg_run_free(r);
+            return NULL;
+        }
     return r;
 }
 

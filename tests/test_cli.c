@@ -234,9 +234,9 @@ Test(cli, parse_error_display)
     cr_assert(strstr(r.err, "\n  \tsigmoid(z\n  \t        ^\n"), "%s", r.err); /* the tab is kept */
     run_free(&r);
     r = agrad("grad", "x + unknown_fn(x)", "x=1");
-    cr_assert(strstr(r.err, "unknown function 'unknown_fn'; the functions are: exp log sqrt abs sin cos tanh "
-                            "sigmoid softplus relu leaky_relu min max log1p expm1 tan atan sinh cosh erf "
-                            "sign step pow"),
+    cr_assert(strstr(r.err, "unknown function 'unknown_fn'; the functions are: exp log ln sqrt abs sin cos tanh "
+                            "sigmoid softplus relu log1p expm1 tan atan sinh cosh erf sign step leaky_relu "
+                            "pow max min clip"),
               "%s", r.err);
     run_free(&r);
 }

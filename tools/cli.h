@@ -13,7 +13,6 @@
 #define AGRAD_TOOLS_CLI_H
 
 #include "autograd.h"
-#include "expr.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -90,7 +89,8 @@ bool cli_ascii(const cli_args *a);
 
 /* Display helpers (show.c). */
 void cli_show_source_line(FILE *f, const char *src, int line, int col);
-void cli_show_parse_error(FILE *f, const char *src, const ax_error *e, const char *what);
+struct lg_error;
+void cli_show_parse_error(FILE *f, const char *src, const struct lg_error *e, const char *what);
 /* A node for people: its name, a constant's value, else op#index. */
 const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
 /* The node's operation over its inputs' labels: "w * x", "sigmoid(z)". */
@@ -122,14 +122,17 @@ int cli_check_name(const cli_args *a, const cli_io *io);
  * language, whose points straddle the kinks near the given point; prints
  * its report and returns CLI_NO when it disagrees there. */
 int cli_check_kinks(const cli_args *a, const cli_io *io);
-/* cli_prog_build for -f FILE (trace, step, dot): the derivation language's
- * program recorded on the tape, its scalar output as out. */
-int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io);
 /* The same loading (program text or -f FILE, name=value inputs) and
  * evaluation on a fresh tape, for the other commands over lang/. */
 struct lg_prog;
 struct lg_run;
 struct lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc);
+/* Parse src with lang and apply the name=value inputs and --data; an input
+ * the text does not use is an error unless allow_unused. Errors are shown
+ * as the command line's (caret under the column, `what` naming the text:
+ * "expression", "--expect formula"), or, what NULL, as lang's file:line:col. */
+struct lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool allow_unused, const char *what,
+                               const cli_io *io, int *rc);
 struct lg_run *cli_lang_eval(struct lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io);
 /* Higher order (cmd_hess.c): agrad hessian, agrad grad --order N, and
  * trace/dot of a recorded backward pass (--order 2: the backward pass of

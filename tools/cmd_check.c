@@ -96,7 +96,8 @@ static int run_points(const cli_args *a, const cli_io *io, cli_prog *f, cli_prog
             double u = uniform_pm1(&rng); /* drawn for data too: the other points do not move */
             x[i] = k == 0 || is_data(a, a->inputs[i].name) ? x0 : x0 + a->radius * u * fmax(fabs(x0), 1.0);
             ag_set_value(f->t, f->inputs[i], x[i]);
-            ag_set_value(g->t, g->inputs[i], x[i]);
+            if (!ag_is_null(g->inputs[i])) /* the formula need not use every input */
+                ag_set_value(g->t, g->inputs[i], x[i]);
         }
         ag_zero_grad(f->t);
         if (ag_forward(f->t, f->start, f->out) != AG_OK || ag_backward(f->t, f->out) != AG_OK ||

@@ -52,6 +52,85 @@ static char *read_all(const char *path, FILE *in, size_t *len, const cli_io *io)
     return buf;
 }
 
+lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool allow_unused, const char *what,
+                        const cli_io *io, int *rc)
+{
+    lg_error e;
+    lg_prog *p = lg_parse(src, len, &e);
+    if (!p) {
+        if (what)
+            cli_show_parse_error(io->err, src, &e, what);
+        else
+            lg_error_print(&e, src, a->file ? a->file : NULL, io->err);
+        *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+        return NULL;
+    }
+    lg_prog_set_seed(p, a->seed);
+    /* on the command line (what: the expression), a name=value input the
+     * text assigns is an error, as it always was; a file's 'x = 2' is a
+     * default that name=value overrides */
+    for (size_t k = 0, i; what && !allow_unused && k < lg_prog_n_inputs(p); k++) {
+        lg_input_info in;
+        for (i = 0; lg_prog_input(p, k, &in) && i < a->n_inputs; i++)
+            if (strcmp(in.name, a->inputs[i].name) == 0) {
+                fprintf(io->err, "agrad: error in the %s: cannot assign to the input '%s' (given as %s=%g)\n", what,
+                        in.name, in.name, a->inputs[i].value);
+                lg_prog_free(p);
+                *rc = CLI_USAGE;
+                return NULL;
+            }
+    }
+    size_t n_unused = 0;
+    bool *unused = ag_realloc(NULL, a->n_inputs + 1);
+    if (!unused) {
+        fprintf(io->err, "agrad: out of memory\n");
+        lg_prog_free(p);
+        *rc = CLI_FAIL;
+        return NULL;
+    }
+    for (size_t i = 0; i < a->n_inputs; i++) {
+        unused[i] = false;
+        if (lg_prog_set_input(p, a->inputs[i].name, &a->inputs[i].value, 1, &e) == AG_OK)
+            continue;
+        if (e.status == AG_ENOTFOUND && (allow_unused || what)) {
+            unused[i] = !allow_unused; /* a hand formula need not use every input */
+            n_unused += unused[i];
+            continue;
+        }
+        ag_free(unused);
+        fprintf(io->err, "agrad: %s=%g: %s\n", a->inputs[i].name, a->inputs[i].value, e.message);
+        lg_prog_free(p);
+        *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+        return NULL;
+    }
+    if (n_unused) { /* every one named at once: "'y', 'w' are given but not used" */
+        fprintf(io->err, "agrad: error in the %s: the input%s ", what, n_unused > 1 ? "s" : "");
+        for (size_t i = 0, k = 0; i < a->n_inputs; i++)
+            if (unused[i])
+                fprintf(io->err, "%s'%s'", k++ ? ", " : "", a->inputs[i].name);
+        fprintf(io->err, " %s given but not used\n", n_unused > 1 ? "are" : "is");
+        ag_free(unused);
+        lg_prog_free(p);
+        *rc = CLI_USAGE;
+        return NULL;
+    }
+    ag_free(unused);
+    for (const char *s = a->data; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[AG_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
+        if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
+            if (allow_unused && e.status == AG_ENOTFOUND)
+                continue;
+            fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
+            lg_prog_free(p);
+            *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+            return NULL;
+        }
+    }
+    *rc = CLI_OK;
+    return p;
+}
+
 /* Parse the program (file or text) and apply name=value inputs. */
 lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc)
 {
@@ -68,34 +147,7 @@ lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc
     } else {
         len = strlen(src);
     }
-    lg_error e;
-    lg_prog *p = lg_parse(src, len, &e);
-    if (!p) {
-        lg_error_print(&e, src, a->file ? a->file : NULL, io->err);
-        *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
-        return NULL;
-    }
-    lg_prog_set_seed(p, a->seed);
-    for (size_t i = 0; i < a->n_inputs; i++) {
-        if (lg_prog_set_input(p, a->inputs[i].name, &a->inputs[i].value, 1, &e) != AG_OK) {
-            fprintf(io->err, "agrad: %s=%g: %s\n", a->inputs[i].name, a->inputs[i].value, e.message);
-            lg_prog_free(p);
-            *rc = CLI_USAGE;
-            return NULL;
-        }
-    }
-    for (const char *s = a->data; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
-        char name[AG_NAME_MAX + 1];
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
-        if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
-            fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
-            lg_prog_free(p);
-            *rc = CLI_USAGE;
-            return NULL;
-        }
-    }
-    *rc = CLI_OK;
-    return p;
+    return cli_lang_parse(src, len, a, false, NULL, io, rc);
 }
 
 int cli_check_file(const cli_args *a, const cli_io *io)
@@ -331,30 +383,54 @@ int cli_check_kinks(const cli_args *a, const cli_io *io)
     return rc;
 }
 
-int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io)
+int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_unused, const char *what,
+                   const cli_io *io)
 {
     memset(p, 0, sizeof *p);
     p->out = AG_NULL;
-    int rc;
-    lg_prog *prog = cli_lang_load(a, io, &p->owned_src, &rc);
-    p->src = p->owned_src ? p->owned_src : "";
+    int rc = CLI_OK;
+    lg_prog *prog;
+    if (!src && a->file) {
+        prog = cli_lang_load(a, io, &p->owned_src, &rc);
+        what = NULL;
+    } else {
+        prog = cli_lang_parse(src ? src : "", src ? strlen(src) : 0, a, allow_unused, what, io, &rc);
+    }
+    p->src = p->owned_src ? p->owned_src : src ? src : "";
     p->t = prog ? ag_tape_new(0) : NULL;
-    if (prog && (!p->t || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
+    p->inputs = prog ? ag_realloc(NULL, (a->n_inputs + 1) * sizeof *p->inputs) : NULL;
+    p->n_inputs = a->n_inputs;
+    if (prog && (!p->t || !p->inputs || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
         fprintf(io->err, "agrad: out of memory\n");
         rc = CLI_FAIL;
     }
     p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
-    lg_run *r = rc == CLI_OK ? cli_lang_eval(prog, p->t, a, io) : NULL;
+    lg_error e;
+    lg_run *r = rc == CLI_OK ? lg_eval(prog, p->t, &e) : NULL;
+    if (!r && rc == CLI_OK) {
+        if (what)
+            cli_show_parse_error(io->err, p->src, &e, what);
+        else
+            lg_error_print(&e, p->src, a->file, io->err);
+        rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+    }
     lg_value out;
     const char *name = "f";
     if (r && lg_run_output(r, &out, &name) && out.shape.rows * out.shape.cols == 1) {
         p->out = out.nodes[0];
+        for (size_t i = 0; i < a->n_inputs; i++) {
+            lg_value v;
+            p->inputs[i] = lg_run_lookup(r, a->inputs[i].name, &v) ? v.nodes[0] : AG_NULL;
+        }
     } else if (r) {
         fprintf(io->err, "agrad: the output %s is not a scalar: use agrad jacobian\n", name);
         rc = CLI_USAGE;
-    } else if (rc == CLI_OK) {
-        rc = CLI_USAGE;
     }
+    /* the output is called by its name, f when it has none (as grad does) */
+    if (rc == CLI_OK && !ag_name_of(p->t, p->out) && ag_node_op(p->t, p->out) != AG_OP_VAR &&
+        ag_node_op(p->t, p->out) != AG_OP_CONST && ag_is_null(ag_name_find(p->t, "f")) &&
+        ag_name_set(p->t, p->out, "f") != AG_OK)
+        rc = cli_tape_failure(p, "naming the output", io);
     lg_run_free(r);
     lg_prog_free(prog);
     return rc;
