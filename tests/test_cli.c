@@ -298,14 +298,15 @@ Test(cli, step_next_previous_quit)
     cr_assert_eq(r.rc, 0, "%s", r.err);
     double dz = sig(1) * (1 - sig(1));
     char want[256];
-    snprintf(want, sizeof want, "step 1: a = sigmoid(z) = %.10g\n  upstream da/da = 1\n  edge a -> z: local da/dz = %.10g",
+    /* trace's notation (σ, ×; the local derivative's formula in brackets) */
+    snprintf(want, sizeof want, "step 1: a = σ(z) = %.10g\n  upstream da/da = 1\n  edge a -> z: local da/dz = %.10g [σ(z)(1 - σ(z))",
              sig(1), dz);
     cr_assert(strstr(r.out, want), "%s", r.out);
-    snprintf(want, sizeof want, "step 2: z = w * x = 1\n  upstream da/dz = %.10g\n  edge z -> w: local dz/dw = 0.5", dz);
+    snprintf(want, sizeof want, "step 2: z = w × x = 1\n  upstream da/dz = %.10g\n  edge z -> w: local dz/dw = 0.5 [x = 0.5]", dz);
     cr_assert(strstr(r.out, want), "%s", r.out);
     snprintf(want, sizeof want, "da/dx = %.10g", dz * 2);
     cr_assert(strstr(r.out, want), "%s", r.out);
-    cr_assert(strstr(r.out, "(again) step 1: a = sigmoid(z)"), "%s", r.out);
+    cr_assert(strstr(r.out, "(again) step 1: a = σ(z)"), "%s", r.out);
     cr_assert(!strstr(r.out, "end of the sweep"), "q stops the walk:\n%s", r.out);
     run_free(&r);
     /* to the end: the input gradients */
@@ -377,7 +378,7 @@ Test(cli, binary_step_from_a_pipe)
     if (!build)
         AG_TEST_SKIP("AGRAD_BUILD is not set (run through make test)");
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "printf 'n\\nq\\n' | %s/agrad step 'a = sigmoid(x)' x=0 2>&1", build);
+    snprintf(cmd, sizeof cmd, "printf 'n\\nq\\n' | LC_ALL=C %s/agrad step 'a = sigmoid(x)' x=0 2>&1", build);
     FILE *p = popen(cmd, "r");
     cr_assert(p);
     char buf[4096];
@@ -386,7 +387,10 @@ Test(cli, binary_step_from_a_pipe)
     int status = pclose(p);
     cr_assert_eq(status, 0, "%s", buf);
     /* σ(0) = 1/2, σ'(0) = 1/4 */
-    cr_assert(strstr(buf, "step 1: a = sigmoid(x) = 0.5\n") && strstr(buf, "local da/dx = 0.25"), "%s", buf);
+    /* plain ASCII under LC_ALL=C, in trace's ASCII notation */
+    cr_assert(strstr(buf, "step 1: a = sigmoid(x) = 0.5\n") &&
+                  strstr(buf, "local da/dx = 0.25 [sigmoid(x)(1 - sigmoid(x)) = 0.5 * 0.5 = 0.25]"),
+              "%s", buf);
     cr_assert(!strstr(buf, "[Enter/n"), "no prompt when stdin is a pipe:\n%s", buf);
     snprintf(cmd, sizeof cmd, "%s/agrad --help >/dev/null 2>&1", build);
     cr_assert_eq(system(cmd), 0);
