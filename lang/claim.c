@@ -108,7 +108,7 @@ static void grads_of(lg_run *r, ag_node f, const ag_node *xs, size_t n, double *
         out[k] = leaf_const || xs[k].idx > f.idx ? 0.0 : ag_grad(t, xs[k]);
 }
 
-static const binding *value_of(lg_run *r, const char *name, const stmt *st, lg_error *err)
+static const binding *value_of(lg_run *r, const char *name, const stmt *st, ag_error *err)
 {
     const binding *b = lg__lookup(r, name);
     if (!b) {
@@ -225,7 +225,7 @@ static bool eval_indexed(ev *e, const stmt *st, val F, val X, const ivars *iv, c
     return !e->failed;
 }
 
-bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, lg_error *err)
+bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err)
 {
     memset(m, 0, sizeof *m);
     memset(err, 0, sizeof *err);
@@ -295,9 +295,9 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, lg_error *err)
     return true;
 }
 
-ag_status lg_jacobian(lg_run *r, lg_value of, lg_value wrt, double *out, lg_shape *shape, lg_error *err)
+ag_status lg_jacobian(lg_run *r, lg_value of, lg_value wrt, double *out, lg_shape *shape, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);

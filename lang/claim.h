@@ -18,7 +18,7 @@ typedef struct cm {
 
 /* Evaluate claim st on run r into m (its arrays allocated; cm_free frees).
  * false with err set when the claim cannot be evaluated here. */
-bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, lg_error *err);
+bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err);
 void lg__cm_free(cm *m);
 /* The largest |entry| of a, its scale of "the size of the gradients". */
 double lg__scale(const double *a, size_t n);

@@ -33,7 +33,6 @@ void lg__pfail(parser *ps, const lx_token *at, ag_status s, const char *fmt, ...
     ps->err->status = s;
     ps->err->line = at ? at->line : 0;
     ps->err->column = at ? at->col : 0;
-    ps->err->offset = at ? at->off : 0;
 }
 
 void lg__pnext(parser *ps)
@@ -354,9 +353,9 @@ int lg__pexpr(parser *ps, int min_prec)
     return ps->failed ? -1 : lhs;
 }
 
-lg_prog *lg_parse(const char *src, size_t len, lg_error *err)
+lg_prog *lg_parse(const char *src, size_t len, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);

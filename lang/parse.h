@@ -13,7 +13,7 @@ typedef struct parser {
     lg_prog *p;
     lx_lexer lx;
     lx_token tok, prev;
-    lg_error *err;
+    ag_error *err;
     int depth;
     bool failed, started;
 } parser;

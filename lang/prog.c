@@ -140,7 +140,7 @@ bool lg_prog_input(const lg_prog *p, size_t k, lg_input_info *out)
     return true;
 }
 
-static stmt *find_input(lg_prog *p, const char *name, lg_error *err)
+static stmt *find_input(lg_prog *p, const char *name, ag_error *err)
 {
     for (size_t i = 0; i < p->n_st; i++) {
         stmt *s = &p->st[i];
@@ -169,9 +169,9 @@ static bool uses_name(const lg_prog *p, const char *name)
     return false;
 }
 
-ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_t n, lg_error *err)
+ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_t n, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);
@@ -220,9 +220,9 @@ ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_
     return AG_OK;
 }
 
-ag_status lg_prog_set_data(lg_prog *p, const char *name, bool data, lg_error *err)
+ag_status lg_prog_set_data(lg_prog *p, const char *name, bool data, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);

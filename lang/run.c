@@ -162,9 +162,9 @@ static bool run_statement(ev *e, size_t i, size_t *ordinal)
     return lg__bind(e, s->name, v, (int)i);
 }
 
-lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, lg_error *err)
+lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);
@@ -202,7 +202,7 @@ lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, lg_error
     return r;
 }
 
-lg_run *lg_eval(lg_prog *p, ag_tape *t, lg_error *err) { return lg__eval_at(p, t, NULL, err); }
+lg_run *lg_eval(lg_prog *p, ag_tape *t, ag_error *err) { return lg__eval_at(p, t, NULL, err); }
 
 void lg_run_free(lg_run *r)
 {
@@ -236,9 +236,9 @@ bool lg_run_output(const lg_run *r, lg_value *out, const char **name)
     return true;
 }
 
-bool lg_run_expr(lg_run *r, const char *src, size_t len, lg_value *out, lg_error *err)
+bool lg_run_expr(lg_run *r, const char *src, size_t len, lg_value *out, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     lg_prog *q = lg_parse(src, len, err);

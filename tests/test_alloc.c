@@ -466,7 +466,7 @@ static const char expr_src[] = "u = a*b + sin(a);  # a comment\n"
  * df/da = 2u (b + cos a) / (v + b) + 1 + 0.01;  df/db = (2u a + 1)/(v + b). */
 static ag_status expr_round(ag_tape *t)
 {
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(expr_src, sizeof expr_src - 1, &e);
     const double va = 1.5, vb = 0.5;
     if (p && lg_prog_set_input(p, "a", &va, 1, &e) == AG_OK)

@@ -89,8 +89,8 @@ bool cli_ascii(const cli_args *a);
 
 /* Display helpers (show.c). */
 void cli_show_source_line(FILE *f, const char *src, int line, int col);
-struct lg_error;
-void cli_show_parse_error(FILE *f, const char *src, const struct lg_error *e, const char *what);
+struct ag_error;
+void cli_show_parse_error(FILE *f, const char *src, const struct ag_error *e, const char *what);
 /* A node for people: its name, a constant's value, else op#index. */
 const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
 /* The node's operation over its inputs' labels: "w * x", "sigmoid(z)". */

@@ -55,7 +55,7 @@ static char *read_all(const char *path, FILE *in, size_t *len, const cli_io *io)
 lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool allow_unused, const char *what,
                         const cli_io *io, int *rc)
 {
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, len, &e);
     if (!p) {
         if (what)
@@ -168,7 +168,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
     }
     lg_check_opts o = {(int)a->points, a->radius, a->tol, a->atol};
     lg_report r;
-    lg_error e;
+    ag_error e;
     if (lg_check(p, &o, &r, &e) != AG_OK) {
         if (a->json)
             lg_error_json(&e, lg_prog_source(p), io->out);
@@ -191,7 +191,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
 /* Evaluate on a fresh tape; NULL with the error shown. */
 lg_run *cli_lang_eval(lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io)
 {
-    lg_error e;
+    ag_error e;
     lg_run *r = t ? lg_eval(p, t, &e) : NULL;
     if (!r && t)
         lg_error_print(&e, lg_prog_source(p), a->file, io->err);
@@ -272,7 +272,7 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
             rc = CLI_USAGE;
         } else {
             lg_shape s;
-            lg_error e;
+            ag_error e;
             J = ag_realloc(NULL, (of.shape.rows * of.shape.cols * wrt.shape.rows * wrt.shape.cols + 1) * sizeof *J);
             if (!J || lg_jacobian(r, of, wrt, J, &s, &e) != AG_OK) {
                 fprintf(io->err, "agrad jacobian: %s\n", J ? e.message : "out of memory");
@@ -405,7 +405,7 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
         rc = CLI_FAIL;
     }
     p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
-    lg_error e;
+    ag_error e;
     lg_run *r = rc == CLI_OK ? lg_eval(prog, p->t, &e) : NULL;
     if (!r && rc == CLI_OK) {
         if (what)

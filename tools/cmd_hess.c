@@ -175,7 +175,7 @@ int cli_hessian(const cli_args *a, const cli_io *io)
         H = g ? ag_realloc(NULL, n * n * sizeof *H) : NULL;
         lg_value gv = {{1, n, 1}, g}, xv = {{1, n, 1}, s.xs};
         lg_shape sh;
-        lg_error e;
+        ag_error e;
         if (!H) {
             fprintf(io->err, "agrad hessian: out of memory for a %zu x %zu Hessian\n", n, n);
             rc = CLI_FAIL;

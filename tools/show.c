@@ -16,7 +16,7 @@
 
 void cli_show_source_line(FILE *f, const char *src, int line, int col) { lg_source_window(f, src, line, col); }
 
-void cli_show_parse_error(FILE *f, const char *src, const lg_error *e, const char *what)
+void cli_show_parse_error(FILE *f, const char *src, const ag_error *e, const char *what)
 {
     const char *kind = e->status == AG_EPARSE ? "parse error" : "error";
     if (e->line <= 0) {

@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_error(const lg_error *e)
+static void check_error(const ag_error *e)
 {
     if (e->status == AG_OK || e->message[0] == '\0' || strlen(e->message) >= sizeof e->message)
         abort();
@@ -51,7 +51,7 @@ static void differentiate(lg_run *r, ag_tape *t, ag_mark start)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse((const char *)data, size, &e);
     if (!p) {
         check_error(&e);
