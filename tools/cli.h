@@ -97,7 +97,8 @@ const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
 const char *cli_node_formula(ag_tape *t, ag_node n, char *buf, size_t size);
 /* The output's name for d<name>/d...: its node name, else "f". */
 const char *cli_out_name(ag_tape *t, ag_node out);
-/* msg with every "#N" that is a named node replaced by its name. */
+/* msg with every "#N" that is a named node replaced by its name, and every
+ * origin "<expr>:C" / "<expr>:L:C" said as "column C" / "line L, column C". */
 const char *cli_name_nodes(ag_tape *t, const char *msg, char *buf, size_t size);
 /* A number in JSON: %.17g, or the strings "NaN", "Infinity", "-Infinity". */
 void cli_json_number(FILE *f, double v);

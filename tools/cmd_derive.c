@@ -179,7 +179,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
         if (a->json)
             lg_report_json(&r, io->out);
         else
-            lg_report_print(&r, io->out, a->ascii);
+            lg_report_print(&r, io->out, cli_ascii(a));
         rc = r.all_agree ? CLI_OK : CLI_NO;
         lg_report_free(&r);
     }
@@ -373,7 +373,7 @@ int cli_check_kinks(const cli_args *a, const cli_io *io)
         if (r.n_kinks && r.n_claims == 1 && r.claims[0].verdict == LG_DISAGREES) {
             fprintf(io->out, "but DISAGREES across a kink: %zu kink%s near the given point, points on both sides:\n",
                     r.n_kinks, r.n_kinks == 1 ? "" : "s");
-            lg_report_print(&r, io->out, a->ascii);
+            lg_report_print(&r, io->out, cli_ascii(a));
             rc = CLI_NO;
         }
         lg_report_free(&r);
