@@ -405,8 +405,8 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
         rc = CLI_FAIL;
     }
     p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
-    ag_error e;
-    lg_run *r = rc == CLI_OK ? lg_eval(prog, p->t, &e) : NULL;
+    ag_error e = {.status = AG_ENOMEM, .message = "out of memory"};
+    lg_run *r = rc == CLI_OK && prog && p->inputs ? lg_eval(prog, p->t, &e) : NULL;
     if (!r && rc == CLI_OK) {
         if (what)
             cli_show_parse_error(io->err, p->src, &e, what);
