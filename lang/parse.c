@@ -11,6 +11,7 @@
  * minus, ^ and ** (right-associative, so -x^2 = -(x^2) and 2^3^2 = 2^9),
  * then postfix: indexing a[i, j], transpose a.T, a', aᵀ (and a^T).
  */
+#include "builtins.h"
 #include "parse.h"
 
 #include <stdarg.h>
@@ -154,6 +155,13 @@ void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all, con
             items[n++] = e;
             if (!lg__pis_op(&ps->tok, ','))
                 break;
+            /* one argument too many: the caret under the comma that adds it */
+            const lg_builtin *b = of ? lg_builtin_find(of, strlen(of)) : NULL;
+            if (b && n == b->max_args) {
+                lg__pfail(ps, &ps->tok, AG_EPARSE, "%s takes %d argument%s: %s", b->name, b->max_args,
+                          b->max_args == 1 ? "" : "s", b->usage);
+                break;
+            }
             lg__pnext(ps);
         }
     }

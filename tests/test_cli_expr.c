@@ -55,7 +55,7 @@ static const bad_case bad[] = {
     {"x $ y", AG_EPARSE, 1, 3, "unexpected character '$'"},
     {"foo(x)", AG_EPARSE, 1, 1, "unknown function 'foo'; the functions are: exp log"},
     {"pow(x)", AG_EINVAL, 1, 1, "pow takes 2 arguments, given 1: pow(x, y)"},
-    {"sigmoid(x, y)", AG_EINVAL, 1, 12, "sigmoid takes 1 argument, given 2: sigmoid(x)"},
+    {"sigmoid(x, y)", AG_EPARSE, 1, 10, "sigmoid takes 1 argument: sigmoid(x)"},
     {"max(x y)", AG_EPARSE, 1, 7, "expected ',' or ')' after argument 1 of max, found the name 'y'"},
     {"2x", AG_EPARSE, 1, 1, "a number runs into a name"},
     {"1e+ 2", AG_EPARSE, 1, 1, "expected digits after the exponent"},

@@ -4,10 +4,16 @@
  * share (argument record, one parsed expression on its own tape, error and
  * anomaly display). Private to tools/ and its tests.
  *
- * Exit statuses: 0 success; 1 a negative answer (check or gradcheck found a
- * disagreement, anomaly mode found a NaN/Inf); 2 a usage error (unknown
- * command or option, malformed expression, missing or unused input);
- * 3 a failure to do the work (out of memory, a file that cannot be written).
+ * Every expression and file goes through the language library (lang/):
+ * cli_prog_build parses and records it with lg_parse and lg_eval; there is
+ * no parser here.
+ *
+ * Exit statuses: 0 success (every value and gradient finite, every check
+ * agrees); 1 a negative answer (a value or gradient that is not finite,
+ * --anomaly or not; check or gradcheck found a disagreement); 2 a usage
+ * error (unknown command or option, malformed expression, missing or unused
+ * input); 3 a failure to do the work (out of memory, a file that cannot be
+ * read or written).
  */
 #ifndef AGRAD_TOOLS_CLI_H
 #define AGRAD_TOOLS_CLI_H
