@@ -399,3 +399,26 @@ Test(cli, binary_step_from_a_pipe)
     int st = system(cmd);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
 }
+
+/* log(-1) is NaN: every command that shows it exits 1 and says where it
+ * came from, --anomaly or not (exit 0 would look as if all were well) */
+Test(cli, not_finite_exits_1_with_its_cause_in_every_command)
+{
+    const char *cmds[][3] = {{"grad", NULL, NULL},      {"trace", NULL, NULL},       {"dot", NULL, NULL},
+                             {"hessian", NULL, NULL},   {"grad", "--order", "2"},    {"grad", "--json", NULL}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        run r = cmds[i][1] ? agrad(cmds[i][0], cmds[i][1], cmds[i][2] ? cmds[i][2] : "--ascii", "log(x)", "x=-1")
+                           : agrad(cmds[i][0], "log(x)", "x=-1");
+        cr_expect_eq(r.rc, 1, "%s %s: exit %d\n%s", cmds[i][0], cmds[i][1] ? cmds[i][1] : "", r.rc, r.err);
+        cr_expect(strstr(r.err, "not finite") && strstr(r.err, "(x = -1)") && strstr(r.err, "column 1"), "%s %s:\n%s",
+                  cmds[i][0], cmds[i][1] ? cmds[i][1] : "", r.err);
+        run_free(&r);
+    }
+    run r = agrad_in("n\nn\n", "step", "log(x)", "x=-1", (const char *)NULL);
+    cr_expect_eq(r.rc, 1, "step: exit %d", r.rc);
+    run_free(&r);
+    /* finite: 0 */
+    r = agrad("trace", "log(x)", "x=2");
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+}

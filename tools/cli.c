@@ -370,6 +370,19 @@ void cli_explain_nonfinite(const cli_args *a, const cli_io *io)
     cli_prog_free(&p);
 }
 
+int cli_flag_nonfinite(const cli_prog *p, const cli_args *a, const cli_io *io, int rc)
+{
+    if (rc != CLI_OK || !p->t || ag_is_null(p->out))
+        return rc;
+    bool finite = isfinite(ag_value(p->t, p->out));
+    for (size_t i = 0; i < p->n_inputs; i++)
+        finite = finite && (ag_is_null(p->inputs[i]) || isfinite(ag_grad(p->t, p->inputs[i])));
+    if (finite)
+        return rc;
+    cli_explain_nonfinite(a, io);
+    return CLI_NO; /* not finite is not "all well" */
+}
+
 bool cli_ascii(const cli_args *a)
 {
     const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};

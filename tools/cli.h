@@ -90,6 +90,10 @@ int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io);
  * finite: say so on io->err with its cause (the first node that made it,
  * found by a second run in anomaly mode). */
 void cli_explain_nonfinite(const cli_args *a, const cli_io *io);
+/* After a command on p succeeded (rc CLI_OK): when the output's value or an
+ * input's gradient is not finite, cli_explain_nonfinite and CLI_NO (exit
+ * 1); else rc. */
+int cli_flag_nonfinite(const cli_prog *p, const cli_args *a, const cli_io *io, int rc);
 /* Whether output should be plain ASCII: --ascii, or a C/POSIX locale. */
 bool cli_ascii(const cli_args *a);
 

@@ -292,6 +292,11 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
                 }
                 if (a->json)
                     fputs("]}\n", io->out);
+                for (size_t k = 0; k < R * C && rc == CLI_OK; k++)
+                    if (!isfinite(J[k])) { /* flagged, exit 1, as grad does */
+                        fprintf(io->err, "agrad: warning: d%s/d%s has an entry that is not finite\n", name, a->wrt);
+                        rc = CLI_NO;
+                    }
             }
         }
     } else if (p) {

@@ -229,7 +229,7 @@ int cli_step(const cli_args *a, const cli_io *io)
         w.f = cli_out_name(p.t, p.out);
         fprintf(io->out, "reverse sweep from %s = %.10g: seed d%s/d%s = 1\n", w.f, ag_value(p.t, p.out), w.f, w.f);
         walk_loop(&w, &p, a, io);
-        rc = cli_anomaly(&p, io);
+        rc = cli_flag_nonfinite(&p, a, io, cli_anomaly(&p, io));
     }
     for (size_t i = 0; i < w.n_hist; i++)
         free(w.hist[i]);
