@@ -238,7 +238,7 @@ memcheck: $(if $(TOOL_SRC),$(AGRAD)) $(EXAMPLES) $(MEMCHECK_DIR)/fashion/.ok
 	exit $$fail
 
 # fuzz: libFuzzer targets tests/fuzz/fuzz_NAME.c, built with clang against
-# the library, nn and the tool's parser compiled for fuzzing, each run for
+# the library, nn and the language (lang/) and the command line compiled for fuzzing, each run for
 # FUZZ_SECONDS on a copy of its seed corpus tests/fuzz/corpus_NAME/ (the
 # copy in build/ grows; the committed seeds stay small). A crash stops make
 # with the input saved as $(BUILD)/fuzz/crash-*.

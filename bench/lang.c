@@ -29,7 +29,7 @@ static const char src[] =
 int main(int argc, char **argv)
 {
     bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, sizeof src - 1, &e);
     if (!p) {
         fprintf(stderr, "bench/lang: %s\n", e.message);

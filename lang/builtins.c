@@ -13,6 +13,7 @@
 #include "builtins.h"
 #include "deriv.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -21,7 +22,9 @@ static ag_node node_or_null(ev *e, const ex_node *at, ag_node n) { return lg__no
 static bool scalar_arg(ev *e, const ex_node *at, val v, const char *fn, int k, double *out)
 {
     if (v.s.ndim != 0 || ag_node_op(e->r->t, v.n[0]) != AG_OP_CONST) {
-        lg__fail(e, at, AG_EINVAL, "argument %d of %s must be a number", k, fn);
+        /* the caret under the argument itself */
+        const ex_node *arg = k >= 1 && k <= at->nkid ? &e->r->p->ex[e->r->p->kids[at->kid0 + k - 1]] : at;
+        lg__fail(e, arg, AG_EINVAL, "argument %d of %s must be a number", k, fn);
         return false;
     }
     *out = ag_value(e->r->t, v.n[0]);
@@ -304,4 +307,14 @@ bool lg__apply(ev *e, const ex_node *at, const lg_builtin *b, const val *args, i
         for (size_t k = 0; k < lg__size(args[0].s); k++)
             lg__kink(e, at, args[0].n[k], b->name);
     return lg__map1(e, at, b->unary, args[0], out);
+}
+
+bool lg_name_ok(const char *name, size_t len)
+{
+    if (!name || len == 0 || len > AG_NAME_MAX || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!(isalnum((unsigned char)name[i]) || name[i] == '_'))
+            return false;
+    return !lg_builtin_find(name, len);
 }

@@ -56,12 +56,12 @@ size_t lg__compare(lg_run *r, const cm *m, const lg_check_opts *o, double *worst
             *overflow = true;
             continue;
         }
-        if (lg__close(a, b, o->rtol, o->stol, S, 0.0))
+        if (lg_close(a, b, o->rtol, o->stol, S, 0.0))
             continue;
         /* the rounding bound costs a sweep: only for entries that need it */
         if (r && bounds < 32) {
             bounds++;
-            if (lg__close(a, b, o->rtol, o->stol, S, lg__rounding(r, m->bn[nb == 1 ? 0 : k])))
+            if (lg_close(a, b, o->rtol, o->stol, S, lg_rounding(r->t, r->n_start, m->bn[nb == 1 ? 0 : k])))
                 continue;
         }
         if (m->overflowed) { /* an intermediate of the formula overflowed */
@@ -92,7 +92,7 @@ bool lg__agrees_at(lg_prog *p, const pts *P, size_t j, const stmt *st, const cha
                    const lg_check_opts *o)
 {
     ag_tape *t = ag_tape_new(0);
-    lg_error err;
+    ag_error err;
     lg_run *r = t ? lg__eval_at(p, t, (const double *const *)P->v[j], &err) : NULL;
     bool ok = false;
     if (r) {
@@ -138,7 +138,7 @@ static void check_point(lg_run *r, size_t j, acc *A, size_t nc, const lg_check_o
         if (a->error)
             continue;
         cm m;
-        lg_error err;
+        ag_error err;
         if (!lg__claim_eval(r, a->st, &m, &err)) {
             lg__cm_free(&m);
             if (j == 0) {
@@ -249,9 +249,9 @@ static void inputs_note(lg_prog *p, lg_report *out)
     }
 }
 
-ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, lg_error *err)
+ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);
@@ -287,7 +287,7 @@ ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, lg_err
         for (size_t j = 0; j < P.n_points; j++) {
             ag_tape_rewind(t, m0);
             ag_tape_clear_error(t);
-            lg_error e2;
+            ag_error e2;
             lg_run *r = lg__eval_at(p, t, (const double *const *)P.v[j], &e2);
             if (!r) {
                 if (j == 0) {

@@ -54,16 +54,15 @@ double lg__scale(const double *a, size_t n)
     return s;
 }
 
-bool lg__close(double a, double b, double rtol, double stol, double scale, double round)
+bool lg_close(double a, double b, double rtol, double stol, double scale, double round)
 {
     if (a == b || (isnan(a) && isnan(b)))
         return true;
     return fabs(a - b) <= rtol * fmax(fabs(a), fabs(b)) + stol * scale + round;
 }
 
-double lg__rounding(lg_run *r, ag_node entry)
+double lg_rounding(ag_tape *t, size_t from, ag_node entry)
 {
-    ag_tape *t = r->t;
     ag_op op = ag_node_op(t, entry);
     if (op == AG_OP_CONST || op == AG_OP_VAR)
         return 0.0;
@@ -72,8 +71,10 @@ double lg__rounding(lg_run *r, ag_node entry)
         ag_tape_clear_error(t);
         return 0.0;
     }
+    /* sum over the formula's own nodes of |d entry/d node| |node|: each
+     * node's value carries a relative rounding error of about eps */
     double s = 0.0;
-    for (size_t i = r->n_start; i <= entry.idx; i++) {
+    for (size_t i = from; i <= entry.idx; i++) {
         ag_node n = ag_node_from_index(t, i);
         ag_op o = ag_node_op(t, n);
         if (o == AG_OP_CONST || o == AG_OP_VAR)
@@ -107,7 +108,7 @@ static void grads_of(lg_run *r, ag_node f, const ag_node *xs, size_t n, double *
         out[k] = leaf_const || xs[k].idx > f.idx ? 0.0 : ag_grad(t, xs[k]);
 }
 
-static const binding *value_of(lg_run *r, const char *name, const stmt *st, lg_error *err)
+static const binding *value_of(lg_run *r, const char *name, const stmt *st, ag_error *err)
 {
     const binding *b = lg__lookup(r, name);
     if (!b) {
@@ -224,7 +225,7 @@ static bool eval_indexed(ev *e, const stmt *st, val F, val X, const ivars *iv, c
     return !e->failed;
 }
 
-bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, lg_error *err)
+bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err)
 {
     memset(m, 0, sizeof *m);
     memset(err, 0, sizeof *err);
@@ -294,9 +295,9 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, lg_error *err)
     return true;
 }
 
-ag_status lg_jacobian(lg_run *r, lg_value of, lg_value wrt, double *out, lg_shape *shape, lg_error *err)
+ag_status lg_jacobian(lg_run *r, lg_value of, lg_value wrt, double *out, lg_shape *shape, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);

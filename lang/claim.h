@@ -18,13 +18,8 @@ typedef struct cm {
 
 /* Evaluate claim st on run r into m (its arrays allocated; cm_free frees).
  * false with err set when the claim cannot be evaluated here. */
-bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, lg_error *err);
+bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err);
 void lg__cm_free(cm *m);
-/* eps * sum over the interior nodes n the claim entry depends on of
- * |d entry/dn * n|: a first-order bound of the entry's rounding error. */
-double lg__rounding(lg_run *r, ag_node entry);
-/* Entry-wise agreement: |a-b| <= rtol*max(|a|,|b|) + stol*scale (+ round). */
-bool lg__close(double a, double b, double rtol, double stol, double scale, double round);
 /* The largest |entry| of a, its scale of "the size of the gradients". */
 double lg__scale(const double *a, size_t n);
 /* The claim's lhs as "dL/dW3", "ds[i]/dx[k]" into buf. */

@@ -91,8 +91,12 @@ bool lg__node_ok(ev *e, const ex_node *at, ag_node n)
 void lg__kink(ev *e, const ex_node *at, ag_node u, const char *what)
 {
     lg_run *r = e->r;
-    if (e->failed || ag_is_null(u) || !push((void **)&r->k, &r->nk, &r->capk, sizeof *r->k))
+    if (e->failed || ag_is_null(u))
         return;
+    if (!push((void **)&r->k, &r->nk, &r->capk, sizeof *r->k)) {
+        lg__fail(e, at, AG_ENOMEM, "out of memory"); /* a kink lost would let a wrong derivative pass */
+        return;
+    }
     r->k[r->nk++] = (kink){u, ag_value(r->t, u), what, at ? at->line : 0, at ? at->col : 0};
 }
 
@@ -221,12 +225,15 @@ static bool eval_call(ev *e, const ex_node *x, val *out)
     const lg_builtin *b = lg_builtin_find(x->name, strlen(x->name));
     if (!b) {
         char list[400];
-        lg_builtin_list(list, sizeof list);
+        /* whole names only: room for the message around the list */
+        lg_builtin_list(list, sizeof e->err->message - 64 - sizeof "unknown function ''; the functions are: ");
         lg__fail(e, x, AG_EPARSE, "unknown function '%.64s'; the functions are: %s", x->name, list);
         return false;
     }
     if (x->nkid < b->min_args || x->nkid > b->max_args) {
-        lg__fail(e, x, AG_EINVAL, "%s takes %d%s%d argument%s, given %d: %s", b->name, b->min_args,
+        /* too many: the caret under the first argument too many */
+        const ex_node *at = x->nkid > b->max_args ? &e->r->p->ex[e->r->p->kids[x->kid0 + b->max_args]] : x;
+        lg__fail(e, at, AG_EINVAL, "%s takes %d%s%d argument%s, given %d: %s", b->name, b->min_args,
                  b->max_args > b->min_args ? " to " : "", b->max_args > b->min_args ? b->max_args : 0,
                  b->max_args == 1 ? "" : "s", x->nkid, b->usage);
         if (b->max_args == b->min_args) /* "takes 2 argument" without the range */

@@ -54,7 +54,7 @@ struct lg_run {
 
 typedef struct ev {
     lg_run *r;
-    lg_error *err;
+    ag_error *err;
     bool failed;
     int depth;
 } ev;
@@ -74,7 +74,7 @@ bool lg__bind(ev *e, const char *name, val v, int st_i);
 /* Drop the bindings made after there were nb. */
 void lg__unbind_to(lg_run *r, size_t nb);
 /* Evaluate p at the given input values (NULL: the program's own). */
-lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, lg_error *err);
+lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, ag_error *err);
 size_t lg__size(lg_shape s);
 /* "a scalar", "3 entries", "3x2" */
 const char *lg__shape_str(lg_shape s, char *buf, size_t size);

@@ -78,7 +78,7 @@ ag_status lg_report_json(const lg_report *r, FILE *f)
     return done(f);
 }
 
-ag_status lg_error_json(const lg_error *e, const char *src, FILE *f)
+ag_status lg_error_json(const ag_error *e, const char *src, FILE *f)
 {
     if (!e || !f)
         return AG_ENULL;
@@ -210,7 +210,7 @@ ag_status lg_trace_json(lg_run *r, FILE *f)
 }
 
 /* Render through a memory stream into buf, snprintf-style. */
-static size_t to_buf(char *buf, size_t size, const lg_report *r, const lg_error *e, const char *src)
+static size_t to_buf(char *buf, size_t size, const lg_report *r, const ag_error *e, const char *src)
 {
     char *text = NULL;
     size_t n = 0;
@@ -232,7 +232,7 @@ static size_t to_buf(char *buf, size_t size, const lg_report *r, const lg_error 
 }
 
 size_t lg_report_json_buf(const lg_report *r, char *buf, size_t size) { return to_buf(buf, size, r, NULL, NULL); }
-size_t lg_error_json_buf(const lg_error *e, const char *src, char *buf, size_t size)
+size_t lg_error_json_buf(const ag_error *e, const char *src, char *buf, size_t size)
 {
     return to_buf(buf, size, NULL, e, src);
 }

@@ -6,9 +6,9 @@
  * sample points with verdicts, and render results as text or JSON.
  *
  * No process, no file, no exit, no printing unless given a FILE *; every
- * allocation goes through ag_realloc. Errors come back as an lg_error with
- * the status, a message and the place (1-based line and column, byte
- * offset). The language is described in docs/lang.md.
+ * allocation goes through ag_realloc. Errors come back as an ag_error with
+ * the status, a message and the place (1-based line and column). The
+ * language is described in docs/lang.md.
  *
  * Indexing is 1-based, as in the notes (W_{ij}, δ_j, a_1): W[2,1] is the
  * entry in row 2, column 1, and sum(X, 1) sums over the first index (the
@@ -34,21 +34,20 @@ extern "C" {
 #define LG_MAX_ENTRIES ((size_t)1 << 20)
 #define LG_MAX_NODES ((size_t)1 << 22)
 
-typedef struct lg_error {
-    ag_status status; /* AG_OK, AG_EPARSE (text), AG_ENOTFOUND (a name),
-                         AG_ENAME (assigned twice...), AG_EINVAL (shapes,
-                         arguments), AG_ERANGE (a limit), AG_ENOMEM          */
-    char message[400];
-    int line, column; /* 1-based; 0 when the error has no place            */
-    size_t offset;
-} lg_error;
+/* Errors are the engine's ag_error (autograd.h), as in every layer
+ * (ARCHITECTURE.md, "One error convention"): status AG_OK, AG_EPARSE (text),
+ * AG_ENOTFOUND (a name), AG_ENAME (assigned twice...), AG_EINVAL (shapes,
+ * arguments), AG_ERANGE (a limit), AG_ENOMEM; a message; the 1-based line
+ * and column (counted in characters), 0 when the error has no place.
+ * lg_error is the same type under its earlier name. */
+typedef ag_error lg_error;
 
 /* ---- programs ------------------------------------------------------------- */
 
 typedef struct lg_prog lg_prog;
 
 /* Parse src[0..len) (copied). NULL on failure with *err filled. */
-lg_prog *lg_parse(const char *src, size_t len, lg_error *err);
+lg_prog *lg_parse(const char *src, size_t len, ag_error *err);
 void lg_prog_free(lg_prog *p);
 /* The program's source text (NUL-terminated copy). */
 const char *lg_prog_source(const lg_prog *p);
@@ -75,9 +74,9 @@ bool lg_prog_input(const lg_prog *p, size_t k, lg_input_info *out);
 /* Give an input new values (n entries, row-major; a scalar input takes 1),
  * or add a scalar input the program uses without declaring (for the
  * command line's name=value). AG_ENOTFOUND / AG_EINVAL with *err. */
-ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_t n, lg_error *err);
+ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_t n, ag_error *err);
 /* Mark an input as data (held fixed) or not, overriding the rules. */
-ag_status lg_prog_set_data(lg_prog *p, const char *name, bool data, lg_error *err);
+ag_status lg_prog_set_data(lg_prog *p, const char *name, bool data, ag_error *err);
 size_t lg_prog_n_claims(const lg_prog *p);
 
 /* ---- evaluation onto a tape --------------------------------------------------- */
@@ -92,7 +91,7 @@ typedef struct lg_run lg_run;
 /* Record the program's statements (not its claims) on t at the inputs'
  * values; every input entry is an ag_var, every named entry a node named
  * like "W[2,1]" ("x" for a scalar). NULL on failure (*err: what, where). */
-lg_run *lg_eval(lg_prog *p, ag_tape *t, lg_error *err);
+lg_run *lg_eval(lg_prog *p, ag_tape *t, ag_error *err);
 void lg_run_free(lg_run *r);
 /* The value of a name (input or assigned); false when there is none. */
 bool lg_run_lookup(const lg_run *r, const char *name, lg_value *out);
@@ -100,13 +99,13 @@ bool lg_run_lookup(const lg_run *r, const char *name, lg_value *out);
 bool lg_run_output(const lg_run *r, lg_value *out, const char **name);
 /* Evaluate one more expression (text) on the run's tape, with every name
  * of the program in scope. */
-bool lg_run_expr(lg_run *r, const char *src, size_t len, lg_value *out, lg_error *err);
+bool lg_run_expr(lg_run *r, const char *src, size_t len, lg_value *out, ag_error *err);
 
 /* d of / d wrt as a matrix into out (row-major): of scalar -> wrt's shape;
  * of a vector of n and wrt a vector of m (or scalar) -> n x m (the
  * Jacobian, row i = d of_i). One ag_backward per entry of `of`. *shape
  * gets the result's shape; out needs room for its entries. */
-ag_status lg_jacobian(lg_run *r, lg_value of, lg_value wrt, double *out, lg_shape *shape, lg_error *err);
+ag_status lg_jacobian(lg_run *r, lg_value of, lg_value wrt, double *out, lg_shape *shape, ag_error *err);
 
 /* ---- claims and verdicts -------------------------------------------------------- */
 
@@ -127,6 +126,17 @@ typedef enum lg_verdict {
 } lg_verdict;
 
 const char *lg_verdict_name(lg_verdict v); /* "agrees", "DISAGREES", ...  */
+
+/* The one tolerance rule (lg_check and `agrad check` both use it):
+ * autodiff a and formula b agree when a == b, both are NaN, or
+ *   |a - b| <= rtol*max(|a|,|b|) + stol*scale + round,
+ * scale the largest |autodiff| involved and round the formula's own
+ * rounding bound, lg_rounding: 8 eps * sum over the formula's interior
+ * nodes n (tape indices from..entry) of |d entry/dn| |n|, a first-order
+ * bound of the rounding error of entry (one backward sweep on t; the
+ * gradients on t are overwritten). */
+bool lg_close(double a, double b, double rtol, double stol, double scale, double round);
+double lg_rounding(ag_tape *t, size_t from, ag_node entry);
 
 #define LG_SHOWN 8
 
@@ -163,7 +173,7 @@ typedef struct lg_report {
 
 /* Check every claim of p. AG_OK when the check ran (whatever the
  * verdicts); otherwise *err says why (the program itself failed). */
-ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, lg_error *err);
+ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, ag_error *err);
 void lg_report_free(lg_report *r);
 
 /* ---- rendering ---------------------------------------------------------------------- */
@@ -174,7 +184,7 @@ void lg_report_free(lg_report *r);
  * the notes' symbols, with '?' for each non-ASCII character; the rest of
  * the report is ASCII anyway). */
 void lg_report_print(const lg_report *r, FILE *f, bool ascii);
-void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *f);
+void lg_error_print(const ag_error *e, const char *src, const char *file, FILE *f);
 /* Just the window of line `line` of src around 1-based column `col`, and a
  * caret under the column (two lines, each indented by two spaces). */
 void lg_source_window(FILE *f, const char *src, int line, int col);
@@ -198,11 +208,11 @@ void lg_source_window(FILE *f, const char *src, int line, int col);
  * The _buf forms write into buf (NUL-terminated, truncated at size) and
  * return the length the whole text needs, as snprintf does. */
 ag_status lg_report_json(const lg_report *r, FILE *f);
-ag_status lg_error_json(const lg_error *e, const char *src, FILE *f);
+ag_status lg_error_json(const ag_error *e, const char *src, FILE *f);
 ag_status lg_grad_json(lg_run *r, FILE *f);
 ag_status lg_trace_json(lg_run *r, FILE *f);
 size_t lg_report_json_buf(const lg_report *r, char *buf, size_t size);
-size_t lg_error_json_buf(const lg_error *e, const char *src, char *buf, size_t size);
+size_t lg_error_json_buf(const ag_error *e, const char *src, char *buf, size_t size);
 
 /* Origins stamped on nodes in anomaly mode: "<expr>" for line 1,
  * "<expr>:N" for line N (the column is the origin's number), so an anomaly
@@ -210,6 +220,10 @@ size_t lg_error_json_buf(const lg_error *e, const char *src, char *buf, size_t s
  * (0 when it is none of them). The labels are static strings. */
 const char *lg_origin_label(int line);
 int lg_origin_line(const char *label);
+
+/* Whether name[0..len) can name an input: a letter or '_' then letters,
+ * digits or '_', and not a function or constant of the language. */
+bool lg_name_ok(const char *name, size_t len);
 
 /* The builtin functions, "exp log ..." (for help texts). */
 void lg_builtin_list(char *buf, size_t size);

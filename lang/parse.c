@@ -11,6 +11,7 @@
  * minus, ^ and ** (right-associative, so -x^2 = -(x^2) and 2^3^2 = 2^9),
  * then postfix: indexing a[i, j], transpose a.T, a', aᵀ (and a^T).
  */
+#include "builtins.h"
 #include "parse.h"
 
 #include <stdarg.h>
@@ -33,7 +34,6 @@ void lg__pfail(parser *ps, const lx_token *at, ag_status s, const char *fmt, ...
     ps->err->status = s;
     ps->err->line = at ? at->line : 0;
     ps->err->column = at ? at->col : 0;
-    ps->err->offset = at ? at->off : 0;
 }
 
 void lg__pnext(parser *ps)
@@ -122,8 +122,9 @@ const char *lg__ptok_str(parser *ps, const lx_token *t)
 /* ---- expressions ---- */
 
 
-/* Comma-separated expressions up to `close`; stored as a run of kids. */
-void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all)
+/* Comma-separated expressions up to `close`; stored as a run of kids.
+ * `of`: the function whose arguments these are (for the message), or NULL. */
+void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all, const char *of)
 {
     int tmp[64];
     int n = 0, cap = 64;
@@ -154,13 +155,26 @@ void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all)
             items[n++] = e;
             if (!lg__pis_op(&ps->tok, ','))
                 break;
+            /* one argument too many: the caret under the comma that adds it */
+            const lg_builtin *b = of ? lg_builtin_find(of, strlen(of)) : NULL;
+            if (b && n == b->max_args) {
+                lg__pfail(ps, &ps->tok, AG_EPARSE, "%s takes %d argument%s: %s", b->name, b->max_args,
+                          b->max_args == 1 ? "" : "s", b->usage);
+                break;
+            }
             lg__pnext(ps);
         }
     }
     if (!ps->failed && !lg__pis_op(&ps->tok, close)) {
         char found[64];
-        lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or '%c', found %s", close,
-             lx_describe(ps->p->src, &ps->tok, found, sizeof found));
+        if (of && ps->tok.kind == LX_END) /* the old CLI's wording, clearer at the end */
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ')' after the arguments of %s", of);
+        else if (of)
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or ')' after argument %d of %s, found %s", n, of,
+                      lx_describe(ps->p->src, &ps->tok, found, sizeof found));
+        else
+            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or '%c', found %s", close,
+                      lx_describe(ps->p->src, &ps->tok, found, sizeof found));
     }
     lg_prog *p = ps->p;
     if (!ps->failed && !lg__grow((void **)&p->kids, &p->cap_kids, p->n_kids + (size_t)n, sizeof *p->kids))
@@ -195,7 +209,7 @@ static int parse_primary(parser *ps)
             int e = lg__pnew_ex(ps, EX_CALL, &at);
             lg__pnext(ps);
             int k0 = 0, nk = 0;
-            lg__plist(ps, ')', &k0, &nk, false);
+            lg__plist(ps, ')', &k0, &nk, false, name);
             if (ps->failed)
                 return -1;
             ps->p->ex[e].name = name;
@@ -223,7 +237,7 @@ static int parse_primary(parser *ps)
         int e = lg__pnew_ex(ps, EX_LIST, &at);
         lg__pnext(ps);
         int k0 = 0, nk = 0;
-        lg__plist(ps, ']', &k0, &nk, false);
+        lg__plist(ps, ']', &k0, &nk, false, NULL);
         if (ps->failed)
             return -1;
         if (nk == 0) {
@@ -250,7 +264,7 @@ static int postfix(parser *ps, int e)
         if (lg__pis_op(&at, '[')) {
             lg__pnext(ps);
             int k0 = 0, nk = 0;
-            lg__plist(ps, ']', &k0, &nk, true);
+            lg__plist(ps, ']', &k0, &nk, true, NULL);
             int x = ps->failed ? -1 : lg__pnew_ex(ps, EX_INDEX, &at);
             if (x < 0)
                 return -1;
@@ -347,9 +361,9 @@ int lg__pexpr(parser *ps, int min_prec)
     return ps->failed ? -1 : lhs;
 }
 
-lg_prog *lg_parse(const char *src, size_t len, lg_error *err)
+lg_prog *lg_parse(const char *src, size_t len, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);

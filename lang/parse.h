@@ -13,7 +13,7 @@ typedef struct parser {
     lg_prog *p;
     lx_lexer lx;
     lx_token tok, prev;
-    lg_error *err;
+    ag_error *err;
     int depth;
     bool failed, started;
 } parser;
@@ -30,7 +30,7 @@ bool lg__grow(void **arr, size_t *cap, size_t need, size_t elem);
 int lg__pnew_ex(parser *ps, ex_kind kind, const lx_token *at);
 const char *lg__ptok_str(parser *ps, const lx_token *t);
 int lg__pexpr(parser *ps, int min_prec);
-void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all);
+void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all, const char *of);
 /* One statement (stmt.c). */
 void lg__pstatement(parser *ps);
 

@@ -140,7 +140,7 @@ bool lg_prog_input(const lg_prog *p, size_t k, lg_input_info *out)
     return true;
 }
 
-static stmt *find_input(lg_prog *p, const char *name, lg_error *err)
+static stmt *find_input(lg_prog *p, const char *name, ag_error *err)
 {
     for (size_t i = 0; i < p->n_st; i++) {
         stmt *s = &p->st[i];
@@ -169,9 +169,9 @@ static bool uses_name(const lg_prog *p, const char *name)
     return false;
 }
 
-ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_t n, lg_error *err)
+ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_t n, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);
@@ -194,9 +194,13 @@ ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_
         }
         p->st = st;
         p->cap_st = p->n_st + 1;
-        memmove(p->st + 1, p->st, p->n_st * sizeof *p->st);
+        /* after the inputs added before it: the order given is the tape's */
+        size_t at = 0;
+        while (at < p->n_st && p->st[at].kind == ST_INPUT && p->st[at].line == 0)
+            at++;
+        memmove(p->st + at + 1, p->st + at, (p->n_st - at) * sizeof *p->st);
         p->n_st++;
-        s = &p->st[0];
+        s = &p->st[at];
         memset(s, 0, sizeof *s);
         *s = (stmt){.kind = ST_INPUT, .name = copy, .expr = -1, .rows = 1, .cols = 1, .data_set = -1};
     }
@@ -216,9 +220,9 @@ ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_
     return AG_OK;
 }
 
-ag_status lg_prog_set_data(lg_prog *p, const char *name, bool data, lg_error *err)
+ag_status lg_prog_set_data(lg_prog *p, const char *name, bool data, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);

@@ -109,7 +109,7 @@ void lg_source_window(FILE *f, const char *src, int line, int col)
     fputs("^\n", f);
 }
 
-void lg_error_print(const lg_error *e, const char *src, const char *file, FILE *f)
+void lg_error_print(const ag_error *e, const char *src, const char *file, FILE *f)
 {
     const char *kind = e->status == AG_EPARSE ? "parse error" : "error";
     if (e->line > 0)

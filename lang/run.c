@@ -162,9 +162,9 @@ static bool run_statement(ev *e, size_t i, size_t *ordinal)
     return lg__bind(e, s->name, v, (int)i);
 }
 
-lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, lg_error *err)
+lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof *err);
@@ -194,11 +194,15 @@ lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, lg_error
     }
     if (r->have_out && !r->out_name && lg__size(r->out.s) == 1 && !ag_name_of(t, r->out.n[0]) &&
         ag_node_op(t, r->out.n[0]) != AG_OP_CONST && ag_node_op(t, r->out.n[0]) != AG_OP_VAR)
-        ag_name_set(t, r->out.n[0], "f");
+        if (ag_name_set(t, r->out.n[0], "f") != AG_OK) { /* out of memory: say so, lose nothing */
+            lg__fail(&e, NULL, ag_tape_status(t), "naming the output f: %s", ag_tape_error(t));
+            lg_run_free(r);
+            return NULL;
+        }
     return r;
 }
 
-lg_run *lg_eval(lg_prog *p, ag_tape *t, lg_error *err) { return lg__eval_at(p, t, NULL, err); }
+lg_run *lg_eval(lg_prog *p, ag_tape *t, ag_error *err) { return lg__eval_at(p, t, NULL, err); }
 
 void lg_run_free(lg_run *r)
 {
@@ -232,9 +236,9 @@ bool lg_run_output(const lg_run *r, lg_value *out, const char **name)
     return true;
 }
 
-bool lg_run_expr(lg_run *r, const char *src, size_t len, lg_value *out, lg_error *err)
+bool lg_run_expr(lg_run *r, const char *src, size_t len, lg_value *out, ag_error *err)
 {
-    lg_error scratch;
+    ag_error scratch;
     if (!err)
         err = &scratch;
     lg_prog *q = lg_parse(src, len, err);

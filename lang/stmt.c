@@ -118,7 +118,7 @@ static const char *parse_d(parser *ps, int *idx, int *n_idx)
     if (!ps->failed && lg__pis_op(&ps->tok, '[')) {
         lg__pnext(ps);
         int k0 = 0, nk = 0;
-        lg__plist(ps, ']', &k0, &nk, false);
+        lg__plist(ps, ']', &k0, &nk, false, NULL);
         if (!ps->failed && (nk < 1 || nk > 2))
             lg__pfail(ps, &at, AG_EPARSE, "an entry has one index (x[i]) or two (W[i, j])");
         for (int k = 0; !ps->failed && k < nk; k++)

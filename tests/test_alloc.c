@@ -12,11 +12,11 @@
  *
  * Workloads: tape (record, names, anomaly mode, backward, stepper), nn
  * (model build, forward, loss, Adam step), model save and load, CSV parse,
- * the expression parser (ax_parse) and the whole agrad command in-process.
+ * the language (lg_parse, lg_eval) as the command line uses it and the whole agrad command in-process.
  */
 #include "autograd.h"
 #include "../tools/cli.h"
-#include "../tools/expr.h"
+#include "lang.h"
 #include "nn.h"
 
 #include <criterion/criterion.h>
@@ -464,23 +464,33 @@ static const char expr_src[] = "u = a*b + sin(a);  # a comment\n"
 /* f = log((ab + sin a)^2 + b) + max(a, b) - leaky_relu(-a) at a = 1.5,
  * b = 0.5: u = 0.75 + sin 1.5, v = u^2, max = a, leaky_relu(-1.5) = -0.015.
  * df/da = 2u (b + cos a) / (v + b) + 1 + 0.01;  df/db = (2u a + 1)/(v + b). */
-static ag_status expr_round(ag_tape *t, const ax_input *in)
+static ag_status expr_round(ag_tape *t)
 {
-    ag_node out;
-    ax_error e;
-    ag_status s = ax_parse(t, expr_src, sizeof expr_src - 1, in, 2, NULL, &out, &e);
-    if (s != AG_OK) {
-        cr_assert_eq(e.status, s);
+    ag_error e;
+    lg_prog *p = lg_parse(expr_src, sizeof expr_src - 1, &e);
+    const double va = 1.5, vb = 0.5;
+    if (p && lg_prog_set_input(p, "a", &va, 1, &e) == AG_OK)
+        (void)lg_prog_set_input(p, "b", &vb, 1, &e);
+    lg_run *r = p && e.status == AG_OK ? lg_eval(p, t, &e) : NULL;
+    lg_value out, xa, xb;
+    if (!r) {
+        lg_prog_free(p);
+        cr_assert_neq(e.status, AG_OK);
         cr_assert(strlen(e.message) > 0);
-        return s;
+        return e.status;
     }
+    cr_assert(lg_run_output(r, &out, NULL) && lg_run_lookup(r, "a", &xa) && lg_run_lookup(r, "b", &xb));
+    ag_node f = out.nodes[0], na = xa.nodes[0], nb = xb.nodes[0];
+    lg_run_free(r);
+    lg_prog_free(p);
     double a = 1.5, b = 0.5, u = a * b + sin(a), v = u * u;
-    cr_assert(near(ag_value(t, out), log(v + b) + a + 0.015));
+    cr_assert(near(ag_value(t, f), log(v + b) + a + 0.015));
     ag_zero_grad(t);
-    if ((s = ag_backward(t, out)) != AG_OK)
+    ag_status s;
+    if ((s = ag_backward(t, f)) != AG_OK)
         return s;
-    cr_assert(near(ag_grad(t, in[0].node), 2 * u * (b + cos(a)) / (v + b) + 1.01));
-    cr_assert(near(ag_grad(t, in[1].node), (2 * u * a + 1) / (v + b)));
+    cr_assert(near(ag_grad(t, na), 2 * u * (b + cos(a)) / (v + b) + 1.01));
+    cr_assert(near(ag_grad(t, nb), (2 * u * a + 1) / (v + b)));
     cr_assert_eq(ag_name_find(t, "u").idx != AG_NULL_IDX, true);
     return AG_OK;
 }
@@ -490,19 +500,13 @@ static ag_status wl_expr(fa_state *fs)
     ag_tape *t = ag_tape_new(4);
     if (!t)
         return AG_ENOMEM;
-    ax_input in[2] = {{"a", ag_var(t, 1.5)}, {"b", ag_var(t, 0.5)}};
-    if (ag_tape_status(t) != AG_OK) {
-        ag_status s = ag_tape_status(t);
-        ag_tape_free(t);
-        return s;
-    }
     ag_mark m = ag_tape_mark(t);
-    ag_status first = expr_round(t, in);
+    ag_status first = expr_round(t);
     if (first != AG_OK) {
         fa_heal(fs);
         ag_tape_clear_error(t);
         cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
-        cr_assert_eq(expr_round(t, in), AG_OK, "retry: %s", ag_tape_error(t));
+        cr_assert_eq(expr_round(t), AG_OK, "retry: %s", ag_tape_error(t));
     }
     ag_tape_free(t);
     return first;
@@ -510,7 +514,7 @@ static ag_status wl_expr(fa_state *fs)
 
 Test(alloc, expression_parser)
 {
-    drive("ax_parse", wl_expr, AG_ENOMEM);
+    drive("lg_parse and lg_eval of a command-line expression", wl_expr, AG_ENOMEM);
 }
 
 /* The whole command in-process: exit status 3 (a failure to do the work)

@@ -143,7 +143,7 @@ Test(cli, json_keys_in_input_order_and_nonfinite)
     run_free(&r);
     /* log(0) = -inf, d/dx = 1/0 = +inf: strings, since JSON has no infinity */
     r = agrad("grad", "--json", "log(x)", "x=0");
-    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.rc, 1); /* not finite: exit 1 */
     cr_assert_str_eq(r.out, "{\"value\": \"-Infinity\", \"grad\": {\"x\": \"Infinity\"}}\n");
     run_free(&r);
 }
@@ -234,9 +234,9 @@ Test(cli, parse_error_display)
     cr_assert(strstr(r.err, "\n  \tsigmoid(z\n  \t        ^\n"), "%s", r.err); /* the tab is kept */
     run_free(&r);
     r = agrad("grad", "x + unknown_fn(x)", "x=1");
-    cr_assert(strstr(r.err, "unknown function 'unknown_fn'; the functions are: exp log sqrt abs sin cos tanh "
-                            "sigmoid softplus relu leaky_relu min max log1p expm1 tan atan sinh cosh erf "
-                            "sign step pow"),
+    cr_assert(strstr(r.err, "unknown function 'unknown_fn'; the functions are: exp log ln sqrt abs sin cos tanh "
+                            "sigmoid softplus relu log1p expm1 tan atan sinh cosh erf sign step leaky_relu "
+                            "pow max min clip"),
               "%s", r.err);
     run_free(&r);
 }
@@ -298,14 +298,15 @@ Test(cli, step_next_previous_quit)
     cr_assert_eq(r.rc, 0, "%s", r.err);
     double dz = sig(1) * (1 - sig(1));
     char want[256];
-    snprintf(want, sizeof want, "step 1: a = sigmoid(z) = %.10g\n  upstream da/da = 1\n  edge a -> z: local da/dz = %.10g",
+    /* trace's notation (σ, ×; the local derivative's formula in brackets) */
+    snprintf(want, sizeof want, "step 1: a = σ(z) = %.10g\n  upstream da/da = 1\n  edge a -> z: local da/dz = %.10g [σ(z)(1 - σ(z))",
              sig(1), dz);
     cr_assert(strstr(r.out, want), "%s", r.out);
-    snprintf(want, sizeof want, "step 2: z = w * x = 1\n  upstream da/dz = %.10g\n  edge z -> w: local dz/dw = 0.5", dz);
+    snprintf(want, sizeof want, "step 2: z = w × x = 1\n  upstream da/dz = %.10g\n  edge z -> w: local dz/dw = 0.5 [x = 0.5]", dz);
     cr_assert(strstr(r.out, want), "%s", r.out);
     snprintf(want, sizeof want, "da/dx = %.10g", dz * 2);
     cr_assert(strstr(r.out, want), "%s", r.out);
-    cr_assert(strstr(r.out, "(again) step 1: a = sigmoid(z)"), "%s", r.out);
+    cr_assert(strstr(r.out, "(again) step 1: a = σ(z)"), "%s", r.out);
     cr_assert(!strstr(r.out, "end of the sweep"), "q stops the walk:\n%s", r.out);
     run_free(&r);
     /* to the end: the input gradients */
@@ -359,12 +360,13 @@ Test(cli, anomaly_names_the_node_and_column)
     run r = agrad("--anomaly", "grad", "y = x - x; log(y)", "x=1");
     cr_assert_eq(r.rc, 1);
     /* log starts at column 12 */
-    cr_assert(strstr(r.err, "log") && strstr(r.err, "<expr>:12"), "%s", r.err);
+    cr_assert(strstr(r.err, "log") && strstr(r.err, "created at column 12"), "%s", r.err);
+    cr_assert(!strstr(r.err, "<expr>"), "a column is called a column:\n%s", r.err);
     cr_assert(strstr(r.err, "  y = x - x; log(y)\n             ^\n"), "%s", r.err);
     run_free(&r);
-    /* without --anomaly the same is just -inf */
+    /* without --anomaly the same is -inf, flagged: exit 1, not "all well" */
     r = agrad("grad", "y = x - x; log(y)", "x=1");
-    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(r.rc, 1);
     cr_assert(strstr(r.out, "-inf"), "%s", r.out);
     run_free(&r);
 }
@@ -377,7 +379,7 @@ Test(cli, binary_step_from_a_pipe)
     if (!build)
         AG_TEST_SKIP("AGRAD_BUILD is not set (run through make test)");
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "printf 'n\\nq\\n' | %s/agrad step 'a = sigmoid(x)' x=0 2>&1", build);
+    snprintf(cmd, sizeof cmd, "printf 'n\\nq\\n' | LC_ALL=C %s/agrad step 'a = sigmoid(x)' x=0 2>&1", build);
     FILE *p = popen(cmd, "r");
     cr_assert(p);
     char buf[4096];
@@ -386,11 +388,37 @@ Test(cli, binary_step_from_a_pipe)
     int status = pclose(p);
     cr_assert_eq(status, 0, "%s", buf);
     /* σ(0) = 1/2, σ'(0) = 1/4 */
-    cr_assert(strstr(buf, "step 1: a = sigmoid(x) = 0.5\n") && strstr(buf, "local da/dx = 0.25"), "%s", buf);
+    /* plain ASCII under LC_ALL=C, in trace's ASCII notation */
+    cr_assert(strstr(buf, "step 1: a = sigmoid(x) = 0.5\n") &&
+                  strstr(buf, "local da/dx = 0.25 [sigmoid(x)(1 - sigmoid(x)) = 0.5 * 0.5 = 0.25]"),
+              "%s", buf);
     cr_assert(!strstr(buf, "[Enter/n"), "no prompt when stdin is a pipe:\n%s", buf);
     snprintf(cmd, sizeof cmd, "%s/agrad --help >/dev/null 2>&1", build);
     cr_assert_eq(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s/agrad nope >/dev/null 2>&1", build);
     int st = system(cmd);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+
+/* log(-1) is NaN: every command that shows it exits 1 and says where it
+ * came from, --anomaly or not (exit 0 would look as if all were well) */
+Test(cli, not_finite_exits_1_with_its_cause_in_every_command)
+{
+    const char *cmds[][3] = {{"grad", NULL, NULL},      {"trace", NULL, NULL},       {"dot", NULL, NULL},
+                             {"hessian", NULL, NULL},   {"grad", "--order", "2"},    {"grad", "--json", NULL}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        run r = cmds[i][1] ? agrad(cmds[i][0], cmds[i][1], cmds[i][2] ? cmds[i][2] : "--ascii", "log(x)", "x=-1")
+                           : agrad(cmds[i][0], "log(x)", "x=-1");
+        cr_expect_eq(r.rc, 1, "%s %s: exit %d\n%s", cmds[i][0], cmds[i][1] ? cmds[i][1] : "", r.rc, r.err);
+        cr_expect(strstr(r.err, "not finite") && strstr(r.err, "(x = -1)") && strstr(r.err, "column 1"), "%s %s:\n%s",
+                  cmds[i][0], cmds[i][1] ? cmds[i][1] : "", r.err);
+        run_free(&r);
+    }
+    run r = agrad_in("n\nn\n", "step", "log(x)", "x=-1", (const char *)NULL);
+    cr_expect_eq(r.rc, 1, "step: exit %d", r.rc);
+    run_free(&r);
+    /* finite: 0 */
+    r = agrad("trace", "log(x)", "x=2");
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
 }

@@ -141,7 +141,7 @@ Test(hess_cli, trace_and_dot_tell_the_recorded_backward_apart)
 
 static lg_report check_text(const char *src)
 {
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, strlen(src), &e);
     cr_assert(p, "%s", e.message);
     lg_report r;
@@ -153,7 +153,7 @@ static lg_report check_text(const char *src)
 Test(hess_cli, nested_d_is_a_value)
 {
     const char *src = "x = 1.5\nf = x^4\ng = d(d(f, x), x)\ng";
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, strlen(src), &e);
     cr_assert(p, "%s", e.message);
     ag_tape *t = ag_tape_new(0);
@@ -201,7 +201,7 @@ Test(hess_cli, second_order_claims_and_their_verdicts)
     cr_expect(!r.all_agree);
     lg_report_free(&r);
     /* mismatched powers are a parse error, said so */
-    lg_error e;
+    ag_error e;
     const char *bad = "z = 1\nclaim d2s/dz^3 = 1\n";
     cr_expect_null(lg_parse(bad, strlen(bad), &e));
     cr_expect(strstr(e.message, "powers must match"), "%s", e.message);

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static lg_error parse_fail(const char *src)
+static ag_error parse_fail(const char *src)
 {
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, strlen(src), &e);
     if (p) { /* a program that parses may fail when run */
         ag_tape *t = ag_tape_new(0);
@@ -31,7 +31,7 @@ static lg_error parse_fail(const char *src)
 
 Test(lang_api, errors_say_what_and_where)
 {
-    lg_error e = parse_fail("x = 1\ny = x +\n");
+    ag_error e = parse_fail("x = 1\ny = x +\n");
     cr_assert_eq(e.status, AG_EPARSE);
     cr_assert_eq(e.line, 2);
     e = parse_fail("x = 1\nz = q * x\n");
@@ -76,7 +76,7 @@ Test(lang_api, the_error_window_is_short)
     memcpy(src, "x = 1 + ", 8);
     memcpy(src + n / 2, "$", 1);
     src[n] = '\0';
-    lg_error e;
+    ag_error e;
     cr_assert_null(lg_parse(src, n, &e));
     cr_assert_eq(e.column, (int)(n / 2) + 1);
     char *text = NULL;
@@ -105,7 +105,7 @@ Test(lang_api, limits)
     for (size_t i = 0; i < depth; i++)
         src[w++] = ')';
     src[w] = '\0';
-    lg_error e;
+    ag_error e;
     cr_assert_null(lg_parse(src, w, &e));
     cr_assert_eq(e.status, AG_ERANGE);
     cr_assert(strstr(e.message, "nests more than"), "%s", e.message);
@@ -229,7 +229,7 @@ Test(lang_api, json_renders_parse)
     ag_tape_free(t);
     lg_prog_free(p);
     /* an error as JSON, with its window and caret */
-    lg_error e;
+    ag_error e;
     cr_assert_null(lg_parse("x = 1 +* 2", 10, &e));
     n = lg_error_json_buf(&e, "x = 1 +* 2", buf, sizeof buf);
     j = json_loads(buf, 0, &je);

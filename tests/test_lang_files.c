@@ -60,7 +60,7 @@ static void check_file(const char *path, size_t *n_claims)
     char *src = slurp(path, &len);
     expect ex[64];
     size_t n_ex = expectations(src, ex, 64);
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, len, &e);
     cr_assert(p, "%s:%d:%d: %s", path, e.line, e.column, e.message);
     lg_report r;

@@ -15,7 +15,7 @@
 /* Check src; return the report (the caller frees it). */
 static lg_report check(const char *src)
 {
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, strlen(src), &e);
     cr_assert(p, "%d:%d: %s", e.line, e.column, e.message);
     lg_report r;

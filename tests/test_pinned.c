@@ -69,8 +69,15 @@ Test(pinned, check_catches_one_part_in_a_million_and_not_rounding)
     EXPECT_RC("check 'sigmoid(z)' --wrt z --expect 'exp(-z)/(1+exp(-z))^2' z=0.5", 0);
     EXPECT_RC("check 'x^3/3' --wrt x --expect 'x*x' x=1e-3", 0);
     EXPECT_RC("check 'x^2' --wrt x --expect '2*x' x=1.5", 0);
-    /* near 0 only the absolute floor 1e-12 can agree: 2e-20 against 0 */
+    /* near 0 a correct formula's rounding is not flagged: 2e-20 against the 0
+     * of 2*x + 0.1 - 0.1 is within its own rounding bound (8 eps * 0.1) */
     EXPECT_RC("check 'x^2' --wrt x --expect '2*x + 0.1 - 0.1' --points 0 x=1e-20", 0);
+    /* the floor follows the largest |autodiff| over the points (0.942 at point
+     * 0), not the point's own: point 1 of seed 1 at radius 1 moves y to
+     * y + 0.942..., about 1e-16 here, where 1e-13 is within 1e-12 * 0.942 and
+     * 1e-11 is not */
+    EXPECT_RC("check 'x*y' --wrt x --expect 'y + 1e-13' y=-0.94200550717359234 x=1 --points 1 --radius 1", 0);
+    EXPECT_RC("check 'x*y' --wrt x --expect 'y + 1e-11' y=-0.94200550717359234 x=1 --points 1 --radius 1", 1);
     /* no point in the domain: nothing was checked, which is not a pass */
     EXPECT_RC("check 'log(x)' --wrt x --expect '1/x' --radius 0.1 x=-5", 1);
 }

@@ -7,6 +7,7 @@
  * returns one of the CLI_* exit statuses; nothing here calls exit().
  */
 #include "cli.h"
+#include "lang.h"
 
 #include <errno.h>
 #include <math.h>
@@ -151,7 +152,7 @@ static int add_input(cli_args *a, const char *arg, const cli_io *io)
     if (!eq)
         return usage_error(io, a->cmd, "expected an input name=value, not '%s'", arg);
     size_t len = (size_t)(eq - arg);
-    if (!ax_name_ok(arg, len))
+    if (!lg_name_ok(arg, len))
         return usage_error(io, a->cmd,
                            "'%s': an input name is a letter or '_' then letters, digits or '_' (and not a function name)",
                            arg);
@@ -182,7 +183,7 @@ static bool looks_like_option(const char *arg)
 static bool looks_like_input(const char *arg)
 {
     const char *eq = strchr(arg, '=');
-    return eq && ax_name_ok(arg, (size_t)(eq - arg)) && eq[1] != '=';
+    return eq && lg_name_ok(arg, (size_t)(eq - arg)) && eq[1] != '=';
 }
 
 /* Options may come anywhere after the command; "--" ends them (for an
@@ -314,51 +315,6 @@ int agrad_run(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 
 /* ---- one expression on its own tape ---- */
 
-int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_unused,
-                   const char *what, const cli_io *io)
-{
-    if (!src && a->file)
-        return cli_prog_build_file(p, a, io);
-    if (!src)
-        src = "";
-    memset(p, 0, sizeof *p);
-    p->src = src;
-    p->out = AG_NULL;
-    p->t = ag_tape_new(0);
-    ax_input *ins = ag_realloc(NULL, (a->n_inputs + 1) * sizeof *ins);
-    p->inputs = ag_realloc(NULL, (a->n_inputs + 1) * sizeof *p->inputs);
-    if (!p->t || !ins || !p->inputs || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK)) {
-        ag_free(ins);
-        fprintf(io->err, "agrad: out of memory\n");
-        return CLI_FAIL;
-    }
-    p->n_inputs = a->n_inputs;
-    p->start = ag_tape_mark(p->t);
-    for (size_t i = 0; i < a->n_inputs; i++) {
-        ag_origin_set(p->t, "<input>", (int)i + 1);
-        p->inputs[i] = ag_var(p->t, a->inputs[i].value);
-        ag_name_set(p->t, p->inputs[i], a->inputs[i].name);
-        ins[i] = (ax_input){a->inputs[i].name, p->inputs[i]};
-    }
-    if (ag_tape_status(p->t) != AG_OK && ag_tape_status(p->t) != AG_EANOMALY) {
-        ag_free(ins);
-        return cli_tape_failure(p, "recording the inputs", io);
-    }
-    ax_error e;
-    ax_options o = {.allow_unused = allow_unused};
-    ag_status s = ax_parse(p->t, src, strlen(src), ins, a->n_inputs, &o, &p->out, &e);
-    ag_free(ins);
-    /* the output is called by its name, f when it has none (as grad does) */
-    if (s == AG_OK && !ag_name_of(p->t, p->out) && ag_node_op(p->t, p->out) != AG_OP_VAR &&
-        ag_node_op(p->t, p->out) != AG_OP_CONST && ag_is_null(ag_name_find(p->t, "f")) &&
-        ag_name_set(p->t, p->out, "f") != AG_OK)
-        return cli_tape_failure(p, "naming the output", io);
-    if (s == AG_OK)
-        return CLI_OK;
-    cli_show_parse_error(io->err, src, &e, what);
-    return s == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
-}
-
 void cli_prog_free(cli_prog *p)
 {
     ag_free(p->owned_src);
@@ -373,7 +329,7 @@ static void show_origin(const cli_prog *p, const cli_io *io)
 {
     ag_anomaly an;
     int line = 0;
-    if (ag_anomaly_last(p->t, &an) && an.file && (line = ax_origin_line(an.file)) > 0) {
+    if (ag_anomaly_last(p->t, &an) && an.file && (line = lg_origin_line(an.file)) > 0) {
         fprintf(io->err, "at line %d, column %d of the expression:\n", line, an.line);
         cli_show_source_line(io->err, p->src, line, an.line);
     }
@@ -412,6 +368,19 @@ void cli_explain_nonfinite(const cli_args *a, const cli_io *io)
         (void)fclose(sink);
     free(buf);
     cli_prog_free(&p);
+}
+
+int cli_flag_nonfinite(const cli_prog *p, const cli_args *a, const cli_io *io, int rc)
+{
+    if (rc != CLI_OK || !p->t || ag_is_null(p->out))
+        return rc;
+    bool finite = isfinite(ag_value(p->t, p->out));
+    for (size_t i = 0; i < p->n_inputs; i++)
+        finite = finite && (ag_is_null(p->inputs[i]) || isfinite(ag_grad(p->t, p->inputs[i])));
+    if (finite)
+        return rc;
+    cli_explain_nonfinite(a, io);
+    return CLI_NO; /* not finite is not "all well" */
 }
 
 bool cli_ascii(const cli_args *a)

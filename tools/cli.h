@@ -4,16 +4,21 @@
  * share (argument record, one parsed expression on its own tape, error and
  * anomaly display). Private to tools/ and its tests.
  *
- * Exit statuses: 0 success; 1 a negative answer (check or gradcheck found a
- * disagreement, anomaly mode found a NaN/Inf); 2 a usage error (unknown
- * command or option, malformed expression, missing or unused input);
- * 3 a failure to do the work (out of memory, a file that cannot be written).
+ * Every expression and file goes through the language library (lang/):
+ * cli_prog_build parses and records it with lg_parse and lg_eval; there is
+ * no parser here.
+ *
+ * Exit statuses: 0 success (every value and gradient finite, every check
+ * agrees); 1 a negative answer (a value or gradient that is not finite,
+ * --anomaly or not; check or gradcheck found a disagreement); 2 a usage
+ * error (unknown command or option, malformed expression, missing or unused
+ * input); 3 a failure to do the work (out of memory, a file that cannot be
+ * read or written).
  */
 #ifndef AGRAD_TOOLS_CLI_H
 #define AGRAD_TOOLS_CLI_H
 
 #include "autograd.h"
-#include "expr.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -85,19 +90,25 @@ int cli_tape_failure(const cli_prog *p, const char *doing, const cli_io *io);
  * finite: say so on io->err with its cause (the first node that made it,
  * found by a second run in anomaly mode). */
 void cli_explain_nonfinite(const cli_args *a, const cli_io *io);
+/* After a command on p succeeded (rc CLI_OK): when the output's value or an
+ * input's gradient is not finite, cli_explain_nonfinite and CLI_NO (exit
+ * 1); else rc. */
+int cli_flag_nonfinite(const cli_prog *p, const cli_args *a, const cli_io *io, int rc);
 /* Whether output should be plain ASCII: --ascii, or a C/POSIX locale. */
 bool cli_ascii(const cli_args *a);
 
 /* Display helpers (show.c). */
 void cli_show_source_line(FILE *f, const char *src, int line, int col);
-void cli_show_parse_error(FILE *f, const char *src, const ax_error *e, const char *what);
+struct ag_error;
+void cli_show_parse_error(FILE *f, const char *src, const struct ag_error *e, const char *what);
 /* A node for people: its name, a constant's value, else op#index. */
 const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size);
 /* The node's operation over its inputs' labels: "w * x", "sigmoid(z)". */
 const char *cli_node_formula(ag_tape *t, ag_node n, char *buf, size_t size);
 /* The output's name for d<name>/d...: its node name, else "f". */
 const char *cli_out_name(ag_tape *t, ag_node out);
-/* msg with every "#N" that is a named node replaced by its name. */
+/* msg with every "#N" that is a named node replaced by its name, and every
+ * origin "<expr>:C" / "<expr>:L:C" said as "column C" / "line L, column C". */
 const char *cli_name_nodes(ag_tape *t, const char *msg, char *buf, size_t size);
 /* A number in JSON: %.17g, or the strings "NaN", "Infinity", "-Infinity". */
 void cli_json_number(FILE *f, double v);
@@ -122,14 +133,17 @@ int cli_check_name(const cli_args *a, const cli_io *io);
  * language, whose points straddle the kinks near the given point; prints
  * its report and returns CLI_NO when it disagrees there. */
 int cli_check_kinks(const cli_args *a, const cli_io *io);
-/* cli_prog_build for -f FILE (trace, step, dot): the derivation language's
- * program recorded on the tape, its scalar output as out. */
-int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io);
 /* The same loading (program text or -f FILE, name=value inputs) and
  * evaluation on a fresh tape, for the other commands over lang/. */
 struct lg_prog;
 struct lg_run;
 struct lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc);
+/* Parse src with lang and apply the name=value inputs and --data; an input
+ * the text does not use is an error unless allow_unused. Errors are shown
+ * as the command line's (caret under the column, `what` naming the text:
+ * "expression", "--expect formula"), or, what NULL, as lang's file:line:col. */
+struct lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool allow_unused, const char *what,
+                               const cli_io *io, int *rc);
 struct lg_run *cli_lang_eval(struct lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io);
 /* Higher order (cmd_hess.c): agrad hessian, agrad grad --order N, and
  * trace/dot of a recorded backward pass (--order 2: the backward pass of

@@ -10,6 +10,7 @@
 #include "lang.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,85 @@ static char *read_all(const char *path, FILE *in, size_t *len, const cli_io *io)
     return buf;
 }
 
+lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool allow_unused, const char *what,
+                        const cli_io *io, int *rc)
+{
+    ag_error e;
+    lg_prog *p = lg_parse(src, len, &e);
+    if (!p) {
+        if (what)
+            cli_show_parse_error(io->err, src, &e, what);
+        else
+            lg_error_print(&e, src, a->file ? a->file : NULL, io->err);
+        *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+        return NULL;
+    }
+    lg_prog_set_seed(p, a->seed);
+    /* on the command line (what: the expression), a name=value input the
+     * text assigns is an error, as it always was; a file's 'x = 2' is a
+     * default that name=value overrides */
+    for (size_t k = 0, i; what && !allow_unused && k < lg_prog_n_inputs(p); k++) {
+        lg_input_info in;
+        for (i = 0; lg_prog_input(p, k, &in) && i < a->n_inputs; i++)
+            if (strcmp(in.name, a->inputs[i].name) == 0) {
+                fprintf(io->err, "agrad: error in the %s: cannot assign to the input '%s' (given as %s=%g)\n", what,
+                        in.name, in.name, a->inputs[i].value);
+                lg_prog_free(p);
+                *rc = CLI_USAGE;
+                return NULL;
+            }
+    }
+    size_t n_unused = 0;
+    bool *unused = ag_realloc(NULL, a->n_inputs + 1);
+    if (!unused) {
+        fprintf(io->err, "agrad: out of memory\n");
+        lg_prog_free(p);
+        *rc = CLI_FAIL;
+        return NULL;
+    }
+    for (size_t i = 0; i < a->n_inputs; i++) {
+        unused[i] = false;
+        if (lg_prog_set_input(p, a->inputs[i].name, &a->inputs[i].value, 1, &e) == AG_OK)
+            continue;
+        if (e.status == AG_ENOTFOUND && (allow_unused || what)) {
+            unused[i] = !allow_unused; /* a hand formula need not use every input */
+            n_unused += unused[i];
+            continue;
+        }
+        ag_free(unused);
+        fprintf(io->err, "agrad: %s=%g: %s\n", a->inputs[i].name, a->inputs[i].value, e.message);
+        lg_prog_free(p);
+        *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+        return NULL;
+    }
+    if (n_unused) { /* every one named at once: "'y', 'w' are given but not used" */
+        fprintf(io->err, "agrad: error in the %s: the input%s ", what, n_unused > 1 ? "s" : "");
+        for (size_t i = 0, k = 0; i < a->n_inputs; i++)
+            if (unused[i])
+                fprintf(io->err, "%s'%s'", k++ ? ", " : "", a->inputs[i].name);
+        fprintf(io->err, " %s given but not used\n", n_unused > 1 ? "are" : "is");
+        ag_free(unused);
+        lg_prog_free(p);
+        *rc = CLI_USAGE;
+        return NULL;
+    }
+    ag_free(unused);
+    for (const char *s = a->data; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        char name[AG_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
+        if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
+            if (allow_unused && e.status == AG_ENOTFOUND)
+                continue;
+            fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
+            lg_prog_free(p);
+            *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+            return NULL;
+        }
+    }
+    *rc = CLI_OK;
+    return p;
+}
+
 /* Parse the program (file or text) and apply name=value inputs. */
 lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc)
 {
@@ -67,34 +147,7 @@ lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, int *rc
     } else {
         len = strlen(src);
     }
-    lg_error e;
-    lg_prog *p = lg_parse(src, len, &e);
-    if (!p) {
-        lg_error_print(&e, src, a->file ? a->file : NULL, io->err);
-        *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
-        return NULL;
-    }
-    lg_prog_set_seed(p, a->seed);
-    for (size_t i = 0; i < a->n_inputs; i++) {
-        if (lg_prog_set_input(p, a->inputs[i].name, &a->inputs[i].value, 1, &e) != AG_OK) {
-            fprintf(io->err, "agrad: %s=%g: %s\n", a->inputs[i].name, a->inputs[i].value, e.message);
-            lg_prog_free(p);
-            *rc = CLI_USAGE;
-            return NULL;
-        }
-    }
-    for (const char *s = a->data; s && *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
-        char name[AG_NAME_MAX + 1];
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
-        if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
-            fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
-            lg_prog_free(p);
-            *rc = CLI_USAGE;
-            return NULL;
-        }
-    }
-    *rc = CLI_OK;
-    return p;
+    return cli_lang_parse(src, len, a, false, NULL, io, rc);
 }
 
 int cli_check_file(const cli_args *a, const cli_io *io)
@@ -115,7 +168,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
     }
     lg_check_opts o = {(int)a->points, a->radius, a->tol, a->atol};
     lg_report r;
-    lg_error e;
+    ag_error e;
     if (lg_check(p, &o, &r, &e) != AG_OK) {
         if (a->json)
             lg_error_json(&e, lg_prog_source(p), io->out);
@@ -126,7 +179,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
         if (a->json)
             lg_report_json(&r, io->out);
         else
-            lg_report_print(&r, io->out, a->ascii);
+            lg_report_print(&r, io->out, cli_ascii(a));
         rc = r.all_agree ? CLI_OK : CLI_NO;
         lg_report_free(&r);
     }
@@ -138,7 +191,7 @@ int cli_check_file(const cli_args *a, const cli_io *io)
 /* Evaluate on a fresh tape; NULL with the error shown. */
 lg_run *cli_lang_eval(lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io)
 {
-    lg_error e;
+    ag_error e;
     lg_run *r = t ? lg_eval(p, t, &e) : NULL;
     if (!r && t)
         lg_error_print(&e, lg_prog_source(p), a->file, io->err);
@@ -181,15 +234,20 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
             double *g = ag_realloc(NULL, nx * sizeof *g);
             lg_shape s;
             if (g && lg_jacobian(r, out, v, g, &s, NULL) == AG_OK)
-                for (size_t i = 0; i < nx; i++)
+                for (size_t i = 0; i < nx; i++) {
                     fprintf(io->out, "d%s/d%s = %.17g\n", name, ag_name_of(t, v.nodes[i]), g[i]);
+                    if (!isfinite(g[i]) && anomaly == CLI_OK) {
+                        fprintf(io->err, "agrad: warning: d%s/d%s is not finite\n", name, ag_name_of(t, v.nodes[i]));
+                        anomaly = CLI_NO;
+                    }
+                }
             ag_free(g);
         }
     } else if (p) {
         rc = t ? CLI_USAGE : CLI_FAIL;
     }
-    if (a->anomaly && rc == CLI_OK)
-        rc = anomaly;
+    if (rc == CLI_OK)
+        rc = anomaly; /* a value or gradient that is not finite: exit 1 */
     lg_run_free(r);
     ag_tape_free(t);
     lg_prog_free(p);
@@ -214,7 +272,7 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
             rc = CLI_USAGE;
         } else {
             lg_shape s;
-            lg_error e;
+            ag_error e;
             J = ag_realloc(NULL, (of.shape.rows * of.shape.cols * wrt.shape.rows * wrt.shape.cols + 1) * sizeof *J);
             if (!J || lg_jacobian(r, of, wrt, J, &s, &e) != AG_OK) {
                 fprintf(io->err, "agrad jacobian: %s\n", J ? e.message : "out of memory");
@@ -234,6 +292,11 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
                 }
                 if (a->json)
                     fputs("]}\n", io->out);
+                for (size_t k = 0; k < R * C && rc == CLI_OK; k++)
+                    if (!isfinite(J[k])) { /* flagged, exit 1, as grad does */
+                        fprintf(io->err, "agrad: warning: d%s/d%s has an entry that is not finite\n", name, a->wrt);
+                        rc = CLI_NO;
+                    }
             }
         }
     } else if (p) {
@@ -315,7 +378,7 @@ int cli_check_kinks(const cli_args *a, const cli_io *io)
         if (r.n_kinks && r.n_claims == 1 && r.claims[0].verdict == LG_DISAGREES) {
             fprintf(io->out, "but DISAGREES across a kink: %zu kink%s near the given point, points on both sides:\n",
                     r.n_kinks, r.n_kinks == 1 ? "" : "s");
-            lg_report_print(&r, io->out, a->ascii);
+            lg_report_print(&r, io->out, cli_ascii(a));
             rc = CLI_NO;
         }
         lg_report_free(&r);
@@ -325,30 +388,54 @@ int cli_check_kinks(const cli_args *a, const cli_io *io)
     return rc;
 }
 
-int cli_prog_build_file(cli_prog *p, const cli_args *a, const cli_io *io)
+int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_unused, const char *what,
+                   const cli_io *io)
 {
     memset(p, 0, sizeof *p);
     p->out = AG_NULL;
-    int rc;
-    lg_prog *prog = cli_lang_load(a, io, &p->owned_src, &rc);
-    p->src = p->owned_src ? p->owned_src : "";
+    int rc = CLI_OK;
+    lg_prog *prog;
+    if (!src && a->file) {
+        prog = cli_lang_load(a, io, &p->owned_src, &rc);
+        what = NULL;
+    } else {
+        prog = cli_lang_parse(src ? src : "", src ? strlen(src) : 0, a, allow_unused, what, io, &rc);
+    }
+    p->src = p->owned_src ? p->owned_src : src ? src : "";
     p->t = prog ? ag_tape_new(0) : NULL;
-    if (prog && (!p->t || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
+    p->inputs = prog ? ag_realloc(NULL, (a->n_inputs + 1) * sizeof *p->inputs) : NULL;
+    p->n_inputs = a->n_inputs;
+    if (prog && (!p->t || !p->inputs || (a->anomaly && ag_anomaly_enable(p->t, true) != AG_OK))) {
         fprintf(io->err, "agrad: out of memory\n");
         rc = CLI_FAIL;
     }
     p->start = p->t ? ag_tape_mark(p->t) : (ag_mark){0, 0, 0, 0};
-    lg_run *r = rc == CLI_OK ? cli_lang_eval(prog, p->t, a, io) : NULL;
+    ag_error e = {.status = AG_ENOMEM, .message = "out of memory"};
+    lg_run *r = rc == CLI_OK && prog && p->inputs ? lg_eval(prog, p->t, &e) : NULL;
+    if (!r && rc == CLI_OK) {
+        if (what)
+            cli_show_parse_error(io->err, p->src, &e, what);
+        else
+            lg_error_print(&e, p->src, a->file, io->err);
+        rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+    }
     lg_value out;
     const char *name = "f";
     if (r && lg_run_output(r, &out, &name) && out.shape.rows * out.shape.cols == 1) {
         p->out = out.nodes[0];
+        for (size_t i = 0; i < a->n_inputs; i++) {
+            lg_value v;
+            p->inputs[i] = lg_run_lookup(r, a->inputs[i].name, &v) ? v.nodes[0] : AG_NULL;
+        }
     } else if (r) {
         fprintf(io->err, "agrad: the output %s is not a scalar: use agrad jacobian\n", name);
         rc = CLI_USAGE;
-    } else if (rc == CLI_OK) {
-        rc = CLI_USAGE;
     }
+    /* the output is called by its name, f when it has none (as grad does) */
+    if (rc == CLI_OK && !ag_name_of(p->t, p->out) && ag_node_op(p->t, p->out) != AG_OP_VAR &&
+        ag_node_op(p->t, p->out) != AG_OP_CONST && ag_is_null(ag_name_find(p->t, "f")) &&
+        ag_name_set(p->t, p->out, "f") != AG_OK)
+        rc = cli_tape_failure(p, "naming the output", io);
     lg_run_free(r);
     lg_prog_free(prog);
     return rc;

@@ -6,10 +6,11 @@
  * whose numbers are printed with %.17g (they read back as the same double)
  * and whose non-finite numbers are the strings "NaN", "Infinity",
  * "-Infinity" (JSON has no such numbers; null would lose which one it was).
+ * Exit 1 when the value or a gradient is not finite (with its cause on
+ * stderr, --anomaly or not), 0 when all are finite.
  */
 #include "cli.h"
 
-#include <math.h>
 
 int cli_grad(const cli_args *a, const cli_io *io)
 {
@@ -21,9 +22,6 @@ int cli_grad(const cli_args *a, const cli_io *io)
     }
     double value = ag_value(p.t, p.out);
     const char *f = cli_out_name(p.t, p.out);
-    bool finite = isfinite(value);
-    for (size_t i = 0; i < p.n_inputs; i++)
-        finite = finite && isfinite(ag_grad(p.t, p.inputs[i]));
     if (a->json) {
         fputs("{\"value\": ", io->out);
         cli_json_number(io->out, value);
@@ -38,8 +36,7 @@ int cli_grad(const cli_args *a, const cli_io *io)
         for (size_t i = 0; i < p.n_inputs; i++)
             fprintf(io->out, "d%s/d%s = %.17g\n", f, a->inputs[i].name, ag_grad(p.t, p.inputs[i]));
     }
+    rc = cli_flag_nonfinite(&p, a, io, CLI_OK);
     cli_prog_free(&p);
-    if (!finite)
-        cli_explain_nonfinite(a, io);
-    return CLI_OK;
+    return rc;
 }

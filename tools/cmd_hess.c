@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "lang.h"
 
+#include <math.h>
 #include <string.h>
 
 /* The nodes to differentiate by: X's entries, or every entry of every
@@ -162,6 +163,18 @@ static void print_hessian(const session *s, const double *H, bool json, FILE *ou
     }
 }
 
+/* After the derivatives were printed: any of v[0..n) not finite is flagged
+ * with its cause (exit 1), as grad does. */
+static int flag_nonfinite(const double *v, size_t n, const cli_args *a, const cli_io *io)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(v[k])) {
+            cli_explain_nonfinite(a, io);
+            return CLI_NO;
+        }
+    return CLI_OK;
+}
+
 int cli_hessian(const cli_args *a, const cli_io *io)
 {
     session s;
@@ -175,7 +188,7 @@ int cli_hessian(const cli_args *a, const cli_io *io)
         H = g ? ag_realloc(NULL, n * n * sizeof *H) : NULL;
         lg_value gv = {{1, n, 1}, g}, xv = {{1, n, 1}, s.xs};
         lg_shape sh;
-        lg_error e;
+        ag_error e;
         if (!H) {
             fprintf(io->err, "agrad hessian: out of memory for a %zu x %zu Hessian\n", n, n);
             rc = CLI_FAIL;
@@ -187,6 +200,10 @@ int cli_hessian(const cli_args *a, const cli_io *io)
             rc = CLI_FAIL;
         } else {
             print_hessian(&s, H, a->json, io->out);
+            double f = ag_value(s.t, s.f);
+            rc = flag_nonfinite(&f, 1, a, io);
+            if (rc == CLI_OK)
+                rc = flag_nonfinite(H, n * n, a, io);
         }
     }
     ag_free(H);
@@ -199,7 +216,10 @@ int cli_grad_order(const cli_args *a, const cli_io *io)
 {
     session s;
     int rc = session_open(&s, a, io);
+    bool finite = true;
+    double nonfinite = (double)NAN;
     if (rc == CLI_OK) {
+        finite = isfinite(ag_value(s.t, s.f));
         if (a->json) {
             fprintf(io->out, "{\"output\": \"%s\", \"value\": ", s.name);
             cli_json_number(io->out, ag_value(s.t, s.f));
@@ -216,6 +236,7 @@ int cli_grad_order(const cli_args *a, const cli_io *io)
                 }
             if (rc != CLI_OK)
                 break;
+            finite = finite && isfinite(ag_value(s.t, d));
             if (a->json) {
                 fprintf(io->out, "%s\"%s\": ", k ? ", " : "", label(s.t, s.xs[k]));
                 cli_json_number(io->out, ag_value(s.t, d));
@@ -226,6 +247,8 @@ int cli_grad_order(const cli_args *a, const cli_io *io)
         }
         if (a->json && rc == CLI_OK)
             fputs("}}\n", io->out);
+        if (rc == CLI_OK && !finite)
+            rc = flag_nonfinite(&nonfinite, 1, a, io);
     }
     session_close(&s);
     return rc;

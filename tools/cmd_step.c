@@ -24,6 +24,7 @@ typedef struct walk {
     const char *times; /* "×", or "*" for ASCII output */
     char *ledger;      /* the trace's text (ag_trace), for the local formulas */
     const char *next_edge; /* where the next edge's line of the ledger starts */
+    const char *next_node; /* where to look for the ledger's next node line   */
     char **hist;
     size_t n_hist, cap;
     long cur;
@@ -58,6 +59,39 @@ static void next_local(walk *w, char *buf, size_t size)
         snprintf(buf, size, " [%.*s]", (int)(c - open - 1), open + 1);
 }
 
+/* The formula of the ledger's next node line ("0.5 × powc#11" of
+ * "f = 0.5 × powc#11 = 0.0669284"): step and trace speak one notation
+ * (the same symbols, σ and ×, or sigmoid and * in ASCII) because step reads
+ * it from the trace. A node line is one that is not indented, after the
+ * first line and before "gradients:". Falls back to cli_node_formula. */
+static void next_formula(walk *w, ag_node n, char *buf, size_t size)
+{
+    const char *s = w->next_node;
+    while (s && *s) {
+        const char *eol = strchr(s, '\n');
+        size_t len = eol ? (size_t)(eol - s) : strlen(s);
+        const char *line = s;
+        s = eol ? eol + 1 : NULL;
+        if (*line == ' ' || len == 0)
+            continue;
+        if (strncmp(line, "gradients:", 10) == 0)
+            break;
+        if (strncmp(line, "[recorded] ", 11) == 0)
+            line += 11, len -= 11;
+        const char *first = strstr(line, " = "), *last = NULL;
+        for (const char *q = first; q && q < line + len; q = strstr(q + 1, " = "))
+            last = q;
+        w->next_node = s;
+        if (first && last && last > first && last < line + len) {
+            snprintf(buf, size, "%.*s", (int)(last - first - 3), first + 3);
+            return;
+        }
+        break;
+    }
+    w->next_node = s;
+    cli_node_formula(w->t, n, buf, size);
+}
+
 /* The text of one step, malloc'd (open_memstream). */
 static char *step_text(walk *w, const ag_stepper_step *s)
 {
@@ -68,7 +102,7 @@ static char *step_text(walk *w, const ag_stepper_step *s)
         return NULL;
     char node[128], formula[256], in[128];
     cli_node_label(w->t, s->node, node, sizeof node);
-    cli_node_formula(w->t, s->node, formula, sizeof formula);
+    next_formula(w, s->node, formula, sizeof formula);
     fprintf(m, "step %zu: %s = %s = %.10g\n", w->n_hist + 1, node, formula, ag_value(w->t, s->node));
     fprintf(m, "  upstream d%s/d%s = %.10g\n", w->f, node, s->upstream);
     if (s->n_edges == 0)
@@ -184,6 +218,7 @@ int cli_step(const cli_args *a, const cli_io *io)
             }
         }
         w.next_edge = w.ledger;
+        w.next_node = w.ledger ? strchr(w.ledger, '\n') : NULL; /* after "backward from ..." */
         ag_zero_grad(p.t);
         ag_tape_clear_error(p.t);
         w.st = ag_stepper_new(p.t, p.out);
@@ -194,7 +229,7 @@ int cli_step(const cli_args *a, const cli_io *io)
         w.f = cli_out_name(p.t, p.out);
         fprintf(io->out, "reverse sweep from %s = %.10g: seed d%s/d%s = 1\n", w.f, ag_value(p.t, p.out), w.f, w.f);
         walk_loop(&w, &p, a, io);
-        rc = cli_anomaly(&p, io);
+        rc = cli_flag_nonfinite(&p, a, io, cli_anomaly(&p, io));
     }
     for (size_t i = 0; i < w.n_hist; i++)
         free(w.hist[i]);

@@ -30,6 +30,7 @@ int cli_trace(const cli_args *a, const cli_io *io)
         rc = cli_tape_failure(&p, "trace", io);
     if (rc == CLI_OK)
         rc = cli_anomaly(&p, io);
+    rc = cli_flag_nonfinite(&p, a, io, rc);
     cli_prog_free(&p);
     return rc;
 }
@@ -62,6 +63,7 @@ int cli_dot(const cli_args *a, const cli_io *io)
         else if (a->output)
             fprintf(io->out, "wrote %s\n", a->output);
     }
+    rc = cli_flag_nonfinite(&p, a, io, rc);
     cli_prog_free(&p);
     return rc;
 }

@@ -4,6 +4,9 @@
  * line; keep them in step with the option table in cli.c.
  */
 #include "cli.h"
+#include "lang.h"
+
+#include <string.h>
 
 static const char overview[] =
     "usage: agrad [--anomaly] COMMAND [options] EXPR [name=value ...]\n"
@@ -32,18 +35,19 @@ static const char overview[] =
     "  --ascii    plain ASCII output\n"
     "  --         end of options (for an EXPR that starts with '-')\n"
     "\n"
-    "the expression language:\n"
-    "  numbers 2 1e-3 .5; names [A-Za-z_][A-Za-z0-9_]*; + - * / and ^ (power, right-\n"
-    "  associative: 2^3^2 = 512; x^2 with a number exponent records powc); unary minus\n"
-    "  binds looser than ^ (-x^2 = -(x^2)); parentheses; functions exp log sqrt abs sin\n"
-    "  cos tanh sigmoid relu softplus leaky_relu(x[, slope = 0.01]) pow(x, y) min(a, b)\n"
-    "  max(a, b); statements 'name = expr;' whose names label the nodes in traces and\n"
-    "  graphs; the last statement is the output; '#' comments to the end of the line.\n"
-    "  Every input must be used, and every name used must be an input or assigned.\n"
+    "the expression language (one language, lang/, for EXPR and -f FILE alike):\n"
+    "  numbers 2 1e-3 .5, e, pi; names [A-Za-z_][A-Za-z0-9_]*; + - * / and ^ or **\n"
+    "  (power, right-associative: 2^3^2 = 512; x^2 with a number exponent records\n"
+    "  powc); unary minus binds looser than ^ (-x^2 = -(x^2)); parentheses; the\n"
+    "  functions are listed below; statements 'name = expr' (';' or a newline ends\n"
+    "  one) whose names label the nodes in traces and graphs; the last statement is\n"
+    "  the output; '#' comments to the end of the line. On the command line every\n"
+    "  input name=value must be used, and every name used must be an input or assigned.\n"
     "\n"
-    "exit status: 0 success; 1 check/gradcheck disagreement or an anomaly; 2 usage or\n"
-    "expression error (parse errors show a caret under the column); 3 a failure\n"
-    "(out of memory, a file that cannot be written).\n"
+    "exit status: 0 every value and gradient finite, every check agrees; 1 a value or\n"
+    "gradient that is not finite (its cause on stderr, --anomaly or not), or a\n"
+    "check/gradcheck disagreement; 2 usage or expression error (parse errors show a\n"
+    "caret under the column); 3 a failure (out of memory, a file that cannot be written).\n"
     "\n"
     "derivation files (check, grad, trace, step, dot and jacobian take -f FILE, - for stdin):\n"
     "  one statement per line (or ';'); inputs 'x = 2', 'y = [0, 1, 0]', 'W: 3x2'\n"
@@ -207,4 +211,22 @@ static const char *const cmd_help[CLI_NCMD] = {
 void cli_help(FILE *f, cli_cmd cmd)
 {
     fputs(cmd < CLI_NCMD ? cmd_help[cmd] : overview, f);
+    if (cmd < CLI_NCMD)
+        return;
+    /* the functions from lang's one table, so help cannot drift from it */
+    char list[1024];
+    lg_builtin_list(list, sizeof list);
+    fputs("\nfunctions:", f);
+    size_t col = 10;
+    for (const char *w = list; *w; w += strspn(w, " ")) {
+        size_t n = strcspn(w, " ");
+        if (col + n + 1 > 80) {
+            fputs("\n ", f);
+            col = 1;
+        }
+        fprintf(f, " %.*s", (int)n, w);
+        col += n + 1;
+        w += n;
+    }
+    fputs("\n", f);
 }

@@ -16,7 +16,7 @@
 
 void cli_show_source_line(FILE *f, const char *src, int line, int col) { lg_source_window(f, src, line, col); }
 
-void cli_show_parse_error(FILE *f, const char *src, const ax_error *e, const char *what)
+void cli_show_parse_error(FILE *f, const char *src, const ag_error *e, const char *what)
 {
     const char *kind = e->status == AG_EPARSE ? "parse error" : "error";
     if (e->line <= 0) {
@@ -100,6 +100,20 @@ const char *cli_name_nodes(ag_tape *t, const char *msg, char *buf, size_t size)
     for (const char *s = copy; *s && w + 1 < size; s++) {
         const char *name = NULL;
         char *end = (char *)s;
+        if (strncmp(s, "<expr>:", 7) == 0 && s[7] >= '0' && s[7] <= '9') {
+            /* an origin: "<expr>:C" is column C of line 1, "<expr>:L:C"
+             * column C of line L; said in words, so a column is called one */
+            long l = strtol(s + 7, &end, 10), c = -1;
+            if (end[0] == ':' && end[1] >= '0' && end[1] <= '9')
+                c = strtol(end + 1, &end, 10);
+            int m = c < 0 ? snprintf(buf + w, size - w, "column %ld", l)
+                          : snprintf(buf + w, size - w, "line %ld, column %ld", l, c);
+            w += m > 0 ? (size_t)m : 0;
+            if (w >= size)
+                w = size - 1;
+            s = end - 1;
+            continue;
+        }
         if (*s == '#' && s[1] >= '0' && s[1] <= '9') {
             unsigned long idx = strtoul(s + 1, &end, 10);
             ag_node n = idx < ag_tape_len(t) ? ag_node_from_index(t, idx) : AG_NULL;

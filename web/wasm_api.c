@@ -38,9 +38,24 @@ AGW_EXPORT(agw_check) char *agw_check(const char *src, const char *inputs);
 void *agw_alloc(size_t n) { return malloc(n ? n : 1); }
 void agw_free(void *p) { free(p); }
 
+/* The byte offset of 1-based (line, column) in src, columns counted in
+ * characters (UTF-8 code points) as lang counts them; 0 with no place. */
+static size_t offset_of(const char *src, int line, int column)
+{
+    size_t off = 0;
+    if (!src || line < 1 || column < 1)
+        return 0;
+    for (int l = 1; l < line && src[off]; off++)
+        l += src[off] == '\n';
+    for (int c = 1; c < column && src[off] && src[off] != '\n'; c++)
+        for (off++; ((unsigned char)src[off] & 0xC0) == 0x80; off++)
+            ;
+    return off;
+}
+
 /* {"ok": false, "error": {...}} for a failure of lang: its message, place
  * and the text lang prints for it (the line with a caret). */
-static char *lang_error(const char *src, const lg_error *e, const char *where)
+static char *lang_error(const char *src, const ag_error *e, const char *where)
 {
     jw w, text;
     if (!jw_open(&w))
@@ -50,7 +65,7 @@ static char *lang_error(const char *src, const lg_error *e, const char *where)
     fprintf(w.f, "{\"ok\": false, \"error\": {\"where\": \"%s\", \"message\": ", where);
     jw_str(w.f, e->message);
     fprintf(w.f, ", \"status\": \"%s\", \"line\": %d, \"column\": %d, \"offset\": %zu, \"text\": ",
-            ag_status_str(e->status), e->line, e->column, e->offset);
+            ag_status_str(e->status), e->line, e->column, offset_of(src, e->line, e->column));
     jw_put_text(w.f, &text);
     fputs("}}", w.f);
     return jw_result(&w);
@@ -58,7 +73,7 @@ static char *lang_error(const char *src, const lg_error *e, const char *where)
 
 /* "w=-3 x=2, b=0.5": each a scalar input of the program (or one it uses
  * without declaring). Only the split is done here; lang judges the names. */
-static bool set_inputs(lg_prog *p, const char *s, lg_error *e)
+static bool set_inputs(lg_prog *p, const char *s, ag_error *e)
 {
     while (*s) {
         s += strspn(s, " \t\r\n,;");
@@ -93,7 +108,7 @@ static bool set_inputs(lg_prog *p, const char *s, lg_error *e)
 /* The parsed program with its inputs set, or NULL with *res the error. */
 static lg_prog *prepare(const char *src, const char *inputs, char **res)
 {
-    lg_error e;
+    ag_error e;
     *res = NULL;
     if (!src || !inputs || strlen(src) > AGW_MAX_TEXT || strlen(inputs) > AGW_MAX_TEXT) {
         *res = jw_error("the text is too long (65536 bytes at most)");
@@ -268,7 +283,7 @@ typedef struct req {
 static char *graph_body(lg_prog *p, const req *q)
 {
     const char *src = q->src;
-    lg_error e;
+    ag_error e;
     char *res;
     ag_tape *t = ag_tape_new(0);
     lg_run *r = t ? lg_eval(p, t, &e) : NULL;
@@ -286,7 +301,7 @@ static char *graph_body(lg_prog *p, const req *q)
 static char *check_body(lg_prog *p, const req *q)
 {
     const char *src = q->src;
-    lg_error e;
+    ag_error e;
     lg_report rep;
     memset(&rep, 0, sizeof rep);
     jw w, text;

@@ -1,13 +1,16 @@
 /*
- * fuzz_expr.c: libFuzzer target for the expression language. Any bytes are
- * parsed by ax_parse onto a tape that holds three inputs (x, y, z), in
- * anomaly mode; when the parse succeeds the output is differentiated by
- * ag_backward, replayed with new input values by ag_forward and walked by
- * the stepper. Invariant checked: a failed parse reports a status and a
- * message; nothing may crash, leak or trip ASan/UBSan.
+ * fuzz_expr.c: libFuzzer target for the command line's path through the
+ * language (lang/): any bytes are parsed by lg_parse, given the scalar
+ * inputs x, y, z (name=value, as `agrad grad EXPR x=..` does; a name the
+ * text does not use is skipped), evaluated onto a tape in anomaly mode;
+ * when that succeeds the scalar output is differentiated by ag_backward,
+ * replayed with a new value of x by ag_forward (as `agrad check` does) and
+ * walked by the stepper (`agrad step`). Invariants: a failed parse or
+ * evaluation reports a status, a message and (for text errors) a place;
+ * nothing may crash, leak or trip ASan/UBSan.
  */
 #include "autograd.h"
-#include "expr.h"
+#include "lang.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,40 +18,63 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check_error(const ag_error *e)
+{
+    if (e->status == AG_OK || e->message[0] == '\0' || strlen(e->message) >= sizeof e->message)
+        abort();
+    if (e->status == AG_EPARSE && (e->line < 1 || e->column < 1))
+        abort();
+}
+
+static void differentiate(lg_run *r, ag_tape *t, ag_mark start)
+{
+    lg_value out, x;
+    if (!lg_run_output(r, &out, NULL) || out.shape.rows * out.shape.cols != 1)
+        return;
+    ag_node f = out.nodes[0];
+    ag_tape_clear_error(t); /* an anomaly while recording is fine here */
+    ag_backward(t, f);
+    if (lg_run_lookup(r, "x", &x) && x.shape.rows * x.shape.cols == 1 && ag_node_op(t, x.nodes[0]) == AG_OP_VAR) {
+        (void)ag_grad(t, x.nodes[0]);
+        ag_set_value(t, x.nodes[0], -2.0);
+        ag_forward(t, start, f);
+    }
+    ag_tape_clear_error(t);
+    ag_stepper *st = ag_stepper_new(t, f);
+    if (st) {
+        ag_stepper_step step;
+        for (int n = 0; n < 100000 && ag_stepper_next(st, &step); n++)
+            ;
+        ag_stepper_free(st);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    ag_tape *t = ag_tape_new(0);
-    if (!t)
+    ag_error e;
+    lg_prog *p = lg_parse((const char *)data, size, &e);
+    if (!p) {
+        check_error(&e);
         return 0;
-    ag_anomaly_enable(t, true);
-    ag_mark start = ag_tape_mark(t);
-    ax_input in[3] = {{"x", ag_var(t, 0.5)}, {"y", ag_var(t, -1.25)}, {"z", ag_var(t, 3.0)}};
-    ax_options opts = {.allow_unused = true};
-    ag_node out;
-    ax_error err;
-    ag_status s = ax_parse(t, (const char *)data, size, in, 3, &opts, &out, &err);
-    if (s != AG_OK) {
-        /* a failure says what (and, for text errors, where) */
-        if (err.status != s || err.message[0] == '\0' || strlen(err.message) >= sizeof err.message)
-            abort();
-        if (s == AG_EPARSE && (err.offset > size || err.line < 1 || err.column < 1))
-            abort();
-    } else {
-        ag_tape_clear_error(t); /* an anomaly while recording is fine here */
-        ag_backward(t, out);
-        for (int k = 0; k < 3; k++)
-            (void)ag_grad(t, in[k].node);
-        ag_set_value(t, in[0].node, -2.0);
-        ag_forward(t, start, out);
-        ag_tape_clear_error(t);
-        ag_stepper *st = ag_stepper_new(t, out);
-        if (st) {
-            ag_stepper_step step;
-            for (int n = 0; n < 100000 && ag_stepper_next(st, &step); n++)
-                ;
-            ag_stepper_free(st);
-        }
     }
-    ag_tape_free(t);
+    const char *names[3] = {"x", "y", "z"};
+    const double values[3] = {0.5, -1.25, 3.0};
+    for (int k = 0; k < 3; k++)
+        if (lg_prog_set_input(p, names[k], &values[k], 1, &e) != AG_OK && e.status != AG_ENOTFOUND &&
+            e.status != AG_EINVAL && e.status != AG_ENAME)
+            check_error(&e);
+    ag_tape *t = ag_tape_new(0);
+    if (t) {
+        ag_anomaly_enable(t, true);
+        ag_mark start = ag_tape_mark(t);
+        lg_run *r = lg_eval(p, t, &e);
+        if (r)
+            differentiate(r, t, start);
+        else
+            check_error(&e);
+        lg_run_free(r);
+        ag_tape_free(t);
+    }
+    lg_prog_free(p);
     return 0;
 }

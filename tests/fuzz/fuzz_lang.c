@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(src, data, size);
     src[size] = '\0';
-    lg_error e;
+    ag_error e;
     lg_prog *p = lg_parse(src, size, &e);
     if (!p) {
         if (e.status == AG_OK || e.message[0] == '\0' || strlen(e.message) >= sizeof e.message)
