@@ -285,8 +285,8 @@ fuzz: $(FUZZ_BINS)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/agrad
 	install -m 755 $(AGRAD) $(DESTDIR)$(PREFIX)/bin/agrad
-	install -m 644 $(LIBAG) $(LIBTEACH) $(LIBUTIL) $(LIBNN) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 autograd/autograd.h autograd/ag_ops.h teach/teach.h nn/nn.h nn/nn_io.h $(DESTDIR)$(PREFIX)/include/agrad/
+	install -m 644 $(LIBAG) $(LIBTEACH) $(LIBUTIL) $(LIBNN) $(LIBLANG) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 autograd/autograd.h autograd/ag_ops.h autograd/higher.h teach/teach.h nn/nn.h nn/nn_io.h lang/lang.h $(DESTDIR)$(PREFIX)/include/agrad/
 
 clean:
 	rm -rf $(BUILD)

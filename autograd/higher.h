@@ -72,6 +72,8 @@
 #ifndef AGRAD_HIGHER_H
 #define AGRAD_HIGHER_H
 
+#include "autograd.h"
+
 /* Record out[k] = dy/dx_k for the n = x.n nodes of run x, as new nodes
  * after y. AG_OK, or the error (also on the tape; out is then all AG_NULL
  * and nothing is left recorded). */

@@ -3,10 +3,11 @@
 # installs into a scratch prefix under $(BUILD) and builds three programs
 # out of tree with nothing but pkg-config: examples/make_moons.c (nn), the
 # interop helper tests/interop/ih.c and tests/install/all_libs.c (engine,
-# teach, nn and util: a gradient, its gradcheck, a model file round trip).
+# teach, nn, util and lang: a gradient, its gradcheck, a Hessian-vector
+# product, a model file round trip, a derivation claim checked).
 PKGCONFIG_DIR = $(DESTDIR)$(PREFIX)/lib/pkgconfig
-INSTALLED_HEADERS := autograd.h ag_ops.h teach.h nn.h nn_io.h
-INSTALLED_LIBS := libautograd.a libagteach.a libagutil.a libnn.a
+INSTALLED_HEADERS := autograd.h ag_ops.h higher.h teach.h nn.h nn_io.h lang.h
+INSTALLED_LIBS := libautograd.a libagteach.a libagutil.a libnn.a liblang.a
 
 .PHONY: install-pc uninstall installcheck
 install: install-pc

@@ -1,17 +1,37 @@
 /*
  * all_libs.c: a program against every installed library, built by make
  * installcheck out of tree with nothing but pkg-config: the engine
- * (a gradient), teach (a finite-difference check of it), nn and util (a
- * model saved atomically and loaded back). Prints "ok" and exits 0 when
+ * (a gradient, and a Hessian-vector product), teach (a finite-difference
+ * check of it), nn and util (a model saved atomically and loaded back), lang
+ * (a derivation whose claim must agree, and a wrong one that must not). Prints "ok" and exits 0 when
  * each step works.
  *
  *   all_libs DIR     (DIR: where to write the model file)
  */
+#include "higher.h"
+#include "lang.h"
 #include "nn.h"
 #include "teach.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+
+/* Whether lang's verdict on src's claims is all_agree == want. */
+static bool check_claim(const char *src, bool want)
+{
+    ag_error err;
+    lg_prog *p = lg_parse(src, strlen(src), &err);
+    lg_report r;
+    bool ok = p && lg_check(p, NULL, &r, &err) == AG_OK;
+    if (ok) {
+        ok = r.n_claims == 1 && r.all_agree == want;
+        lg_report_free(&r);
+    }
+    lg_prog_free(p);
+    return ok;
+}
 
 int main(int argc, char **argv)
 {
@@ -25,6 +45,16 @@ int main(int argc, char **argv)
     /* the gradcheck leaves what one ag_backward would: dy/dx in x */
     int bad = ag_gradcheck(t, from, y, &x, 1, &row) != AG_OK ||
               !(row.rel_err < 1e-8) || fabs(ag_grad(t, x) - (cos(0.5) + sin(0.5)) * exp(0.5)) > 1e-15;
+
+    /* H v of y = x0^2 x1 at (0.5, 3): H = [[2 x1, 2 x0], [2 x0, 0]] */
+    ag_tape *th = ag_tape_new(0);
+    double x01[2] = {0.5, 3.0}, v01[2] = {1.0, -1.0}, hv[2];
+    ag_run xs = ag_vars(th, x01, 2);
+    ag_node yh = ag_mul(th, ag_powc(th, ag_at(th, xs, 0), 2.0), ag_at(th, xs, 1));
+    bad |= ag_hvp(th, yh, xs, v01, hv) != AG_OK || fabs(hv[0] - (6.0 - 1.0)) > 1e-14 || fabs(hv[1] - 1.0) > 1e-14;
+    ag_tape_free(th);
+    bad |= !check_claim("z = 0.3\ns = sigmoid(z)\nclaim ds/dz = s*(1 - s)\n", true);
+    bad |= !check_claim("z = 0.3\ns = sigmoid(z)\nclaim ds/dz = s*(1 + s)\n", false);
 
     ag_tape *t1 = ag_tape_new(0); /* a model's parameters come first on its tape */
     nn_model *m = nn_model_new(t1), *m2;
