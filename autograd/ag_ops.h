@@ -1,21 +1,23 @@
 /*
  * ag_ops.h: THE list of ops. Everything that names an op is generated from
  * this one X-macro: the public enum ag_op (autograd.h), the op table (name,
- * symbol, arity, form), each op's forward value, numeric local derivative
- * and local derivative recorded as ops (ops.c), the trace and graph text
- * (teach/), and the command line's builtins (tools/builtins.c).
+ * symbol, arity, form), each op's forward value, numeric local derivatives
+ * and tangents (kernels.h, tangents.h), its local derivative recorded as
+ * ops (ops.c) and the trace and graph text (teach/). The language's
+ * builtins (lang/builtins.c) name these ops in a table of their own.
  *
  * A row is X(ENUM, stem, "symbol", arity, FORM, "dtext"):
  *   ENUM    the enum suffix: AG_OP_<ENUM>
- *   stem    the kernels' stem: ops.c must define fw_<stem> (value),
+ *   stem    the kernels' stem: kernels.h must define fw_<stem> (value),
  *           bw_<stem> (numeric local derivatives, += into the inputs'
  *           gradients), jv_<stem> and hv_<stem> (forward over reverse:
  *           the node's tangent, and the backward of an adjoint and its
  *           tangent through the op's second derivatives; kernels.h,
- *           tangents.h) and d_<stem> (the local derivative as new nodes);
- *           a missing one stops the build (undeclared identifier), as does
- *           a row with a field missing (the macro's argument count). `make
- *           oplist-check` proves both by compiling deliberately broken lists.
+ *           tangents.h), and ops.c d_<stem> (the local derivative as new
+ *           nodes); a missing one stops the build (undeclared identifier),
+ *           as does a row with a field missing (the macro's argument
+ *           count). `make oplist-check` proves both by compiling
+ *           deliberately broken lists.
  *   symbol  how traces and graphs write the op
  *   arity   number of inputs, -1 for n-ary
  *   FORM    how a formula reads: LEAF, INFIX (a + b), POWER (a^c),

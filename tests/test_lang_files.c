@@ -101,8 +101,8 @@ Test(lang_files, every_derivation_file_has_its_verdicts)
     cr_assert_geq(claims, 60, "only %zu claims", claims);
 }
 
-/* The two slips of seed 002 are rejected with the right diagnosis. */
-Test(lang_files, the_seed_slips_are_rejected_with_their_diagnosis)
+/* The two slips of note 002 (docs/formulas.md) are rejected with the right diagnosis. */
+Test(lang_files, the_slips_of_note_002_are_rejected_with_their_diagnosis)
 {
     size_t len;
     char *src = slurp(DIR_PATH "/002_slip_sigma_prime_z1.txt", &len);

@@ -60,6 +60,33 @@ Test(lang_verdicts, a_claim_right_only_at_the_given_value_is_rejected)
     cr_assert_eq(verdict1("data c = 2\nx = 1\nf = c^2 * x\nclaim df/dx = 4\n"), LG_AGREES);
 }
 
+/* A literal with more than one 1 in a row is not labels: it is perturbed,
+ * so a claim that leans on its given sum is caught. L = -sum(y log
+ * softmax(z)) has dL/dz = sum(y) s - y, which is 2s - y only where sum(y) = 2. */
+Test(lang_verdicts, a_multi_hot_literal_is_perturbed)
+{
+    lg_report r = check("z = [0.2, -1.3, 0.8]\ny = [1, 0, 1]\ns = softmax(z)\nL = -sum(y * log(s))\n"
+                        "claim dL/dz = 2*s - y\n");
+    cr_assert_eq(r.claims[0].verdict, LG_DISAGREES, "%s", r.claims[0].message);
+    cr_assert_null(strstr(r.inputs_note, "one-hot"), "%s", r.inputs_note);
+    lg_report_free(&r);
+    /* the right formula holds at every perturbed y */
+    cr_assert_eq(verdict1("z = [0.2, -1.3, 0.8]\ny = [1, 0, 1]\ns = softmax(z)\nL = -sum(y * log(s))\n"
+                          "claim dL/dz = sum(y)*s - y\n"),
+                 LG_AGREES);
+}
+
+/* lg_check's default tolerance (NULL options): 1e-9 relative. d x^2 = 2x
+ * off by one part in a million, or in 1e8, is caught; the same derivative
+ * written another way (F1's two forms) is rounding, not a disagreement. */
+Test(lang_verdicts, the_default_tolerance_catches_a_near_miss_and_not_rounding)
+{
+    cr_assert_eq(verdict1("x = 1.5\nf = x^2\nclaim df/dx = 2*x*(1 + 1e-6)\n"), LG_DISAGREES);
+    cr_assert_eq(verdict1("x = 1.5\nf = x^2\nclaim df/dx = 2*x*(1 + 1e-8)\n"), LG_DISAGREES);
+    cr_assert_eq(verdict1("x = 1.5\nf = x^2\nclaim df/dx = 2*x\n"), LG_AGREES);
+    cr_assert_eq(verdict1("z = 0.5\ns = sigmoid(z)\nclaim ds/dz = exp(-z)/(1 + exp(-z))^2\n"), LG_AGREES);
+}
+
 Test(lang_verdicts, tolerance_is_relative_to_the_gradients)
 {
     /* sigma'(-40) = e^-40/(1+e^-40)^2 ~ 4.2e-18: a 5x error is caught */

@@ -162,7 +162,7 @@ static const char *const cmd_help[CLI_NCMD] = {
         "examples:\n"
         "  agrad check 'sigmoid(z)' --wrt z --expect 'sigmoid(z)*(1-sigmoid(z))' z=0.5\n"
         "  agrad check 'x^y' --wrt y --expect 'x^y*log(x)' x=2 y=3 --points 100\n"
-        "  agrad check -f examples/derivations/001_output_layer.txt\n",
+        "  agrad check -f examples/derivations/001_output_and_hidden.txt\n",
     [CLI_HESSIAN] =
         "usage: agrad hessian [-f FILE | PROGRAM] [--wrt X] [--json] [name=value ...]\n"
         "\n"

@@ -1,6 +1,6 @@
 /*
  * wasm_moons.c: micrograd's moons demo in the page, running the native
- * example's own training step (examples/lib/workloads.c: MLP(2,[16,16,1]),
+ * example's own training step (examples/moons.c: MLP(2,[16,16,1]),
  * hinge loss, SGD with the same schedule and seed) on the same data
  * (examples/data/moons.csv, turned into the arrays of moons_data.h at build
  * time). Invariant: one run at a time lives here; agw_moons_setup frees

@@ -1,6 +1,6 @@
 /*
  * spawn.h for the WebAssembly build: WASI has no processes. The engine's
- * graph writer (autograd/graph.c) runs Graphviz through posix_spawnp; in
+ * graph writer (teach/graph.c) runs Graphviz through posix_spawnp; in
  * the browser that path is never taken (the page lays graphs out with
  * viz-js), so these declarations only let graph.c compile unchanged, and
  * web/compat.c makes every call fail with ENOSYS.

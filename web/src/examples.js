@@ -6,8 +6,8 @@
 /* global EXAMPLE_FILES */
 export const EXAMPLES = [
   {
-    title: 'One neuron (notes 004): C = ½(σ(w1 x1 + b) − y)²',
-    src: `# one neuron, squared error (notes 004, F8)
+    title: 'One neuron (note 004): C = ½(σ(w1 x1 + b) − y)²',
+    src: `# one neuron, squared error (note 004 of docs/formulas.md, F8)
 w1 = 0.6
 x1 = 1.5
 b = -0.2
@@ -38,7 +38,7 @@ claim dL/dW1 = outer(delta * v * (1 - h^2), x)`,
   },
   {
     title: 'Softmax cross-entropy, three classes',
-    src: `# L = -sum y log softmax(z), y one-hot (notes 002, F5)
+    src: `# L = -sum y log softmax(z), y one-hot (note 002, F5)
 z = [2, 1, 0.1]
 y = [1, 0, 0]
 s = softmax(z)

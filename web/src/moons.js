@@ -1,5 +1,5 @@
 // moons.js: micrograd's moons demo, live. The worker runs the C training
-// step (web/wasm_moons.c over examples/lib/workloads.c) in chunks; after
+// step (web/wasm_moons.c over examples/moons.c) in chunks; after
 // each chunk the page redraws the loss curve and the decision boundary (the
 // model's score on a grid, computed in C). Invariant: one training run at a
 // time (`busy`); the figures shown are the C clock's time for the steps
