@@ -136,7 +136,20 @@ static ag_status hv_scratch(ag_tape *t)
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
 {
     ag_status st = hvp_args(t, y, x, v, hv, "ag_hvp");
-    if (st != AG_OK || (st = hv_scratch(t)) != AG_OK)
+    if (st != AG_OK)
+        return st;
+    /* x' = v is seeded on x's own tangents, which the tangent sweep would
+     * recompute from their inputs for a computed node, and a constant has
+     * no derivative: both would give a silently wrong H v */
+    for (uint32_t k = 0; k < x.n; k++) {
+        ag_op op = ag__link_op(t->link[x.first.idx + k]);
+        if (op != AG_OP_VAR)
+            return ag__fail(t, AG_EINVAL,
+                            "ag_hvp: entry %u of x (node #%u) is a %s, not a variable: ag_hvp and ag_hessian "
+                            "differentiate with respect to variables (ag_hvp_recorded and ag_grad_nodes_list take any node)",
+                            k, x.first.idx + k, ag_op_name(op));
+    }
+    if ((st = hv_scratch(t)) != AG_OK)
         return st;
     uint32_t lo = x.first.idx, top = y.idx;
     memset(hv, 0, x.n * sizeof *hv);

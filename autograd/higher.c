@@ -40,9 +40,13 @@ typedef struct sweep {
     term *terms;
 } sweep;
 
-static bool const_value(const ag_tape *t, uint32_t i, double *v)
+/* A constant this sweep recorded (the seed, a derivative's 1 or 0), whose
+ * value is structure and may be folded. Constants recorded before the call
+ * (targets, masks) are leaves that replay may change: never folded. */
+static bool const_value(const sweep *s, uint32_t i, double *v)
 {
-    if (ag__link_op(t->link[i]) != AG_OP_CONST)
+    const ag_tape *t = s->t;
+    if (i <= s->hi || ag__link_op(t->link[i]) != AG_OP_CONST)
         return false;
     *v = t->value[i];
     return true;
@@ -53,13 +57,13 @@ static void push(sweep *s, uint32_t in, ag_node g, ag_node local)
 {
     uint32_t a = g.idx, b = local.idx;
     double c;
-    if (const_value(s->t, b, &c)) {
+    if (const_value(s, b, &c)) {
         if (c == 0.0)
             return;
         if (c == 1.0)
             b = AG_NONE;
     }
-    if (const_value(s->t, a, &c)) {
+    if (const_value(s, a, &c)) {
         if (c == 0.0)
             return;
         if (c == 1.0 && b != AG_NONE)

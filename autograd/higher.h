@@ -85,7 +85,9 @@ ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, 
 
 /* hv = H v, H the Hessian of y with respect to run x (x.n entries each),
  * by forward over reverse: numbers only, nothing recorded; scratch kept
- * on the tape (allocated once, grown with it). */
+ * on the tape (allocated once, grown with it). Every node of x must be a
+ * variable (AG_EINVAL otherwise: a constant has no derivative, and for a
+ * computed node use ag_hvp_recorded or ag_grad_nodes_list). */
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 
 /* The same by reverse over reverse (ag_grad_nodes, then one backward from
@@ -94,7 +96,8 @@ ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 ag_status ag_hvp_recorded(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 
 /* *h = the x.n x x.n Hessian of y, row-major, H[i][j] =
- * d^2 y / dx_i dx_j, in a block from ag_realloc (free it with ag_free). */
+ * d^2 y / dx_i dx_j, in a block from ag_realloc (free it with ag_free).
+ * x: variables, as for ag_hvp. */
 ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h);
 
 /* *j = the m x x.n Jacobian of ys[0..m), row-major, J[i][k] =

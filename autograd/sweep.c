@@ -247,6 +247,7 @@ ag_status ag_forward(ag_tape *t, ag_mark from, ag_node to)
 
 struct ag_stepper {
     ag_tape *t;
+    ag_node y;             /* the output: a rewind that drops it ends the sweep */
     uint32_t pos;          /* next index to consider + 1; 0 when done        */
     uint32_t first;        /* lowest index to consider                       */
     unsigned char *needed; /* needed[i]: y depends on node i                 */
@@ -294,7 +295,7 @@ ag_stepper *ag_stepper_new(ag_tape *t, ag_node y)
         for (size_t k = 0; k < n; k++)
             needed[ag__input(t, i, k)] = 1;
     }
-    *st = (ag_stepper){t, y.idx + 1, first, needed, {t, NULL, 0, 0, false}};
+    *st = (ag_stepper){t, y, y.idx + 1, first, needed, {t, NULL, 0, 0, false}};
     seed(t, y.idx);
     return st;
 }
@@ -302,6 +303,12 @@ ag_stepper *ag_stepper_new(ag_tape *t, ag_node y)
 bool ag_stepper_next(ag_stepper *st, ag_stepper_step *out)
 {
     ag_tape *t = st->t;
+    if (st->pos > st->first && !ag__live(t, st->y)) {
+        /* its nodes, links and gradients may be reused by newer records */
+        ag__fail(t, AG_ESTALE, "ag_stepper_next: the output (node #%u) was dropped by a rewind", st->y.idx);
+        st->pos = 0;
+        return false;
+    }
     while (st->pos > st->first) {
         uint32_t i = --st->pos;
         if (!st->needed[i] || ag__is_leaf(ag__link_op(t->link[i])))

@@ -235,18 +235,28 @@ static void verdict(lg_prog *p, const pts *P, acc *a, const lg_check_opts *o, lg
 
 static void inputs_note(lg_prog *p, lg_report *out)
 {
-    size_t w = 0;
+    /* room kept at the end for ", and N more" when the list does not fit */
+    enum { TAIL = 24 };
+    size_t w = 0, left_out = 0;
     out->inputs_note[0] = '\0';
     for (size_t k = 0; k < lg_prog_n_inputs(p); k++) {
         lg_input_info in;
         lg_prog_input(p, k, &in);
         if (!in.data)
             continue;
-        int m = snprintf(out->inputs_note + w, sizeof out->inputs_note - w, "%s%s (%s)", w ? ", " : "held fixed: ",
-                         in.name, in.why);
-        if (m > 0 && (size_t)m < sizeof out->inputs_note - w)
+        size_t room = sizeof out->inputs_note - TAIL - w;
+        int m = left_out ? -1
+                         : snprintf(out->inputs_note + w, room, "%s%s (%s)", w ? ", " : "held fixed: ", in.name, in.why);
+        if (m > 0 && (size_t)m < room) {
             w += (size_t)m;
+        } else {
+            out->inputs_note[w] = '\0'; /* drop the partial item */
+            left_out++;
+        }
     }
+    if (left_out)
+        snprintf(out->inputs_note + w, sizeof out->inputs_note - w, "%sand %zu more", w ? ", " : "held fixed: ",
+                 left_out);
 }
 
 ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, ag_error *err)

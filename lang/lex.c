@@ -160,6 +160,11 @@ lx_token lx_next(lx_lexer *lx)
             advance(lx);
         tk.kind = LX_NAME;
         tk.len = lx->pos - tk.off;
+        /* an entry's node name (W[12,3]) must fit the tape's names */
+        if (tk.len > LX_NAME_MAX) {
+            tk.kind = LX_BAD;
+            tk.bad = "a name longer than " LX_STR(LX_NAME_MAX) " characters";
+        }
         return tk;
     }
     char two = two_char(c, peek(lx, 1));

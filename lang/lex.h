@@ -19,6 +19,12 @@ typedef enum lx_kind {
     LX_BAD      /* a character the language does not use, a malformed number */
 } lx_kind;
 
+/* Longest name: an entry's node name, name[row,col], must fit in the
+ * tape's AG_NAME_MAX with room for two 10-digit indices. */
+#define LX_NAME_MAX 200
+#define LX_STR_(x) #x
+#define LX_STR(x) LX_STR_(x)
+
 /* Two-character operators get one-character codes in .op. */
 enum { LX_POW2 = 'P' /* ** */, LX_EQ = 'E' /* == */, LX_NE = 'N' /* != */, LX_LE = 'L' /* <= */,
        LX_GE = 'G' /* >= */, LX_TR = 'T' /* ᵀ */, LX_PARTIAL = 'D' /* ∂ */ };

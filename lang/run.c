@@ -192,9 +192,14 @@ lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, ag_error
         lg_run_free(r);
         return NULL;
     }
+    /* an unnamed scalar output is called f, as the notes' f(x); out when the
+     * program uses f for something else (an input), unnamed when both are */
+    const char *out_name = ag_is_null(ag_name_find(t, "f"))     ? "f"
+                           : ag_is_null(ag_name_find(t, "out")) ? "out"
+                                                                : NULL;
     if (r->have_out && !r->out_name && lg__size(r->out.s) == 1 && !ag_name_of(t, r->out.n[0]) &&
-        ag_node_op(t, r->out.n[0]) != AG_OP_CONST && ag_node_op(t, r->out.n[0]) != AG_OP_VAR)
-        if (ag_name_set(t, r->out.n[0], "f") != AG_OK) { /* out of memory: say so, lose nothing */
+        ag_node_op(t, r->out.n[0]) != AG_OP_CONST && ag_node_op(t, r->out.n[0]) != AG_OP_VAR && out_name)
+        if (ag_name_set(t, r->out.n[0], out_name) != AG_OK) { /* out of memory: say so, lose nothing */
             lg__fail(&e, NULL, ag_tape_status(t), "naming the output f: %s", ag_tape_error(t));
             lg_run_free(r);
             return NULL;

@@ -161,3 +161,86 @@ Test(regressions, relu_passes_nan_on)
     cr_assert_eq(ag_value(t, ag_at(t, ag_run_of(r, 2 + 1), 2)), 3.0);
     ag_tape_free(t);
 }
+
+/* ---- found by the review of the integrated tree (issues 10-13) ---- */
+
+#include "higher.h"
+
+/* ag_hvp seeded x' = v on x's own tangents, and the tangent sweep then
+ * recomputed a computed node's tangent from its inputs (0): H v of y with
+ * respect to z = tanh(v) came out 0, silently. Refused now; the recorded
+ * product takes any node and gives z0^2 z1's H e0 = (2 z1, 2 z0). */
+Test(regressions, hvp_refuses_computed_nodes_in_x)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_run v = ag_vars(t, (const double[]){0.3, -0.7}, 2);
+    ag_run z = ag_map(t, AG_OP_TANH, v, AG_NULL_RUN);
+    ag_node z0 = ag_at(t, z, 0), z1 = ag_at(t, z, 1);
+    ag_node y = ag_mul(t, ag_mul(t, z0, z0), z1);
+    double e0[2] = {1, 0}, hv[2];
+    cr_assert_eq(ag_hvp(t, y, z, e0, hv), AG_EINVAL);
+    expect_in(ag_tape_error(t), "not a variable");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_hvp_recorded(t, y, z, e0, hv), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_float_eq(hv[0], 2 * tanh(-0.7), 1e-15);
+    cr_assert_float_eq(hv[1], 2 * tanh(0.3), 1e-15);
+    ag_tape_free(t);
+}
+
+/* A constant in x got a Hessian column (y = c w^2 gave [[0, 3], [0, 6]]):
+ * a constant has no derivative. Refused by ag_hvp and ag_hessian. */
+Test(regressions, hessian_refuses_constants_in_x)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node c = ag_const(t, 3.0);
+    ag_node w = ag_var(t, 1.5);
+    ag_node y = ag_mul(t, c, ag_mul(t, w, w));
+    double *h = NULL;
+    cr_assert_eq(ag_hessian(t, y, ag_run_of(c, 2), &h), AG_EINVAL);
+    cr_assert_null(h);
+    expect_in(ag_tape_error(t), "is a const, not a variable");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_hessian(t, y, ag_run_of(w, 1), &h), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(h[0], 6.0); /* d2(3 w^2)/dw2 */
+    ag_free(h);
+    ag_tape_free(t);
+}
+
+/* The recorded backward folded terms by the value of any constant, a
+ * target or a mask included: with c = 0 at recording, g = d(c x^2)/dx was
+ * recorded as 0 and replay with c = 3 still gave 0 (12 is right). */
+Test(regressions, recorded_gradient_replays_with_new_constants)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_mark m0 = ag_tape_mark(t);
+    ag_node x = ag_var(t, 2.0), c = ag_const(t, 0.0);
+    ag_node y = ag_mul(t, c, ag_mul(t, x, x));
+    ag_node g;
+    cr_assert_eq(ag_grad_nodes(t, y, ag_run_of(x, 1), &g), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_value(t, g), 0.0);
+    cr_assert_eq(ag_set_value(t, c, 3.0), AG_OK);
+    cr_assert_eq(ag_forward(t, m0, g), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_value(t, g), 12.0); /* 2 c x */
+    ag_tape_free(t);
+}
+
+/* A stepper whose output a rewind dropped went on stepping through the
+ * dropped nodes' links, with no error. */
+Test(regressions, stepper_stops_when_its_output_is_dropped)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_node x = ag_var(t, 2.0);
+    ag_mark m = ag_tape_mark(t);
+    ag_run v = ag_vars(t, (const double[]){1, 2, 3}, 3);
+    ag_node y = ag_dot(t, v, v, x);
+    ag_stepper *s = ag_stepper_new(t, y);
+    cr_assert_not_null(s);
+    cr_assert_eq(ag_tape_rewind(t, m), AG_OK);
+    (void)ag_mul(t, x, x);
+    ag_stepper_step st;
+    cr_assert(!ag_stepper_next(s, &st));
+    cr_assert_eq(ag_tape_status(t), AG_ESTALE);
+    expect_in(ag_tape_error(t), "dropped by a rewind");
+    ag_stepper_free(s);
+    ag_tape_free(t);
+}

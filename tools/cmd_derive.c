@@ -43,6 +43,11 @@ static char *read_all(const char *path, FILE *in, size_t *len, const cli_io *io)
             cap *= 2;
         }
     }
+    if (buf && ferror(f)) { /* a directory, a device error: not an empty program */
+        fprintf(io->err, "agrad: cannot read %s: %s\n", path, strerror(errno));
+        ag_free(buf);
+        buf = NULL;
+    }
     if (f != in)
         (void)fclose(f);
     if (!buf)
