@@ -115,7 +115,7 @@ typedef struct ag_error {
 
 /* One value per row of the op list (ag_ops.h), in its order. */
 typedef enum ag_op {
-#define AG_OP_ENUM_(ENUM, stem, sym, arity, form, dtext) AG_OP_##ENUM,
+#define AG_OP_ENUM_(ENUM, stem, sym, arity, form, kink, dtext) AG_OP_##ENUM,
     AG_OPLIST(AG_OP_ENUM_)
 #undef AG_OP_ENUM_
     AG_OP_COUNT
@@ -138,6 +138,8 @@ typedef struct ag_op_info {
     const char *symbol; /* "*", "sigmoid", ...                             */
     int arity;          /* inputs; -1 for n-ary                            */
     ag_form form;
+    const char *kink;   /* where and how its derivative is a convention
+                           ("relu'(0) = 0"); NULL where it is smooth      */
     const char *dtext;  /* how a trace explains d node / d input_k: a
                            template per input, split by '|' (ag_ops.h)    */
 } ag_op_info;

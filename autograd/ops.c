@@ -14,7 +14,7 @@
 
 #include <math.h>
 
-#define ROW(ENUM, stem, sym, n, form, dtext) [AG_OP_##ENUM] = {#stem, sym, n, AG_FORM_##form, dtext},
+#define ROW(ENUM, stem, sym, n, form, kink, dtext) [AG_OP_##ENUM] = {#stem, sym, n, AG_FORM_##form, kink, dtext},
 const ag_op_info ag__ops[AG_OP_COUNT] = {AG_OPLIST(ROW)};
 #undef ROW
 
@@ -140,7 +140,7 @@ static ag_node d_erf(ag_tape *t, ag_node n, size_t k)
 }
 
 typedef ag_node (*derive_fn)(ag_tape *t, ag_node n, size_t k);
-#define DERIVE(ENUM, stem, sym, n, form, dtext) [AG_OP_##ENUM] = d_##stem,
+#define DERIVE(ENUM, stem, sym, n, form, kink, dtext) [AG_OP_##ENUM] = d_##stem,
 static const derive_fn derive[AG_OP_COUNT] = {AG_OPLIST(DERIVE)};
 #undef DERIVE
 

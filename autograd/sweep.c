@@ -29,7 +29,7 @@ static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, b
     uint32_t i = from;
     while (i <= to) {
         switch (ag__link_op(link[i])) {
-#define FORWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
+#define FORWARD_CASE(ENUM, stem, sym, n, form, kink, d)                                     \
     case AG_OP_##ENUM:                                                               \
         if (AG_OP_##ENUM == AG_OP_DOT_RUN && !check && !tangent) {                   \
             i = fw_dot_run_stretch(t, i, to); /* a layer's rows, row by row */     \
@@ -59,11 +59,11 @@ static ALWAYS_INLINE void forward_loop(ag_tape *t, uint32_t from, uint32_t to, b
 
 /* The forward step of one node, per op, for the node-at-a-time recording
  * path (ag__append): a small function each, called through the table. */
-#define FW_ONE(ENUM, stem, sym, n, form, d)                                          \
+#define FW_ONE(ENUM, stem, sym, n, form, kink, d)                                          \
     static void fw_one_##stem(ag_tape *t, uint32_t i) { fw_##stem(t, i); }
 AG_OPLIST(FW_ONE)
 #undef FW_ONE
-#define FW_ROW(ENUM, stem, sym, n, form, d) [AG_OP_##ENUM] = fw_one_##stem,
+#define FW_ROW(ENUM, stem, sym, n, form, kink, d) [AG_OP_##ENUM] = fw_one_##stem,
 void (*const ag__fw_one[AG_OP_COUNT])(ag_tape *t, uint32_t i) = {AG_OPLIST(FW_ROW)};
 #undef FW_ROW
 
@@ -88,7 +88,7 @@ static ALWAYS_INLINE void backward_loop(ag_tape *t, uint32_t top, uint32_t botto
     uint32_t i = top + 1; /* one past the next node to sweep */
     while (i > bottom) {
         switch (ag__link_op(link[i - 1])) {
-#define BACKWARD_CASE(ENUM, stem, sym, n, form, d)                                     \
+#define BACKWARD_CASE(ENUM, stem, sym, n, form, kink, d)                                     \
     case AG_OP_##ENUM:                                                               \
         do {                                                                         \
             double g = t->grad[--i];                                                 \

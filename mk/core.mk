@@ -6,11 +6,11 @@
 OPLIST_CC = $(CC) $(CSTD) -Werror -fsyntax-only -Iautograd autograd/sweep.c autograd/ops.c
 # a row whose first-order kernels exist (exp's, under the row's stem) but
 # whose tangent kernels (jv_, hv_: forward over reverse) do not
-OPLIST_BOGUS = X(BOGUS, bogus, "bogus", 1, CALL, "")
+OPLIST_BOGUS = X(BOGUS, bogus, "bogus", 1, CALL, NULL, "")
 OPLIST_FIRST_ORDER = -Dfw_bogus=fw_exp -Dbw_bogus=bw_exp -Dd_bogus=d_exp
 oplist-check:
 	@$(OPLIST_CC) || { echo "oplist-check: the op list does not compile" >&2; exit 1; }
-	@for row in 'X(BOGUS, bogus, "bogus", 1, CALL, "")' 'X(BOGUS, exp, "bogus", 1, CALL)'; do \
+	@for row in 'X(BOGUS, bogus, "bogus", 1, CALL, NULL, "")' 'X(BOGUS, exp, "bogus", 1, CALL, NULL)'; do \
 	  if $(OPLIST_CC) "-DAG_OPLIST_EXTRA(X)=$$row" 2>/dev/null; then \
 	    echo "oplist-check: a broken row compiled: $$row" >&2; exit 1; fi; done
 	@$(OPLIST_CC) $(OPLIST_FIRST_ORDER) -Djv_bogus=jv_exp -Dhv_bogus=hv_exp '-DAG_OPLIST_EXTRA(X)=$(OPLIST_BOGUS)' || \

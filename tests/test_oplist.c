@@ -226,12 +226,12 @@ Test(oplist, a_row_without_kernels_or_with_a_field_missing_does_not_compile)
     /* control: the real list compiles this way */
     cr_assert_eq(compile_with(NULL), 0, "the unbroken list must compile (run from the top of the tree)");
     /* a row whose fw_/bw_/d_ kernels nobody wrote */
-    cr_assert_neq(compile_with("X(BOGUS, bogus, \"bogus\", 1, CALL, \"\")"), 0);
+    cr_assert_neq(compile_with("X(BOGUS, bogus, \"bogus\", 1, CALL, NULL, \"\")"), 0);
     /* a row with its form missing */
-    cr_assert_neq(compile_with("X(BOGUS, exp, \"bogus\", 1, CALL)"), 0);
+    cr_assert_neq(compile_with("X(BOGUS, exp, \"bogus\", 1, CALL, NULL)"), 0);
     /* a row whose value and first derivatives exist (exp's, named by the
      * row's stem) but not its tangent kernels (forward over reverse) */
-    const char *row = "X(BOGUS, bogus, \"bogus\", 1, CALL, \"\")";
+    const char *row = "X(BOGUS, bogus, \"bogus\", 1, CALL, NULL, \"\")";
     const char *first = "-Dfw_bogus=fw_exp -Dbw_bogus=bw_exp -Dd_bogus=d_exp";
     char all[256];
     snprintf(all, sizeof all, "%s -Djv_bogus=jv_exp -Dhv_bogus=hv_exp", first);
