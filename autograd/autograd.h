@@ -91,7 +91,12 @@ typedef enum ag_status {
     AG_EFORMAT,   /* a well-formed file whose content does not fit (nn)     */
     /* ---- the engine again ---- */
     AG_EANOMALY,  /* anomaly mode saw a NaN or infinity appear               */
-    AG_STATUS_COUNT
+    AG_STATUS_COUNT,
+    /* Codes the engine never produces belong to the layer that produces
+     * them and travel in this same type: each layer above numbers its own
+     * from here, in a block of 16 (teach.h from 32, nn_io.h from 48,
+     * lang.h from 64; ARCHITECTURE.md). */
+    AG_STATUS_LAYER_BASE = 32
 } ag_status;
 
 /* Short fixed description of a status ("out of memory", ...). */
@@ -286,6 +291,14 @@ ag_node ag_erf(ag_tape *t, ag_node a);
  * too: sign' = step' = 0 everywhere. */
 ag_node ag_sign(ag_tape *t, ag_node a);
 ag_node ag_step(ag_tape *t, ag_node a);
+
+/* Any unary op of the op list (arity 1: neg, exp, log, ..., sign, step;
+ * ag_ops.h) applied to a, and any binary op (add, ..., max, pow; powc and
+ * leaky_relu with b a constant node: the exponent, the slope):
+ *     ag_unary(t, AG_OP_TANH, z)     ag_binary(t, AG_OP_MAX, a, b)
+ * AG_EINVAL for an op of another arity. */
+ag_node ag_unary(ag_tape *t, ag_op op, ag_node a);
+ag_node ag_binary(ag_tape *t, ag_op op, ag_node a, ag_node b);
 
 /* Any op by its enum on n inputs listed in ag_node_input's order (n = its
  * arity; 1 or more for an n-ary one; for DOT w_0, x_0, w_1, x_1, ...,

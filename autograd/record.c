@@ -345,6 +345,26 @@ ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b)
     return append_run(t, op, n, a.first.idx, a.n > 1, b.first.idx, b.n > 1);
 }
 
+ag_node ag_unary(ag_tape *t, ag_op op, ag_node a)
+{
+    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 1) {
+        ag__fail(t, AG_EINVAL, "ag_unary: %s is not a unary op", (unsigned)op < AG_OP_COUNT ? ag__ops[op].name : "?");
+        return no_node();
+    }
+    return unary(t, op, a, "ag_unary");
+}
+
+ag_node ag_binary(ag_tape *t, ag_op op, ag_node a, ag_node b)
+{
+    if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 2) {
+        ag__fail(t, AG_EINVAL, "ag_binary: %s is not a binary op", (unsigned)op < AG_OP_COUNT ? ag__ops[op].name : "?");
+        return no_node();
+    }
+    if (op == AG_OP_POWC || op == AG_OP_LEAKY_RELU)
+        return with_const_node(t, op, a, b, "ag_binary");
+    return binary(t, op, a, b, "ag_binary");
+}
+
 ag_node ag_apply(ag_tape *t, ag_op op, const ag_node *in, size_t n)
 {
     const char *fn = "ag_apply";
