@@ -3,8 +3,8 @@
  * this one X-macro: the public enum ag_op (autograd.h), the op table (name,
  * symbol, arity, form), each op's forward value, numeric local derivatives
  * and tangents (kernels.h, tangents.h), its local derivative recorded as
- * ops (ops.c) and the trace and graph text (teach/). The language's
- * builtins (lang/builtins.c) name these ops in a table of their own.
+ * ops (ops.c), the trace and graph text (teach/) and the language's
+ * elementwise functions (lang/builtins.c reads the table).
  *
  * A row is X(ENUM, stem, "symbol", arity, FORM, "kink", "dtext"):
  *   ENUM    the enum suffix: AG_OP_<ENUM>
@@ -36,9 +36,10 @@
  *           node's label, and the symbols {times} {sigma} {sq} {dot} {root}.
  *           See trace.c for the few conditional ones ({cmp0}, {slope}, ...).
  *
- * Adding an op: a row here, its kernels (kernels.h; d_ in ops.c), its ag_X constructor
- * (record.c, one line), a test in tests/test_ops.c. Append order matters only
- * for the enum's values (files store names, never numbers).
+ * Adding an op: a row here, its kernels (kernels.h, tangents.h; d_ in ops.c)
+ * and a test (ARCHITECTURE.md); ag_unary / ag_binary / ag_apply record it by
+ * its enum. Append order matters only for the enum's values (files store
+ * names, never numbers).
  */
 #ifndef AGRAD_AG_OPS_H
 #define AGRAD_AG_OPS_H

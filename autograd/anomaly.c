@@ -78,7 +78,7 @@ static void describe(ag_tape *t, uint32_t i, char *buf, size_t size)
     if (name && w >= 0 && (size_t)w < size)
         w += snprintf(buf + w, size - (size_t)w, " '%s'", name);
     if (w >= 0 && (size_t)w < size)
-        w += snprintf(buf + w, size - (size_t)w, " (%s)", ag_op_name(ag__link_op(t->link[i])));
+        w += snprintf(buf + w, size - (size_t)w, " (%s)", ag_op_info_of(ag__link_op(t->link[i]))->name);
     if (t->origin && t->origin[i].file && w >= 0 && (size_t)w < size)
         snprintf(buf + w, size - (size_t)w, ", created at %s:%d", t->origin[i].file, t->origin[i].line);
 }

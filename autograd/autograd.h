@@ -149,11 +149,9 @@ typedef struct ag_op_info {
                            template per input, split by '|' (ag_ops.h)    */
 } ag_op_info;
 
-/* The row of op; NULL when op is not an op. */
+/* The row of op (ag_op_info_of(op)->name: "mul", "sigmoid", ...); for a
+ * value that is not an op, a row named "?" of arity 0. Never NULL. */
 const ag_op_info *ag_op_info_of(ag_op op);
-
-const char *ag_op_name(ag_op op);   /* "mul", "sigmoid", ...                 */
-const char *ag_op_symbol(ag_op op); /* "*", "sigmoid", ...                   */
 
 /* ---- handles -------------------------------------------------------------- */
 
@@ -258,45 +256,25 @@ ag_node ag_var(ag_tape *t, double v);
 ag_run ag_consts(ag_tape *t, const double *v, size_t n);
 ag_run ag_vars(ag_tape *t, const double *v, size_t n);
 
+/* The arithmetic written by hand; every other op is recorded by its enum
+ * with ag_unary / ag_binary below (one constructor per shape, not per op:
+ * the op list, ag_ops.h, is the vocabulary). */
 ag_node ag_add(ag_tape *t, ag_node a, ag_node b);
 ag_node ag_sub(ag_tape *t, ag_node a, ag_node b);
 ag_node ag_mul(ag_tape *t, ag_node a, ag_node b);
 ag_node ag_div(ag_tape *t, ag_node a, ag_node b);
-ag_node ag_pow(ag_tape *t, ag_node a, ag_node b);
-ag_node ag_powc(ag_tape *t, ag_node a, double c);
-ag_node ag_min(ag_tape *t, ag_node a, ag_node b);
-ag_node ag_max(ag_tape *t, ag_node a, ag_node b);
-
 ag_node ag_neg(ag_tape *t, ag_node a);
-ag_node ag_exp(ag_tape *t, ag_node a);
-ag_node ag_log(ag_tape *t, ag_node a);
-ag_node ag_sqrt(ag_tape *t, ag_node a);
-ag_node ag_abs(ag_tape *t, ag_node a);
-ag_node ag_sin(ag_tape *t, ag_node a);
-ag_node ag_cos(ag_tape *t, ag_node a);
-ag_node ag_tanh(ag_tape *t, ag_node a);
-ag_node ag_sigmoid(ag_tape *t, ag_node a);
-ag_node ag_softplus(ag_tape *t, ag_node a);
-ag_node ag_relu(ag_tape *t, ag_node a);
-ag_node ag_leaky_relu(ag_tape *t, ag_node a, double slope);
-ag_node ag_log1p(ag_tape *t, ag_node a); /* log(1 + a), accurate near 0       */
-ag_node ag_expm1(ag_tape *t, ag_node a); /* e^a - 1, accurate near 0          */
-ag_node ag_tan(ag_tape *t, ag_node a);
-ag_node ag_atan(ag_tape *t, ag_node a);
-ag_node ag_sinh(ag_tape *t, ag_node a);
-ag_node ag_cosh(ag_tape *t, ag_node a);
-ag_node ag_erf(ag_tape *t, ag_node a);
-/* sign(a) = -1, 0 or 1 and step(a) = 1 for a > 0 else 0. Both are flat
- * wherever they are differentiable, and their kinks (at 0) get derivative 0
- * too: sign' = step' = 0 everywhere. */
-ag_node ag_sign(ag_tape *t, ag_node a);
-ag_node ag_step(ag_tape *t, ag_node a);
+/* a^c for a number c (recorded as a constant node c and a POWC node). */
+ag_node ag_powc(ag_tape *t, ag_node a, double c);
+
 
 /* Any unary op of the op list (arity 1: neg, exp, log, ..., sign, step;
  * ag_ops.h) applied to a, and any binary op (add, ..., max, pow; powc and
  * leaky_relu with b a constant node: the exponent, the slope):
  *     ag_unary(t, AG_OP_TANH, z)     ag_binary(t, AG_OP_MAX, a, b)
- * AG_EINVAL for an op of another arity. */
+ * AG_EINVAL for an op of another arity. sign(a) is -1, 0 or 1, step(a) 1
+ * for a > 0 else 0; the derivative at each kink is the convention in its
+ * row (ag_op_info.kink) and at the top of this file. */
 ag_node ag_unary(ag_tape *t, ag_op op, ag_node a);
 ag_node ag_binary(ag_tape *t, ag_op op, ag_node a, ag_node b);
 
@@ -308,16 +286,15 @@ ag_node ag_binary(ag_tape *t, ag_op op, ag_node a, ag_node b);
  * run. For tools that record by op (the language, higher order). */
 ag_node ag_apply(ag_tape *t, ag_op op, const ag_node *in, size_t n);
 
-/* n-ary nodes, one node whatever n (n >= 1; the empty sum is an error). */
+/* n-ary nodes over a run, one node whatever n (n >= 1; the empty sum is an
+ * error). Over listed nodes that are not one run: ag_apply(t, AG_OP_SUM,
+ * xs, n), and likewise LOGSUMEXP and DOT. */
 ag_node ag_sum(ag_tape *t, ag_run x);
-ag_node ag_sum_list(ag_tape *t, const ag_node *xs, size_t n);
 /* sum_k w_k x_k + bias over two runs of equal length (a layer's weight row
  * and its input); bias may be AG_NULL for none. */
 ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias);
-ag_node ag_dot_list(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias);
 /* log(sum_k e^x_k), computed stably; its gradient is softmax(x) (F5). */
 ag_node ag_logsumexp(ag_tape *t, ag_run x);
-ag_node ag_logsumexp_list(ag_tape *t, const ag_node *xs, size_t n);
 
 /* A whole layer's pre-activations in one call: z_j = b_j + sum_i
  * w[j n_in + i] x_i for j < n_out, with n_in = x.n and n_out = b.n (w.n /
@@ -349,10 +326,9 @@ double ag_grad(ag_tape *t, ag_node n);
 /* Set a leaf's value (a constant used as an input placeholder, or a
  * variable); then ag_forward() recomputes what depends on it. */
 ag_status ag_set_value(ag_tape *t, ag_node leaf, double v);
-ag_status ag_set_grad(ag_tape *t, ag_node var, double g);
 
-/* Raw views of a run's values / gradients, for flat optimizer loops and
- * batched inputs. Valid until the next call that records a node (growth
+/* Raw views of a run's values / gradients, for flat optimizer loops,
+ * batched inputs and setting a gradient by hand. Valid until the next call that records a node (growth
  * may move the arrays). NULL (and an error) for a bad run. The gradient
  * slots of constants in a run are scratch (ag_grad reports 0 for one). */
 double *ag_values(ag_tape *t, ag_run r);

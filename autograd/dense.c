@@ -7,7 +7,7 @@
  * Invariant: each call leaves the tape as it found it: its length (what it
  * recorded is rewound), every value, and every gradient (saved and put
  * back, or never touched: ag_hvp's adjoints live in its scratch), so
- * variables do not accumulate; a dense result over ag_dense_limit() is
+ * variables do not accumulate; a dense result over half the machine's memory is
  * refused before anything is allocated. ag_hvp's scratch (three arrays of
  * the tape's capacity) stays on the tape for the next call.
  */
@@ -31,7 +31,7 @@ static ag_status check_args(ag_tape *t, ag_node y, ag_run x, const void *out, co
  * sweeps, reads the rows, then restores the gradients and rewinds what it
  * recorded: the tape looks untouched afterwards. */
 
-size_t ag_dense_limit(void)
+static size_t dense_limit(void)
 {
 #if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
@@ -44,7 +44,7 @@ size_t ag_dense_limit(void)
 /* Refuse a rows x cols matrix of doubles over the limit, before allocating. */
 static ag_status dense_alloc(ag_tape *t, size_t rows, size_t cols, double **out, const char *fn)
 {
-    size_t lim = ag_dense_limit();
+    size_t lim = dense_limit();
     if (rows != 0 && cols > lim / sizeof(double) / rows)
         return ag__fail(t, AG_ENOMEM,
                         "%s: a %zu x %zu matrix needs %.3g GB, over the limit of %.3g GB (half this machine's memory); use ag_hvp for products with it",
@@ -146,8 +146,8 @@ ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv)
         if (op != AG_OP_VAR)
             return ag__fail(t, AG_EINVAL,
                             "ag_hvp: entry %u of x (node #%u) is a %s, not a variable: ag_hvp and ag_hessian "
-                            "differentiate with respect to variables (ag_hvp_recorded and ag_grad_nodes_list take any node)",
-                            k, x.first.idx + k, ag_op_name(op));
+                            "differentiate with respect to variables (ag_hvp_recorded and ag_grad_nodes take any node)",
+                            k, x.first.idx + k, ag_op_info_of(op)->name);
     }
     if ((st = hv_scratch(t)) != AG_OK)
         return st;
@@ -175,20 +175,23 @@ ag_status ag_hvp_recorded(ag_tape *t, ag_node y, ag_run x, const double *v, doub
     if (st != AG_OK)
         return st;
     saved sv;
-    ag_node *g = ag_realloc(NULL, 2 * (size_t)x.n * sizeof *g);
+    ag_node *g = ag_realloc(NULL, 3 * (size_t)x.n * sizeof *g);
     if (!g)
         return ag__fail(t, AG_ENOMEM, "ag_hvp_recorded: out of memory for %zu gradient handles", (size_t)x.n);
     if ((st = save(t, &sv, "ag_hvp_recorded")) != AG_OK) {
         ag_free(g);
         return st;
     }
-    /* H v = d/dx (g . v): record g, then one backward from the dot */
-    ag_node *vn = g + x.n;
-    if ((st = ag_grad_nodes(t, y, x, g)) == AG_OK) {
+    /* H v = d/dx (g . v): record g, then one backward from the dot, whose
+     * inputs interleave g_k and v_k (ag_apply's order for DOT) */
+    ag_node *in = g + x.n;
+    if ((st = ag__grad_nodes_run(t, y, x, g, "ag_hvp_recorded")) == AG_OK) {
         ag_run v0 = ag_consts(t, v, x.n);
-        for (size_t k = 0; k < x.n && !ag_run_is_null(v0); k++)
-            vn[k] = ag__handle(t, v0.first.idx + (uint32_t)k);
-        ag_node s = ag_run_is_null(v0) ? AG_NULL : ag_dot_list(t, g, vn, x.n, AG_NULL);
+        for (size_t k = 0; k < x.n && !ag_run_is_null(v0); k++) {
+            in[2 * k] = g[k];
+            in[2 * k + 1] = ag__handle(t, v0.first.idx + (uint32_t)k);
+        }
+        ag_node s = ag_run_is_null(v0) ? AG_NULL : ag_apply(t, AG_OP_DOT, in, 2 * (size_t)x.n);
         st = ag_is_null(s) ? t->status : row_of(t, s, x, hv);
     }
     restore(t, &sv);

@@ -350,16 +350,16 @@ static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, 
     return t->anomaly && t->anomaly_seen ? AG_EANOMALY : AG_OK;
 }
 
-ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out)
+ag_status ag__grad_nodes_run(ag_tape *t, ag_node y, ag_run x, ag_node *out, const char *fn)
 {
     xset xs = {NULL, x, x.n};
-    return grad_nodes(t, y, &xs, out, "ag_grad_nodes");
+    return grad_nodes(t, y, &xs, out, fn);
 }
 
-ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out)
+ag_status ag_grad_nodes(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out)
 {
     if (!x)
-        return ag__fail(t, AG_EINVAL, "ag_grad_nodes_list: the list of nodes is NULL");
+        return ag__fail(t, AG_EINVAL, "ag_grad_nodes: the list of nodes is NULL");
     xset xs = {x, AG_NULL_RUN, n};
-    return grad_nodes(t, y, &xs, out, "ag_grad_nodes_list");
+    return grad_nodes(t, y, &xs, out, "ag_grad_nodes");
 }

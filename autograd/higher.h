@@ -74,20 +74,17 @@
 
 #include "autograd.h"
 
-/* Record out[k] = dy/dx_k for the n = x.n nodes of run x, as new nodes
- * after y. AG_OK, or the error (also on the tape; out is then all AG_NULL
- * and nothing is left recorded). */
-ag_status ag_grad_nodes(ag_tape *t, ag_node y, ag_run x, ag_node *out);
-
-/* The same for n listed nodes x[0..n) (any nodes, repeats allowed:
- * entries of a vector that is not one run, an intermediate). */
-ag_status ag_grad_nodes_list(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out);
+/* Record out[k] = dy/dx_k for the n listed nodes x[0..n) (any nodes,
+ * repeats allowed: parameters, entries of a vector that is not one run,
+ * intermediates), as new nodes after y. AG_OK, or the error (also on the
+ * tape; out is then all AG_NULL and nothing is left recorded). */
+ag_status ag_grad_nodes(ag_tape *t, ag_node y, const ag_node *x, size_t n, ag_node *out);
 
 /* hv = H v, H the Hessian of y with respect to run x (x.n entries each),
  * by forward over reverse: numbers only, nothing recorded; scratch kept
  * on the tape (allocated once, grown with it). Every node of x must be a
  * variable (AG_EINVAL otherwise: a constant has no derivative, and for a
- * computed node use ag_hvp_recorded or ag_grad_nodes_list). */
+ * computed node use ag_hvp_recorded or ag_grad_nodes). */
 ag_status ag_hvp(ag_tape *t, ag_node y, ag_run x, const double *v, double *hv);
 
 /* The same by reverse over reverse (ag_grad_nodes, then one backward from
@@ -103,9 +100,5 @@ ag_status ag_hessian(ag_tape *t, ag_node y, ag_run x, double **h);
 /* *j = the m x x.n Jacobian of ys[0..m), row-major, J[i][k] =
  * d ys[i] / dx_k, allocated as for ag_hessian. */
 ag_status ag_jacobian(ag_tape *t, const ag_node *ys, size_t m, ag_run x, double **j);
-
-/* Bytes a dense result (ag_hessian, ag_jacobian) may take: half the
- * machine's physical memory, or 1 GiB when it cannot be known. */
-size_t ag_dense_limit(void);
 
 #endif /* AGRAD_HIGHER_H */

@@ -18,7 +18,11 @@
 const ag_op_info ag__ops[AG_OP_COUNT] = {AG_OPLIST(ROW)};
 #undef ROW
 
-const ag_op_info *ag_op_info_of(ag_op op) { return (unsigned)op < AG_OP_COUNT ? &ag__ops[op] : NULL; }
+/* what a value that is not an op reads as (a misused enum, the AG_OP_COUNT
+ * that ag_node_op returns for a bad handle) */
+static const ag_op_info not_an_op = {"?", "?", 0, AG_FORM_LEAF, NULL, ""};
+
+const ag_op_info *ag_op_info_of(ag_op op) { return (unsigned)op < AG_OP_COUNT ? &ag__ops[op] : &not_an_op; }
 
 /* ---- local derivatives as ops ---- */
 
@@ -55,8 +59,8 @@ static ag_node d_pow(ag_tape *t, ag_node n, size_t k)
      * no ops express without branching. */
     ag_node a = IN(0), b = IN(1);
     if (k == 0)
-        return ag_mul(t, b, ag_pow(t, a, ag_sub(t, b, C(1.0))));
-    return ag_mul(t, n, ag_log(t, a));
+        return ag_mul(t, b, ag_binary(t, AG_OP_POW, a, ag_sub(t, b, C(1.0))));
+    return ag_mul(t, n, ag_unary(t, AG_OP_LOG, a));
 }
 static ag_node d_powc(ag_tape *t, ag_node n, size_t k)
 {
@@ -68,9 +72,9 @@ static ag_node d_powc(ag_tape *t, ag_node n, size_t k)
 static ag_node d_exp(ag_tape *t, ag_node n, size_t k) { return (void)t, (void)k, n; } /* e^x itself */
 static ag_node d_log(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_div(t, C(1.0), IN(0)); }
 static ag_node d_sqrt(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_div(t, C(0.5), n); }
-static ag_node d_abs(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_sign(t, IN(0)); }
-static ag_node d_sin(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_cos(t, IN(0)); }
-static ag_node d_cos(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_neg(t, ag_sin(t, IN(0))); }
+static ag_node d_abs(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_unary(t, AG_OP_SIGN, IN(0)); }
+static ag_node d_sin(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_unary(t, AG_OP_COS, IN(0)); }
+static ag_node d_cos(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_neg(t, ag_unary(t, AG_OP_SIN, IN(0))); }
 /* F4: 1 - y^2 = 1/cosh^2 = 4 s(2x) s(-2x), s the sigmoid: the last form
  * keeps full relative accuracy in the tails at every order (1 - y^2
  * cancels to 0 there, and cosh overflows), as bw_tanh does at first */
@@ -78,31 +82,31 @@ static ag_node d_tanh(ag_tape *t, ag_node n, size_t k)
 {
     ag_node x = IN(0);
     (void)n, (void)k;
-    return ag_mul(t, C(4.0), ag_mul(t, ag_sigmoid(t, ag_mul(t, C(2.0), x)), ag_sigmoid(t, ag_mul(t, C(-2.0), x))));
+    return ag_mul(t, C(4.0), ag_mul(t, ag_unary(t, AG_OP_SIGMOID, ag_mul(t, C(2.0), x)), ag_unary(t, AG_OP_SIGMOID, ag_mul(t, C(-2.0), x))));
 }
 /* F1: s (1 - s) = s(x) s(-x): 1 - s cancels for x > 0, s(-x) does not
  * (bw_sigmoid's form); differentiated again it stays accurate in both tails */
-static ag_node d_sigmoid(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_mul(t, n, ag_sigmoid(t, ag_neg(t, IN(0)))); }
-static ag_node d_softplus(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_sigmoid(t, IN(0)); }
-static ag_node d_relu(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_step(t, IN(0)); }
+static ag_node d_sigmoid(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_mul(t, n, ag_unary(t, AG_OP_SIGMOID, ag_neg(t, IN(0)))); }
+static ag_node d_softplus(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_unary(t, AG_OP_SIGMOID, IN(0)); }
+static ag_node d_relu(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_unary(t, AG_OP_STEP, IN(0)); }
 static ag_node d_leaky_relu(ag_tape *t, ag_node n, size_t k)
 {
     /* x > 0 ? 1 : c  =  step(x) (1 - c) + c */
     double c = ag_value(t, IN(1));
     if (k == 1)
         return C(0.0);
-    return ag_add(t, ag_mul(t, ag_step(t, IN(0)), C(1.0 - c)), IN(1));
+    return ag_add(t, ag_mul(t, ag_unary(t, AG_OP_STEP, IN(0)), C(1.0 - c)), IN(1));
 }
 static ag_node d_min(ag_tape *t, ag_node n, size_t k)
 {
     /* ties to a: d/da = [a <= b] = 1 - step(a - b), d/db = step(a - b) */
-    ag_node s = ag_step(t, ag_sub(t, IN(0), IN(1)));
+    ag_node s = ag_unary(t, AG_OP_STEP, ag_sub(t, IN(0), IN(1)));
     return k == 0 ? ag_sub(t, C(1.0), s) : s;
 }
 static ag_node d_max(ag_tape *t, ag_node n, size_t k)
 {
     /* ties to a: d/da = [a >= b] = 1 - step(b - a), d/db = step(b - a) */
-    ag_node s = ag_step(t, ag_sub(t, IN(1), IN(0)));
+    ag_node s = ag_unary(t, AG_OP_STEP, ag_sub(t, IN(1), IN(0)));
     return k == 0 ? ag_sub(t, C(1.0), s) : s;
 }
 static ag_node d_dot(ag_tape *t, ag_node n, size_t k)
@@ -121,9 +125,9 @@ static ag_node d_dot_run(ag_tape *t, ag_node n, size_t k)
         return C(1.0); /* the bias */
     return ag__handle(t, (k % 2 == 0 ? d.x : d.w) + (uint32_t)(k / 2));
 }
-static ag_node d_logsumexp(ag_tape *t, ag_node n, size_t k) { return ag_exp(t, ag_sub(t, IN(k), n)); } /* softmax_k */
+static ag_node d_logsumexp(ag_tape *t, ag_node n, size_t k) { return ag_unary(t, AG_OP_EXP, ag_sub(t, IN(k), n)); } /* softmax_k */
 static ag_node d_log1p(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_div(t, C(1.0), ag_add(t, C(1.0), IN(0))); }
-static ag_node d_expm1(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_exp(t, IN(0)); }
+static ag_node d_expm1(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_unary(t, AG_OP_EXP, IN(0)); }
 /* 1 + tan^2 */
 static ag_node d_tan(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_add(t, C(1.0), ag_mul(t, n, n)); }
 static ag_node d_atan(ag_tape *t, ag_node n, size_t k)
@@ -131,12 +135,12 @@ static ag_node d_atan(ag_tape *t, ag_node n, size_t k)
     ag_node x = IN(0);
     return (void)k, ag_div(t, C(1.0), ag_add(t, C(1.0), ag_mul(t, x, x)));
 }
-static ag_node d_sinh(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_cosh(t, IN(0)); }
-static ag_node d_cosh(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_sinh(t, IN(0)); }
+static ag_node d_sinh(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_unary(t, AG_OP_COSH, IN(0)); }
+static ag_node d_cosh(ag_tape *t, ag_node n, size_t k) { return (void)k, ag_unary(t, AG_OP_SINH, IN(0)); }
 static ag_node d_erf(ag_tape *t, ag_node n, size_t k)
 {
     ag_node x = IN(0); /* 2/sqrt(pi) e^(-x^2) */
-    return (void)k, ag_mul(t, C(1.12837916709551257390), ag_exp(t, ag_neg(t, ag_mul(t, x, x))));
+    return (void)k, ag_mul(t, C(1.12837916709551257390), ag_unary(t, AG_OP_EXP, ag_neg(t, ag_mul(t, x, x))));
 }
 
 typedef ag_node (*derive_fn)(ag_tape *t, ag_node n, size_t k);
@@ -163,8 +167,6 @@ ag_node ag__local_derivative(ag_tape *t, ag_node n, size_t k)
     return derive[ag__link_op(t->link[n.idx])](t, n, k);
 }
 
-const char *ag_op_name(ag_op op) { return (unsigned)op < AG_OP_COUNT ? ag__ops[op].name : "?"; }
-const char *ag_op_symbol(ag_op op) { return (unsigned)op < AG_OP_COUNT ? ag__ops[op].symbol : "?"; }
 
 size_t ag__arity(const ag_tape *t, uint32_t i)
 {

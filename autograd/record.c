@@ -92,15 +92,7 @@ ag_node ag_add(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_ADD, a
 ag_node ag_sub(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_SUB, a, b, "ag_sub"); }
 ag_node ag_mul(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_MUL, a, b, "ag_mul"); }
 ag_node ag_div(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_DIV, a, b, "ag_div"); }
-ag_node ag_pow(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_POW, a, b, "ag_pow"); }
-ag_node ag_min(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_MIN, a, b, "ag_min"); }
-ag_node ag_max(ag_tape *t, ag_node a, ag_node b) { return binary(t, AG_OP_MAX, a, b, "ag_max"); }
 ag_node ag_powc(ag_tape *t, ag_node a, double c) { return with_const(t, AG_OP_POWC, a, c, "ag_powc"); }
-
-ag_node ag_leaky_relu(ag_tape *t, ag_node a, double slope)
-{
-    return with_const(t, AG_OP_LEAKY_RELU, a, slope, "ag_leaky_relu");
-}
 
 /* The constant operand given as a node: it must be a constant, since the
  * op's derivative treats it as one. */
@@ -110,7 +102,7 @@ static ag_node with_const_node(ag_tape *t, ag_op op, ag_node a, ag_node c, const
         return no_node();
     if (ag__link_op(t->link[c.idx]) != AG_OP_CONST) {
         ag__fail(t, AG_EINVAL, "%s: argument 2 (node #%u) is a %s, not a constant", fn, c.idx,
-                 ag_op_name(ag__link_op(t->link[c.idx])));
+                 ag_op_info_of(ag__link_op(t->link[c.idx]))->name);
         return no_node();
     }
     if (ag__reserve(t, 1, 0, fn) != AG_OK)
@@ -119,25 +111,6 @@ static ag_node with_const_node(ag_tape *t, ag_op op, ag_node a, ag_node c, const
 }
 
 ag_node ag_neg(ag_tape *t, ag_node a) { return unary(t, AG_OP_NEG, a, "ag_neg"); }
-ag_node ag_exp(ag_tape *t, ag_node a) { return unary(t, AG_OP_EXP, a, "ag_exp"); }
-ag_node ag_log(ag_tape *t, ag_node a) { return unary(t, AG_OP_LOG, a, "ag_log"); }
-ag_node ag_sqrt(ag_tape *t, ag_node a) { return unary(t, AG_OP_SQRT, a, "ag_sqrt"); }
-ag_node ag_abs(ag_tape *t, ag_node a) { return unary(t, AG_OP_ABS, a, "ag_abs"); }
-ag_node ag_sin(ag_tape *t, ag_node a) { return unary(t, AG_OP_SIN, a, "ag_sin"); }
-ag_node ag_cos(ag_tape *t, ag_node a) { return unary(t, AG_OP_COS, a, "ag_cos"); }
-ag_node ag_tanh(ag_tape *t, ag_node a) { return unary(t, AG_OP_TANH, a, "ag_tanh"); }
-ag_node ag_sigmoid(ag_tape *t, ag_node a) { return unary(t, AG_OP_SIGMOID, a, "ag_sigmoid"); }
-ag_node ag_softplus(ag_tape *t, ag_node a) { return unary(t, AG_OP_SOFTPLUS, a, "ag_softplus"); }
-ag_node ag_relu(ag_tape *t, ag_node a) { return unary(t, AG_OP_RELU, a, "ag_relu"); }
-ag_node ag_log1p(ag_tape *t, ag_node a) { return unary(t, AG_OP_LOG1P, a, "ag_log1p"); }
-ag_node ag_expm1(ag_tape *t, ag_node a) { return unary(t, AG_OP_EXPM1, a, "ag_expm1"); }
-ag_node ag_tan(ag_tape *t, ag_node a) { return unary(t, AG_OP_TAN, a, "ag_tan"); }
-ag_node ag_atan(ag_tape *t, ag_node a) { return unary(t, AG_OP_ATAN, a, "ag_atan"); }
-ag_node ag_sinh(ag_tape *t, ag_node a) { return unary(t, AG_OP_SINH, a, "ag_sinh"); }
-ag_node ag_cosh(ag_tape *t, ag_node a) { return unary(t, AG_OP_COSH, a, "ag_cosh"); }
-ag_node ag_erf(ag_tape *t, ag_node a) { return unary(t, AG_OP_ERF, a, "ag_erf"); }
-ag_node ag_sign(ag_tape *t, ag_node a) { return unary(t, AG_OP_SIGN, a, "ag_sign"); }
-ag_node ag_step(ag_tape *t, ag_node a) { return unary(t, AG_OP_STEP, a, "ag_step"); }
 
 /* Check n listed handles and make room for the node and `words` aux words. */
 static bool check_list(ag_tape *t, const ag_node *xs, size_t n, int argno, const char *fn)
@@ -163,22 +136,13 @@ static ag_node nary_list(ag_tape *t, ag_op op, const ag_node *xs, size_t n, cons
     return ag__append(t, ag__link(op, at, (uint32_t)n));
 }
 
-ag_node ag_sum_list(ag_tape *t, const ag_node *xs, size_t n)
-{
-    return nary_list(t, AG_OP_SUM, xs, n, "ag_sum_list");
-}
-
-ag_node ag_logsumexp_list(ag_tape *t, const ag_node *xs, size_t n)
-{
-    return nary_list(t, AG_OP_LOGSUMEXP, xs, n, "ag_logsumexp_list");
-}
-
 ag_node ag_logsumexp(ag_tape *t, ag_run x)
 {
     const char *fn = "ag_logsumexp";
     if (ag__check_run(t, x, fn, 2) != AG_OK || ag__reserve(t, 1, x.n, fn) != AG_OK)
         return no_node();
-    /* the same node as ag_logsumexp_list: its operand list spelled out in aux */
+    /* the same node as ag_apply(LOGSUMEXP) of the run's nodes: its operand
+     * list spelled out in aux */
     uint32_t at = t->aux_len;
     for (uint32_t k = 0; k < x.n; k++)
         t->aux[at + k] = x.first.idx + k;
@@ -206,22 +170,6 @@ static uint32_t run_word(const ag_tape *t, uint32_t first, size_t n)
 static bool check_bias(ag_tape *t, ag_node bias, int argno, const char *fn)
 {
     return ag_is_null(bias) || ag__check(t, bias, fn, argno) == AG_OK;
-}
-
-ag_node ag_dot_list(ag_tape *t, const ag_node *w, const ag_node *x, size_t n, ag_node bias)
-{
-    const char *fn = "ag_dot_list";
-    if (!check_list(t, w, n, 2, fn) || !check_list(t, x, n, 3, fn) || !check_bias(t, bias, 5, fn) ||
-        ag__reserve(t, 1, 2 * n + 1, fn) != AG_OK)
-        return no_node();
-    uint32_t at = t->aux_len, *op = t->aux + at;
-    op[0] = ag_is_null(bias) ? AG_NONE : bias.idx;
-    for (size_t k = 0; k < n; k++) {
-        op[1 + k] = w[k].idx;
-        op[1 + n + k] = x[k].idx;
-    }
-    t->aux_len += (uint32_t)(2 * n + 1);
-    return ag__append(t, ag__link(AG_OP_DOT, at, (uint32_t)n));
 }
 
 ag_node ag_dot(ag_tape *t, ag_run w, ag_run x, ag_node bias)
@@ -315,7 +263,7 @@ ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b)
     int arity = (unsigned)op < AG_OP_COUNT ? ag__ops[op].arity : 0;
     if (ag_run_is_null(b) && b.n == 0) { /* unary */
         if (arity != 1) {
-            ag__fail(t, AG_EINVAL, "%s: op %s is not unary (b is AG_NULL_RUN)", fn, ag_op_name(op));
+            ag__fail(t, AG_EINVAL, "%s: op %s is not unary (b is AG_NULL_RUN)", fn, ag_op_info_of(op)->name);
             return no_run();
         }
         if (ag__check_run(t, a, fn, 3) != AG_OK || ag__reserve(t, a.n, 0, fn) != AG_OK)
@@ -323,7 +271,7 @@ ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b)
         return append_run(t, op, a.n, a.first.idx, 1, 0, 0);
     }
     if (arity != 2) {
-        ag__fail(t, AG_EINVAL, "%s: op %s is not binary", fn, ag_op_name(op));
+        ag__fail(t, AG_EINVAL, "%s: op %s is not binary", fn, ag_op_info_of(op)->name);
         return no_run();
     }
     if (ag__check_run(t, a, fn, 3) != AG_OK || ag__check_run(t, b, fn, 4) != AG_OK)
@@ -337,7 +285,7 @@ ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b)
         for (uint32_t k = 0; k < b.n; k++)
             if (ag__link_op(t->link[b.first.idx + k]) != AG_OP_CONST) {
                 ag__fail(t, AG_EINVAL, "%s: argument 4: node #%u is a %s, not a constant", fn, b.first.idx + k,
-                         ag_op_name(ag__link_op(t->link[b.first.idx + k])));
+                         ag_op_info_of(ag__link_op(t->link[b.first.idx + k]))->name);
                 return no_run();
             }
     if (ag__reserve(t, n, 0, fn) != AG_OK)
@@ -345,36 +293,48 @@ ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b)
     return append_run(t, op, n, a.first.idx, a.n > 1, b.first.idx, b.n > 1);
 }
 
+/* How errors name a call by op ("ag_unary(exp): argument 1 ..."). */
+typedef struct call_names {
+    const char *unary, *binary, *apply;
+} call_names;
+#define CALL_NAMES_(ENUM, stem, sym, n, form, kink, d) \
+    [AG_OP_##ENUM] = {"ag_unary(" #stem ")", "ag_binary(" #stem ")", "ag_apply(" #stem ")"},
+static const call_names call_name[AG_OP_COUNT] = {AG_OPLIST(CALL_NAMES_)};
+#undef CALL_NAMES_
+
 ag_node ag_unary(ag_tape *t, ag_op op, ag_node a)
 {
     if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 1) {
-        ag__fail(t, AG_EINVAL, "ag_unary: %s is not a unary op", (unsigned)op < AG_OP_COUNT ? ag__ops[op].name : "?");
+        ag__fail(t, AG_EINVAL, "ag_unary: %s is not a unary op", ag_op_info_of(op)->name);
         return no_node();
     }
-    return unary(t, op, a, "ag_unary");
+    return unary(t, op, a, call_name[op].unary);
 }
 
 ag_node ag_binary(ag_tape *t, ag_op op, ag_node a, ag_node b)
 {
     if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 2) {
-        ag__fail(t, AG_EINVAL, "ag_binary: %s is not a binary op", (unsigned)op < AG_OP_COUNT ? ag__ops[op].name : "?");
+        ag__fail(t, AG_EINVAL, "ag_binary: %s is not a binary op", ag_op_info_of(op)->name);
         return no_node();
     }
     if (op == AG_OP_POWC || op == AG_OP_LEAKY_RELU)
-        return with_const_node(t, op, a, b, "ag_binary");
-    return binary(t, op, a, b, "ag_binary");
+        return with_const_node(t, op, a, b, call_name[op].binary);
+    return binary(t, op, a, b, call_name[op].binary);
 }
 
 ag_node ag_apply(ag_tape *t, ag_op op, const ag_node *in, size_t n)
 {
-    const char *fn = "ag_apply";
     if ((unsigned)op >= AG_OP_COUNT || ag__is_leaf(op)) {
-        ag__fail(t, AG_EINVAL, "%s: %s is not an op with inputs", fn, ag_op_name(op));
+        ag__fail(t, AG_EINVAL, "ag_apply: %s is not an op with inputs", ag_op_info_of(op)->name);
         return no_node();
     }
+    const char *fn = call_name[op].apply;
     int arity = ag__ops[op].arity;
     if (!in || (arity >= 0 && n != (size_t)arity) || n == 0) {
-        ag__fail(t, AG_EINVAL, "%s: %s takes %d inputs, not %zu", fn, ag__ops[op].name, arity, in ? n : 0);
+        if (arity >= 0)
+            ag__fail(t, AG_EINVAL, "%s: takes %d inputs, not %zu", fn, arity, in ? n : 0);
+        else
+            ag__fail(t, AG_EINVAL, "%s: takes a list of 1 or more inputs, not %s", fn, in ? "an empty one" : "NULL");
         return no_node();
     }
     switch (op) {

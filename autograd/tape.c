@@ -280,20 +280,8 @@ ag_status ag_set_value(ag_tape *t, ag_node leaf, double v)
         return s;
     if (!ag__is_leaf(ag__link_op(t->link[leaf.idx])))
         return ag__fail(t, AG_EINVAL, "ag_set_value: node #%u is a %s, not a leaf", leaf.idx,
-                        ag_op_name(ag__link_op(t->link[leaf.idx])));
+                        ag_op_info_of(ag__link_op(t->link[leaf.idx]))->name);
     t->value[leaf.idx] = v;
-    return AG_OK;
-}
-
-ag_status ag_set_grad(ag_tape *t, ag_node var, double g)
-{
-    ag_status s = ag__check(t, var, "ag_set_grad", 1);
-    if (s != AG_OK)
-        return s;
-    if (ag__link_op(t->link[var.idx]) != AG_OP_VAR)
-        return ag__fail(t, AG_EINVAL, "ag_set_grad: node #%u is a %s, not a variable", var.idx,
-                        ag_op_name(ag__link_op(t->link[var.idx])));
-    t->grad[var.idx] = g;
     return AG_OK;
 }
 

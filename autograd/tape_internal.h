@@ -213,6 +213,9 @@ void ag__anomaly_forward(ag_tape *t, uint32_t i); /* anomaly.c */
  * backward sweep from y of the adjoints, in `adj`, and their tangents, in
  * t->tgrad, down to lo. adj and t->tgrad must be 0 over [lo, y]. */
 void ag__hvp_sweeps(ag_tape *t, uint32_t lo, uint32_t y, double *adj);
+/* ag_grad_nodes over a run (higher.c), for the dense results: no list of
+ * handles to build. */
+ag_status ag__grad_nodes_run(ag_tape *t, ag_node y, ag_run x, ag_node *out, const char *fn);
 /* Receives each edge while the stepper runs; NULL in plain backward. */
 typedef struct ag_sink {
     ag_tape *t;

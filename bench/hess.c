@@ -86,7 +86,7 @@ static ag_node record_loss(model *w)
             terms[i] = nn_loss_softmax_ce(t, s, ag_consts(t, onehot, 10));
         }
     }
-    ag_node L = ag_mul(t, ag_const(t, 1.0 / (double)w->rows), ag_sum_list(t, terms, w->rows));
+    ag_node L = ag_mul(t, ag_const(t, 1.0 / (double)w->rows), ag_apply(t, AG_OP_SUM, terms, w->rows));
     free(terms);
     if (w->moons)
         L = ag_add(t, L, ag_mul(t, ag_const(t, 1e-4), nn_l2(w->m)));
@@ -132,7 +132,9 @@ static int bench_hvp(model *w, hvp_result *r)
     size_t n = p.n;
     double *v = malloc(n * sizeof *v), *hv = malloc(n * sizeof *hv), *hr = malloc(n * sizeof *hr);
     double tg[REPS], th[REPS], tr[REPS];
-    ag_node *g = malloc(n * sizeof *g);
+    ag_node *g = malloc(2 * n * sizeof *g), *pl = g + n; /* pl: p's handles, listed */
+    for (size_t k = 0; k < n; k++)
+        pl[k] = ag_at(t, p, k);
     for (size_t k = 0; k < n; k++)
         v[k] = sin((double)k);
     ag_mark m = ag_tape_mark(t);
@@ -163,7 +165,7 @@ static int bench_hvp(model *w, hvp_result *r)
             }
             r->max_diff = d / big;
             r->fwd_nodes = ag_tape_len(t) - m.len;
-            ag_grad_nodes(t, L, p, g);
+            ag_grad_nodes(t, L, pl, n, g);
             r->recorded_nodes = ag_tape_len(t) - m.len - r->fwd_nodes;
         }
         ag_tape_rewind(t, m);
@@ -212,7 +214,7 @@ static int bench_full(size_t h, full_result *r)
         ag_run out = nn_mlp_forward(m, ag_consts(t, x, 4));
         terms[i] = nn_loss_half_se(t, out, ag_consts(t, &y, 1), NN_SUM);
     }
-    ag_node L = ag_sum_list(t, terms, 16);
+    ag_node L = ag_apply(t, AG_OP_SUM, terms, 16);
     double times[REPS], *H = NULL;
     size_t before = live_bytes, peak = 0;
     int reps = h >= 14 ? 3 : REPS;
@@ -227,11 +229,13 @@ static int bench_full(size_t h, full_result *r)
     }
     /* the alternative measured: reverse over reverse, as ag_hessian was */
     double htimes[REPS];
-    ag_node *g = malloc(n * sizeof *g);
+    ag_node *g = malloc(2 * n * sizeof *g), *pl = g + n; /* pl: p's handles, listed */
+    for (size_t k = 0; k < n; k++)
+        pl[k] = ag_at(t, p, k);
     for (int rep = 0; rep < reps; rep++) {
         ag_mark mk = ag_tape_mark(t);
         double t0 = bench_now();
-        ag_grad_nodes(t, L, p, g);
+        ag_grad_nodes(t, L, pl, n, g);
         ag_jacobian(t, g, n, p, &H);
         htimes[rep] = bench_now() - t0;
         ag_free(H);

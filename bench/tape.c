@@ -71,7 +71,13 @@ static ag_status rec_dot_run(ag_tape *t, ag_node *l, size_t n)
 }
 static ag_status rec_dot_list(ag_tape *t, ag_node *l, size_t n)
 {
-    ag_dot_list(t, l, l + 32, n, l[1]);
+    ag_node in[65]; /* DOT's listed inputs: w0, x0, w1, x1, ..., bias */
+    for (size_t k = 0; k < n; k++) {
+        in[2 * k] = l[k];
+        in[2 * k + 1] = l[32 + k];
+    }
+    in[2 * n] = l[1];
+    ag_apply(t, AG_OP_DOT, in, 2 * n + 1);
     return ag_tape_status(t);
 }
 

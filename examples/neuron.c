@@ -52,7 +52,7 @@ static int run(ag_tape *t, const options *o)
     ag_node w1 = ag_var(t, o->w1), x1 = ag_const(t, o->x1), b = ag_var(t, o->b), y = ag_const(t, o->y);
     ag_node wx = ag_mul(t, w1, x1);
     ag_node z = ag_add(t, wx, b);
-    ag_node a = ag_sigmoid(t, z);
+    ag_node a = ag_unary(t, AG_OP_SIGMOID, z);
     ag_node e = ag_sub(t, a, y); /* the error e = a - y */
     ag_node e2 = ag_powc(t, e, 2.0);
     ag_node C = ag_mul(t, ag_const(t, 0.5), e2);

@@ -31,7 +31,7 @@ static bool scalar_arg(ev *e, const ex_node *at, val v, const char *fn, int k, d
     return true;
 }
 
-static ag_node leaky1(ag_tape *t, ag_node x, double slope) { return ag_leaky_relu(t, x, slope); }
+static ag_node leaky1(ag_tape *t, ag_node x, double slope) { return ag_binary(t, AG_OP_LEAKY_RELU, x, ag_const(t, slope)); }
 
 static bool f_leaky(ev *e, const ex_node *at, const val *a, int n, val *out)
 {
@@ -58,14 +58,14 @@ static bool f_pow(ev *e, const ex_node *at, const val *a, int n, val *out)
 static bool minmax(ev *e, const ex_node *at, const val *a, int n, val *out, bool is_max)
 {
     ag_tape *t = e->r->t;
-    ag_node (*f)(ag_tape *, ag_node, ag_node) = is_max ? ag_max : ag_min;
+    ag_op op = is_max ? AG_OP_MAX : AG_OP_MIN;
     if (n == 1) {
         if (!lg__val_new(e, (lg_shape){0, 1, 1}, out))
             return false;
         ag_node m = a[0].n[0];
         for (size_t k = 1; k < lg__size(a[0].s); k++) {
             lg__kink(e, at, node_or_null(e, at, ag_sub(t, m, a[0].n[k])), is_max ? "max" : "min");
-            if (ag_is_null(m = node_or_null(e, at, f(t, m, a[0].n[k]))))
+            if (ag_is_null(m = node_or_null(e, at, ag_binary(t, op, m, a[0].n[k]))))
                 return false;
         }
         out->n[0] = m;
@@ -77,7 +77,7 @@ static bool minmax(ev *e, const ex_node *at, const val *a, int n, val *out, bool
     for (size_t k = 0; k < lg__size(out->s); k++) {
         ag_node x = ag_node_input(t, out->n[k], 0), y = ag_node_input(t, out->n[k], 1);
         lg__kink(e, at, d.n[k], is_max ? "max" : "min");
-        if (ag_is_null(out->n[k] = node_or_null(e, at, f(t, x, y))))
+        if (ag_is_null(out->n[k] = node_or_null(e, at, ag_binary(t, op, x, y))))
             return false;
     }
     return true;
@@ -135,7 +135,7 @@ static bool lse_rows(ev *e, const ex_node *at, val a, val *out)
     if (!lg__val_new(e, rows == 1 && a.s.ndim < 2 ? (lg_shape){0, 1, 1} : (lg_shape){1, rows, 1}, out))
         return false;
     for (size_t i = 0; i < rows; i++)
-        if (ag_is_null(out->n[i] = node_or_null(e, at, ag_logsumexp_list(e->r->t, a.n + i * cols, cols))))
+        if (ag_is_null(out->n[i] = node_or_null(e, at, ag_apply(e->r->t, AG_OP_LOGSUMEXP, a.n + i * cols, cols))))
             return false;
     return true;
 }
@@ -151,7 +151,7 @@ static bool f_softmax(ev *e, const ex_node *at, const val *a, int n, val *out)
     size_t cols = a[0].s.ndim == 2 ? a[0].s.cols : lg__size(a[0].s);
     for (size_t k = 0; k < lg__size(a[0].s); k++) {
         ag_node d = node_or_null(e, at, ag_sub(e->r->t, a[0].n[k], l.n[k / cols]));
-        if (ag_is_null(d) || ag_is_null(out->n[k] = node_or_null(e, at, ag_exp(e->r->t, d))))
+        if (ag_is_null(d) || ag_is_null(out->n[k] = node_or_null(e, at, ag_unary(e->r->t, AG_OP_EXP, d))))
             return false;
     }
     return true;
@@ -229,30 +229,36 @@ static bool f_diag(ev *e, const ex_node *at, const val *a, int n, val *out)
 
 static bool f_transpose(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return lg__transpose(e, at, a[0], out); }
 
+/* each op of the list as a function (the rows below take functions) */
+#define OP_FN_(ENUM, stem, sym, n, form, kink, d) \
+    static inline ag_node op_##stem(ag_tape *t, ag_node a) { return ag_unary(t, AG_OP_##ENUM, a); }
+AG_OPLIST(OP_FN_)
+#undef OP_FN_
+
 #define U(nm, fn, kk) {nm, nm "(x)", kk, 1, 1, fn, NULL, NULL}
 #define C(nm, usage, kk, lo, hi, fn) {nm, usage, kk, lo, hi, NULL, NULL, fn}
 
 static const lg_builtin table[] = {
-    U("exp", ag_exp, NULL),
-    U("log", ag_log, NULL),
-    U("ln", ag_log, NULL),
-    U("sqrt", ag_sqrt, NULL),
-    U("abs", ag_abs, "abs'(0) = 0"),
-    U("sin", ag_sin, NULL),
-    U("cos", ag_cos, NULL),
-    U("tanh", ag_tanh, NULL),
-    U("sigmoid", ag_sigmoid, NULL),
-    U("softplus", ag_softplus, NULL),
-    U("relu", ag_relu, "relu'(0) = 0"),
-    U("log1p", ag_log1p, NULL),
-    U("expm1", ag_expm1, NULL),
-    U("tan", ag_tan, NULL),
-    U("atan", ag_atan, NULL),
-    U("sinh", ag_sinh, NULL),
-    U("cosh", ag_cosh, NULL),
-    U("erf", ag_erf, NULL),
-    U("sign", ag_sign, "sign' = 0; a jump at 0"),
-    U("step", ag_step, "step(x) = 1 for x > 0 else 0; step' = 0; a jump at 0"),
+    U("exp", op_exp, NULL),
+    U("log", op_log, NULL),
+    U("ln", op_log, NULL),
+    U("sqrt", op_sqrt, NULL),
+    U("abs", op_abs, "abs'(0) = 0"),
+    U("sin", op_sin, NULL),
+    U("cos", op_cos, NULL),
+    U("tanh", op_tanh, NULL),
+    U("sigmoid", op_sigmoid, NULL),
+    U("softplus", op_softplus, NULL),
+    U("relu", op_relu, "relu'(0) = 0"),
+    U("log1p", op_log1p, NULL),
+    U("expm1", op_expm1, NULL),
+    U("tan", op_tan, NULL),
+    U("atan", op_atan, NULL),
+    U("sinh", op_sinh, NULL),
+    U("cosh", op_cosh, NULL),
+    U("erf", op_erf, NULL),
+    U("sign", op_sign, "sign' = 0; a jump at 0"),
+    U("step", op_step, "step(x) = 1 for x > 0 else 0; step' = 0; a jump at 0"),
     C("leaky_relu", "leaky_relu(x[, slope = 0.01])", "leaky_relu'(0) = slope", 1, 2, f_leaky),
     C("pow", "pow(x, y)", NULL, 2, 2, f_pow),
     C("max", "max(a, b) or max(x)", "a tie goes to the first argument", 1, 2, f_max),

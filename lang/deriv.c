@@ -1,6 +1,6 @@
 /*
  * deriv.c: derivatives inside the language. d(f, x) is the derivative of f
- * with respect to x recorded as nodes (ag_grad_nodes_list, the engine's
+ * with respect to x recorded as nodes (ag_grad_nodes, the engine's
  * recorded backward pass), so it is a value like any other: it can be
  * named, used in expressions and claims, and differentiated again,
  * d(d(f, x), x). A claim d2L/dw2 = H is checked as d(d(L, w), w) against H.
@@ -38,7 +38,7 @@ static bool derive(ev *e, const ex_node *at, val f, val x, val *out)
     if (!lg__val_new(e, s, out))
         return false;
     for (size_t i = 0; i < nf; i++)
-        if (ag_grad_nodes_list(t, f.n[i], x.n, nx, out->n + i * nx) != AG_OK) {
+        if (ag_grad_nodes(t, f.n[i], x.n, nx, out->n + i * nx) != AG_OK) {
             lg__fail(e, at, ag_tape_status(t), "d(f, x): %s", ag_tape_error(t));
             ag_tape_clear_error(t);
             return false;

@@ -139,7 +139,7 @@ static void label(ag_tape *t, ag_node n, char *buf, size_t size)
     else if (ag_node_op(t, n) == AG_OP_CONST)
         snprintf(buf, size, "%.6g", ag_value(t, n));
     else
-        snprintf(buf, size, "(%s)", ag_op_name(ag_node_op(t, n)));
+        snprintf(buf, size, "(%s)", ag_op_info_of(ag_node_op(t, n))->name);
 }
 
 static void formula(ag_tape *t, ag_node n, char *buf, size_t size)
@@ -147,13 +147,13 @@ static void formula(ag_tape *t, ag_node n, char *buf, size_t size)
     ag_op op = ag_node_op(t, n);
     size_t ar = ag_node_arity(t, n);
     char a[96], b[96];
-    if (ar == 2 && strlen(ag_op_symbol(op)) == 1) {
+    if (ar == 2 && strlen(ag_op_info_of(op)->symbol) == 1) {
         label(t, ag_node_input(t, n, 0), a, sizeof a);
         label(t, ag_node_input(t, n, 1), b, sizeof b);
-        snprintf(buf, size, "%s %s %s", a, ag_op_symbol(op), b);
+        snprintf(buf, size, "%s %s %s", a, ag_op_info_of(op)->symbol, b);
         return;
     }
-    size_t w = (size_t)snprintf(buf, size, "%s(", ag_op_symbol(op));
+    size_t w = (size_t)snprintf(buf, size, "%s(", ag_op_info_of(op)->symbol);
     for (size_t k = 0; k < ar && k < 8 && w < size; k++) {
         label(t, ag_node_input(t, n, k), a, sizeof a);
         w += (size_t)snprintf(buf + w, size - w, "%s%s", k ? ", " : "", a);

@@ -57,7 +57,7 @@ static ag_node scalar2(ev *e, const ex_node *at, char op, ag_node a, ag_node b)
     case '^':
         if (ag_node_op(t, b) == AG_OP_CONST)
             return ag_powc(t, a, ag_value(t, b));
-        return ag_pow(t, a, b);
+        return ag_binary(t, AG_OP_POW, a, b);
     default: return compare(e, at, op, a, b);
     }
 }
@@ -152,15 +152,17 @@ bool lg__matmul(ev *e, const ex_node *at, val a, val b, val *out)
                : b.s.ndim == 2 ? (lg_shape){1, cols, 1} : (lg_shape){0, 1, 1};
     if (!lg__val_new(e, s, out))
         return false;
-    val col;
-    if (!lg__val_new(e, (lg_shape){1, n, 1}, &col))
+    val pair; /* DOT's listed inputs: row_1, col_1, row_2, col_2, ... */
+    if (!lg__val_new(e, (lg_shape){1, 2 * n, 1}, &pair))
         return false;
     for (size_t j = 0; j < cols; j++) {
         for (size_t k = 0; k < n; k++)
-            col.n[k] = b.s.ndim == 2 ? b.n[k * b.s.cols + j] : b.n[k];
+            pair.n[2 * k + 1] = b.s.ndim == 2 ? b.n[k * b.s.cols + j] : b.n[k];
         for (size_t i = 0; i < rows; i++) {
             const ag_node *row = a.s.ndim == 2 ? a.n + i * n : a.n;
-            ag_node d = ag_dot_list(e->r->t, row, col.n, n, AG_NULL);
+            for (size_t k = 0; k < n; k++)
+                pair.n[2 * k] = row[k];
+            ag_node d = ag_apply(e->r->t, AG_OP_DOT, pair.n, 2 * n);
             if (!lg__node_ok(e, at, d))
                 return false;
             out->n[i * cols + j] = d;
@@ -265,7 +267,7 @@ bool lg__reduce(ev *e, const ex_node *at, val a, int axis, bool mean, val *out)
         size_t n = lg__size(a.s);
         if (!lg__val_new(e, (lg_shape){0, 1, 1}, out))
             return false;
-        ag_node s = ag_sum_list(t, a.n, n);
+        ag_node s = ag_apply(t, AG_OP_SUM, a.n, n);
         if (mean && lg__node_ok(e, at, s))
             s = ag_div(t, s, ag_const(t, (double)n));
         out->n[0] = s;
@@ -279,7 +281,7 @@ bool lg__reduce(ev *e, const ex_node *at, val a, int axis, bool mean, val *out)
     for (size_t o = 0; o < outer; o++) {
         for (size_t k = 0; k < inner; k++)
             tmp.n[k] = axis == 1 ? a.n[k * a.s.cols + o] : a.n[o * a.s.cols + k];
-        ag_node s = ag_sum_list(t, tmp.n, inner);
+        ag_node s = ag_apply(t, AG_OP_SUM, tmp.n, inner);
         if (mean && lg__node_ok(e, at, s))
             s = ag_div(t, s, ag_const(t, (double)inner));
         if (!lg__node_ok(e, at, s))

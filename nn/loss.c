@@ -124,6 +124,6 @@ ag_node nn_l2(nn_model *m)
 
 ag_node nn_reduce_nodes(ag_tape *t, const ag_node *xs, size_t n, nn_reduce r)
 {
-    ag_node s = n == 1 && xs ? xs[0] : ag_sum_list(t, xs, n);
+    ag_node s = n == 1 && xs ? xs[0] : ag_apply(t, AG_OP_SUM, xs, n);
     return scale(t, s, reduction(r, n)); /* F13: the batch sum, or its mean */
 }

@@ -36,7 +36,7 @@ static ag_status check_inputs(ag_tape *t, const ag_node *inputs, size_t n)
         if (op != AG_OP_VAR)
             return ag_tape_fail(t, AG_EINVAL,
                             "ag_gradcheck: inputs[%zu] (node #%u '%s', %s) is not a leaf: only a leaf's value can be perturbed",
-                            k, inputs[k].idx, label, ag_op_name(op));
+                            k, inputs[k].idx, label, ag_op_info_of(op)->name);
     }
     return AG_OK;
 }
@@ -77,7 +77,7 @@ static ag_status check_mark(ag_tape *t, ag_mark from, ag_node y, const ag_node *
         if (a > 0 && reach[i] && needed[i])
             s = ag_tape_fail(t, AG_EINVAL,
                          "ag_gradcheck: node #%u (%s) is below the mark (%u nodes) but depends on an input: the replay would not recompute it; take the mark before it",
-                         i, ag_op_name(ag_node_op(t, v)), from.len);
+                         i, ag_op_info_of(ag_node_op(t, v))->name, from.len);
     }
     ag_free(needed);
     return s;
@@ -144,13 +144,13 @@ ag_status ag_gradcheck(ag_tape *t, ag_mark from, ag_node y, const ag_node *input
     for (size_t k = 0; k < n; k++)
         rows[k].abs_err = ag_grad(t, inputs[k]);
     for (size_t k = 0; k < n; k++)
-        ag_set_grad(t, inputs[k], 0.0);
+        *ag_grads(t, ag_run_of(inputs[k], 1)) = 0.0; /* a constant's slot is scratch */
     s = ag_backward(t, y);
     for (size_t k = 0; k < n; k++)
         rows[k].analytic = ag_grad(t, inputs[k]);
     for (size_t k = 0; k < n; k++) {
         ag_gradcheck_row *w = &rows[k];
-        ag_set_grad(t, inputs[k], w->abs_err + w->analytic);
+        *ag_grads(t, ag_run_of(inputs[k], 1)) = w->abs_err + w->analytic;
         w->abs_err = fabs(w->analytic - w->numeric);
         w->rel_err = w->abs_err / fmax(fmax(fabs(w->analytic), fabs(w->numeric)), 1e-300);
     }

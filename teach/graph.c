@@ -109,7 +109,7 @@ static void put_node(FILE *out, ag_tape *t, ag_node n, bool show_grad, bool lit,
         return;
     /* the op node, and the edges into it: input -> op -> node */
     fprintf(out, "  o%u [label=\"", n.idx);
-    put_escaped(out, ag_op_symbol(op));
+    put_escaped(out, ag_op_info_of(op)->symbol);
     fprintf(out, "\", shape=ellipse, fontsize=10%s%s];\n", lit || recorded ? ", " : "",
             lit ? HILITE : recorded ? RECORDED : "");
     fprintf(out, "  o%u -> n%u%s%s%s;\n", n.idx, n.idx, lit ? " [" : "", lit ? HILITE : "", lit ? "]" : "");

@@ -45,7 +45,7 @@ const char *ag_node_label(ag_tape *t, ag_node n, char *buf, size_t size)
     else if (ag_is_null(n))
         snprintf(buf, size, "null");
     else
-        snprintf(buf, size, "%s#%u", ag_op_name(ag_node_op(t, n)), n.idx);
+        snprintf(buf, size, "%s#%u", ag_op_info_of(ag_node_op(t, n))->name, n.idx);
     return buf;
 }
 
@@ -96,7 +96,7 @@ static const char *symbol(const ctx *c, ag_op op)
         return c->s->times;
     if (op == AG_OP_SIGMOID)
         return c->s->sigma;
-    return ag_op_symbol(op);
+    return ag_op_info_of(op)->symbol;
 }
 
 /* "z = w × x = 0.2": the node's formula over its operands, in its op's
@@ -126,7 +126,7 @@ static void print_formula(ctx *c, ag_node n)
         break;
     case AG_FORM_CALL:
         if (arity == 2)
-            fprintf(c->out, "%s(%s, %s)", ag_op_name(op), a, b);
+            fprintf(c->out, "%s(%s, %s)", ag_op_info_of(op)->name, a, b);
         else
             fprintf(c->out, "%s(%s)", symbol(c, op), a);
         break;

@@ -15,6 +15,7 @@
  * the language (lg_parse, lg_eval) as the command line uses it and the whole agrad command in-process.
  */
 #include "autograd.h"
+#include "op_fns.h"
 #include "../tools/cli.h"
 #include "lang.h"
 #include "nn.h"
@@ -109,7 +110,7 @@ static ag_status tape_round(ag_tape *t)
     for (int k = 0; k < TW_N; k++) {
         AG_HERE(t);
         ag_node x = ag_const(t, k / 100.0 - 1.0);
-        terms[k] = ag_sigmoid(t, ag_add(t, ag_mul(t, w, x), b));
+        terms[k] = ag_unary(t, AG_OP_SIGMOID, ag_add(t, ag_mul(t, w, x), b));
         if (k % 7 == 0) {
             char name[32];
             snprintf(name, sizeof name, "s%d", k);
@@ -117,7 +118,7 @@ static ag_status tape_round(ag_tape *t)
                 return s;
         }
     }
-    ag_node y = ag_sum_list(t, terms, TW_N);
+    ag_node y = ag_apply(t, AG_OP_SUM, terms, TW_N);
     if ((s = ag_tape_status(t)) != AG_OK)
         return s;
     /* F1: d sigmoid(z)/dz = s (1 - s); dz/dw = x, dz/db = 1 */
@@ -559,12 +560,13 @@ static ag_status hess_round(ag_tape *t)
     ag_run p = ag_vars(t, (const double[]){0.5, -0.25}, 2);
     ag_node w = ag_at(t, p, 0), b = ag_at(t, p, 1), terms[TW_N];
     for (int k = 0; k < TW_N; k++)
-        terms[k] = ag_sigmoid(t, ag_add(t, ag_mul(t, w, ag_const(t, k / 100.0 - 1.0)), b));
-    ag_node y = ag_sum_list(t, terms, TW_N), g[2];
+        terms[k] = ag_unary(t, AG_OP_SIGMOID, ag_add(t, ag_mul(t, w, ag_const(t, k / 100.0 - 1.0)), b));
+    ag_node y = ag_apply(t, AG_OP_SUM, terms, TW_N), g[2];
     if ((s = ag_tape_status(t)) != AG_OK)
         return s;
     size_t len = ag_tape_len(t);
-    if ((s = ag_grad_nodes(t, y, p, g)) != AG_OK) {
+    ag_node pl[2];
+    if ((s = ag_grad_nodes(t, y, run_nodes(t, p, pl), 2, g)) != AG_OK) {
         cr_assert_eq(ag_tape_len(t), len, "a failed ag_grad_nodes leaves nothing recorded");
         return s;
     }

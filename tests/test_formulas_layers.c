@@ -92,9 +92,9 @@ static void net_run(net_case *c, unsigned kind, uint64_t seed, size_t depth)
     ag_node yc = ag_consts(t, c->y, n_out).first, L;
     if (c->loss == LOSS_CE) {
         /* -sum_c y_c log s_c, the logs as a run for one dot */
-        ag_node logs = ag_log(t, a);
+        ag_node logs = ag_unary(t, AG_OP_LOG, a);
         for (size_t j = 1; j < n_out; j++)
-            ag_log(t, ag_at(t, ag_run_of(a, j + 1), j));
+            ag_unary(t, AG_OP_LOG, ag_at(t, ag_run_of(a, j + 1), j));
         L = ag_neg(t, ag_dot(t, ag_run_of(yc, n_out), ag_run_of(logs, n_out), AG_NULL));
     } else if (c->loss == LOSS_SE) {
         L = nn_loss_se(t, ag_run_of(a, n_out), ag_run_of(yc, n_out), NN_SUM);

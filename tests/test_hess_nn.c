@@ -30,7 +30,7 @@ static ag_node mlp_loss(nn_model *m)
         ag_run x = ag_consts(t, XS[s], NIN), y = ag_consts(t, YS[s], NOUT);
         terms[s] = nn_loss_softmax_ce(t, nn_mlp_forward(m, x), y);
     }
-    return ag_sum_list(t, terms, BATCH);
+    return ag_apply(t, AG_OP_SUM, terms, BATCH);
 }
 
 static nn_model *small_mlp(ag_tape *t)

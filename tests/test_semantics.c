@@ -52,7 +52,7 @@ Test(semantics, node_used_by_hundred)
     ag_node terms[100];
     for (int k = 0; k < 100; k++)
         terms[k] = ag_mul(t, ag_const(t, k + 1), x);
-    ag_node y = ag_sum_list(t, terms, 100);
+    ag_node y = ag_apply(t, AG_OP_SUM, terms, 100);
     ag_backward(t, y);
     cr_assert_eq(ag_grad(t, x), 5050.0);
 }

@@ -30,7 +30,7 @@ static size_t below(size_t n) { return (size_t)(rng_next() % n); }
 /* ---- the stepper runs ag_backward's sweep ---- */
 
 /* x > 0 whatever x: softplus(x) + 1/4, for log, sqrt, div and pow operands */
-static ag_node positive(ag_tape *t, ag_node x) { return ag_add(t, ag_softplus(t, x), ag_const(t, 0.25)); }
+static ag_node positive(ag_tape *t, ag_node x) { return ag_add(t, ag_unary(t, AG_OP_SOFTPLUS, x), ag_const(t, 0.25)); }
 
 enum { KINDS = 25, POOL = 256 };
 
@@ -46,34 +46,37 @@ static ag_node random_op(ag_tape *t, int k, const ag_node *pool, size_t n, ag_no
     case 1: return ag_sub(t, a, b);
     case 2: return ag_mul(t, a, b);
     case 3: return ag_div(t, a, positive(t, b));
-    case 4: return ag_pow(t, positive(t, a), ag_tanh(t, b));
+    case 4: return ag_binary(t, AG_OP_POW, positive(t, a), ag_unary(t, AG_OP_TANH, b));
     case 5: return ag_powc(t, a, (double)(2 + below(2)));
     case 6: return ag_neg(t, a);
-    case 7: return ag_exp(t, ag_tanh(t, a));
-    case 8: return ag_log(t, positive(t, a));
-    case 9: return ag_sqrt(t, positive(t, a));
-    case 10: return ag_abs(t, a);
-    case 11: return ag_sin(t, a);
-    case 12: return ag_cos(t, a);
-    case 13: return ag_tanh(t, a);
-    case 14: return ag_sigmoid(t, a);
-    case 15: return ag_softplus(t, a);
-    case 16: return ag_relu(t, a);
-    case 17: return ag_leaky_relu(t, a, 0.1);
-    case 18: return ag_min(t, a, b);
-    case 19: return ag_max(t, a, b);
-    case 20: return ag_sum_list(t, xs, 3);
+    case 7: return ag_unary(t, AG_OP_EXP, ag_unary(t, AG_OP_TANH, a));
+    case 8: return ag_unary(t, AG_OP_LOG, positive(t, a));
+    case 9: return ag_unary(t, AG_OP_SQRT, positive(t, a));
+    case 10: return ag_unary(t, AG_OP_ABS, a);
+    case 11: return ag_unary(t, AG_OP_SIN, a);
+    case 12: return ag_unary(t, AG_OP_COS, a);
+    case 13: return ag_unary(t, AG_OP_TANH, a);
+    case 14: return ag_unary(t, AG_OP_SIGMOID, a);
+    case 15: return ag_unary(t, AG_OP_SOFTPLUS, a);
+    case 16: return ag_unary(t, AG_OP_RELU, a);
+    case 17: return ag_binary(t, AG_OP_LEAKY_RELU, a, ag_const(t, 0.1));
+    case 18: return ag_binary(t, AG_OP_MIN, a, b);
+    case 19: return ag_binary(t, AG_OP_MAX, a, b);
+    case 20: return ag_apply(t, AG_OP_SUM, xs, 3);
     case 21: return ag_sum(t, ag_run_of(vars, 4));
-    case 22: return ag_dot_list(t, ws, xs, 3, below(2) ? a : AG_NULL);
+    case 22: {
+        ag_node in[7] = {ws[0], xs[0], ws[1], xs[1], ws[2], xs[2], a}; /* bias a, or none */
+        return ag_apply(t, AG_OP_DOT, in, below(2) ? 7 : 6);
+    }
     case 23: {
         /* a run of four freshly recorded nodes against the variables' run */
-        ag_node first = ag_tanh(t, xs[0]);
-        ag_sin(t, xs[1]);
-        ag_cos(t, xs[2]);
-        ag_sigmoid(t, a);
+        ag_node first = ag_unary(t, AG_OP_TANH, xs[0]);
+        ag_unary(t, AG_OP_SIN, xs[1]);
+        ag_unary(t, AG_OP_COS, xs[2]);
+        ag_unary(t, AG_OP_SIGMOID, a);
         return ag_dot(t, ag_run_of(vars, 4), ag_run_of(first, 4), below(2) ? b : AG_NULL);
     }
-    default: return ag_logsumexp_list(t, xs, 3);
+    default: return ag_apply(t, AG_OP_LOGSUMEXP, xs, 3);
     }
 }
 
@@ -95,10 +98,10 @@ static ag_node random_graph(ag_tape *t, int g)
         ag_node r = random_op(t, (s + g) % KINDS, pool, n, vars);
         const double *rv = ag_values(t, ag_run_of(r, 1));
         if (fabs(*rv) > 10)
-            r = ag_tanh(t, r);
+            r = ag_unary(t, AG_OP_TANH, r);
         pool[n++] = r;
     }
-    return ag_sum_list(t, pool + 6, n - 6); /* every op node is in y's past */
+    return ag_apply(t, AG_OP_SUM, pool + 6, n - 6); /* every op node is in y's past */
 }
 
 Test(teach, stepper_matches_backward_bit_for_bit_on_random_graphs)
@@ -170,7 +173,7 @@ static neuron f8(void)
     n.y = ag_const(t, 1.0);
     n.wx = ag_mul(t, n.w1, n.x1);
     n.z = ag_add(t, n.wx, n.b);
-    n.a = ag_sigmoid(t, n.z);
+    n.a = ag_unary(t, AG_OP_SIGMOID, n.z);
     n.d = ag_sub(t, n.a, n.y);
     ag_node sq = ag_powc(t, n.d, 2.0);
     ag_node half = ag_const(t, 0.5);
@@ -259,7 +262,7 @@ Test(teach, trace_ascii_and_dead_branches)
     ag_tape *t = ag_tape_new(0);
     ag_node x = ag_var(t, -1.0);
     ag_node u = ag_mul(t, ag_const(t, 3.0), x);
-    ag_node y = ag_add(t, ag_relu(t, u), ag_mul(t, ag_const(t, 2.0), x));
+    ag_node y = ag_add(t, ag_unary(t, AG_OP_RELU, u), ag_mul(t, ag_const(t, 2.0), x));
     ag_name_set(t, x, "x");
     ag_name_set(t, u, "u");
     ag_name_set(t, y, "y");
@@ -306,12 +309,12 @@ Test(teach, gradcheck_agrees_on_smooth_functions)
     ag_mark m = ag_tape_mark(t);
     /* f = sin(x0) e^x1 / (1 + x2²) + log(softplus(x0 x1)) + tanh(x2) σ(x0) + sqrt(x1² + 1) */
     ag_node one = ag_const(t, 1.0);
-    ag_node f1 = ag_div(t, ag_mul(t, ag_sin(t, x[0]), ag_exp(t, x[1])), ag_add(t, one, ag_powc(t, x[2], 2)));
-    ag_node f2 = ag_log(t, ag_softplus(t, ag_mul(t, x[0], x[1])));
-    ag_node f3 = ag_mul(t, ag_tanh(t, x[2]), ag_sigmoid(t, x[0]));
-    ag_node f4 = ag_sqrt(t, ag_add(t, ag_mul(t, x[1], x[1]), one));
+    ag_node f1 = ag_div(t, ag_mul(t, ag_unary(t, AG_OP_SIN, x[0]), ag_unary(t, AG_OP_EXP, x[1])), ag_add(t, one, ag_powc(t, x[2], 2)));
+    ag_node f2 = ag_unary(t, AG_OP_LOG, ag_unary(t, AG_OP_SOFTPLUS, ag_mul(t, x[0], x[1])));
+    ag_node f3 = ag_mul(t, ag_unary(t, AG_OP_TANH, x[2]), ag_unary(t, AG_OP_SIGMOID, x[0]));
+    ag_node f4 = ag_unary(t, AG_OP_SQRT, ag_add(t, ag_mul(t, x[1], x[1]), one));
     ag_node fs[4] = {f1, f2, f3, f4};
-    ag_node y = ag_sum_list(t, fs, 4);
+    ag_node y = ag_apply(t, AG_OP_SUM, fs, 4);
     for (int p = 0; p < 20; p++) {
         for (int k = 0; k < 3; k++)
             ag_set_value(t, x[k], uniform(-2, 2));
@@ -319,7 +322,7 @@ Test(teach, gradcheck_agrees_on_smooth_functions)
         double y0 = ag_value(t, y), x0 = ag_value(t, x[0]);
         /* previous gradients: the variables accumulate, analytic does not */
         ag_zero_grad(t);
-        ag_set_grad(t, x[0], 10.0);
+        ag_grads(t, ag_run_of(x[0], 1))[0] = 10.0;
         ag_gradcheck_row rows[3];
         cr_assert_eq(ag_gradcheck(t, m, y, x, 3, rows), AG_OK, "%s", ag_tape_error(t));
         for (int k = 0; k < 3; k++) {
@@ -346,7 +349,7 @@ Test(teach, gradcheck_reports_kinks)
     ag_tape *t = ag_tape_new(0);
     ag_mark m = ag_tape_mark(t);
     ag_node x = ag_var(t, 0.0), e = ag_var(t, 1e-9);
-    ag_node y = ag_add(t, ag_relu(t, x), ag_abs(t, e));
+    ag_node y = ag_add(t, ag_unary(t, AG_OP_RELU, x), ag_unary(t, AG_OP_ABS, e));
     ag_node in[2] = {x, e};
     ag_gradcheck_row rows[2];
     cr_assert_eq(ag_gradcheck(t, m, y, in, 2, rows), AG_OK, "%s", ag_tape_error(t));
@@ -412,7 +415,7 @@ Test(teach, gradcheck_refuses_a_value_steered_recording)
     ag_node x = ag_var(t, 2.0);
     ag_node u = ag_mul(t, x, x);
     /* branching on u's value: the recording depends on it */
-    ag_node y = ag_steer(t, u) > 1 ? ag_sin(t, u) : ag_cos(t, u);
+    ag_node y = ag_steer(t, u) > 1 ? ag_unary(t, AG_OP_SIN, u) : ag_unary(t, AG_OP_COS, u);
     ag_node in[1] = {x};
     ag_gradcheck_row rows[1];
     cr_assert_eq(ag_gradcheck(t, m, y, in, 1, rows), AG_EINVAL);

@@ -31,9 +31,9 @@ static small small_graph(void)
     g.w = ag_var(t, 2.0);
     g.x = ag_const(t, 3.0);
     g.u = ag_mul(t, g.w, g.x);
-    g.unused = ag_exp(t, g.w);
+    g.unused = ag_unary(t, AG_OP_EXP, g.w);
     g.z = ag_add(t, g.u, g.w);
-    g.after = ag_sin(t, g.z);
+    g.after = ag_unary(t, AG_OP_SIN, g.z);
     ag_name_set(t, g.w, "w");
     ag_name_set(t, g.z, "z");
     return g;
@@ -125,8 +125,9 @@ Test(teach_graph, dot_is_deterministic_and_accepted_by_graphviz)
     small g = small_graph();
     ag_tape *t = g.t;
     ag_node xs[3] = {g.w, g.u, g.z};
-    ag_node q = ag_div(t, ag_dot_list(t, xs, xs, 3, g.x), ag_sub(t, ag_exp(t, g.w), g.x));
-    ag_node y = ag_add(t, ag_logsumexp_list(t, xs, 3), q);
+    ag_node sq[7] = {g.w, g.w, g.u, g.u, g.z, g.z, g.x}; /* w.w + u.u + z.z + x */
+    ag_node q = ag_div(t, ag_apply(t, AG_OP_DOT, sq, 7), ag_sub(t, ag_unary(t, AG_OP_EXP, g.w), g.x));
+    ag_node y = ag_add(t, ag_apply(t, AG_OP_LOGSUMEXP, xs, 3), q);
     ag_name_set(t, g.u, "b|<odd> {name} \"q\" \\");
     ag_backward(t, y);
     ag_graph_opts o = {.highlight = g.w, .show_grad = true, .title = "all \"ops\""};

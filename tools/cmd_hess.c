@@ -8,7 +8,7 @@
  *   agrad trace|dot --order N EXPR [--wrt x] ...
  *       the backward pass of d^(N-1) f / dx^(N-1), itself recorded by the
  *       engine's recorded backward (ag_grad_nodes), its nodes marked
- * Every derivative here is a node recorded by ag_grad_nodes_list and read
+ * Every derivative here is a node recorded by ag_grad_nodes and read
  * (or differentiated once more by an ordinary backward sweep).
  */
 #include "cli.h"
@@ -192,7 +192,7 @@ int cli_hessian(const cli_args *a, const cli_io *io)
         if (!H) {
             fprintf(io->err, "agrad hessian: out of memory for a %zu x %zu Hessian\n", n, n);
             rc = CLI_FAIL;
-        } else if (ag_grad_nodes_list(s.t, s.f, s.xs, n, g) != AG_OK) {
+        } else if (ag_grad_nodes(s.t, s.f, s.xs, n, g) != AG_OK) {
             fprintf(io->err, "agrad hessian: %s\n", ag_tape_error(s.t));
             rc = CLI_FAIL;
         } else if (lg_jacobian(s.r, gv, xv, H, &sh, &e) != AG_OK) {
@@ -230,7 +230,7 @@ int cli_grad_order(const cli_args *a, const cli_io *io)
         for (size_t k = 0; k < s.n && rc == CLI_OK; k++) {
             ag_node d = s.f;
             for (long o = 0; o < a->order && rc == CLI_OK; o++)
-                if (ag_grad_nodes_list(s.t, d, &s.xs[k], 1, &d) != AG_OK) {
+                if (ag_grad_nodes(s.t, d, &s.xs[k], 1, &d) != AG_OK) {
                     fprintf(io->err, "agrad grad: %s\n", ag_tape_error(s.t));
                     rc = CLI_FAIL;
                 }
@@ -271,7 +271,7 @@ int cli_recorded_derivative(cli_prog *p, const cli_args *a, const cli_io *io, ag
     *from = ag_tape_len(p->t);
     *g = p->out;
     for (long o = 1; o < a->order; o++)
-        if (ag_grad_nodes_list(p->t, *g, &x, 1, g) != AG_OK)
+        if (ag_grad_nodes(p->t, *g, &x, 1, g) != AG_OK)
             return cli_tape_failure(p, "the recorded backward pass", io);
     /* name it as the notes would, d2f/dx2 (when the node is new and free) */
     char name[256];

@@ -42,14 +42,14 @@ const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size)
     else if (op == AG_OP_CONST)
         snprintf(buf, size, "%.6g", ag_value(t, n));
     else
-        snprintf(buf, size, "%s#%u", ag_op_name(op), n.idx);
+        snprintf(buf, size, "%s#%u", ag_op_info_of(op)->name, n.idx);
     return buf;
 }
 
 const char *cli_node_formula(ag_tape *t, ag_node n, char *buf, size_t size)
 {
     ag_op op = ag_node_op(t, n);
-    const char *sym = ag_op_symbol(op);
+    const char *sym = ag_op_info_of(op)->symbol;
     size_t arity = ag_node_arity(t, n);
     char a[96], b[96];
     if (arity == 0) {

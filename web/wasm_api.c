@@ -136,7 +136,7 @@ static void node_json(FILE *f, ag_tape *t, ag_node n)
     fputs(", \"name\": ", f);
     jw_str(f, ag_name_of(t, n));
     fputs(", \"op\": ", f);
-    jw_str(f, ag_op_name(op));
+    jw_str(f, ag_op_info_of(op)->name);
     fputs(", \"formula\": ", f);
     jw_str(f, cli_node_formula(t, n, formula, sizeof formula));
     fprintf(f, ", \"kind\": \"%s\", \"value\": ", op == AG_OP_CONST ? "const" : op == AG_OP_VAR ? "var" : "op");

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
     ag_tape *t = ag_tape_new(0);
     ag_node x = ag_var(t, 0.5);
     ag_mark from = ag_tape_mark(t);
-    ag_node y = ag_mul(t, ag_sin(t, x), ag_exp(t, x)); /* y' = (cos x + sin x) e^x */
+    ag_node y = ag_mul(t, ag_unary(t, AG_OP_SIN, x), ag_unary(t, AG_OP_EXP, x)); /* y' = (cos x + sin x) e^x */
     ag_gradcheck_row row;
     /* the gradcheck leaves what one ag_backward would: dy/dx in x */
     int bad = ag_gradcheck(t, from, y, &x, 1, &row) != AG_OK ||

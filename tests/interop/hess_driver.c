@@ -16,6 +16,7 @@
  * Exit status 0, or 2 with a message on stderr for bad input.
  */
 #include "autograd.h"
+#include "../op_fns.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -34,14 +35,14 @@ typedef ag_node (*binary_fn)(ag_tape *, ag_node, ag_node);
 static const struct {
     const char *name;
     unary_fn f;
-} UNARY[] = {{"neg", ag_neg},   {"exp", ag_exp},         {"log", ag_log},           {"sqrt", ag_sqrt},
-             {"abs", ag_abs},   {"sin", ag_sin},         {"cos", ag_cos},           {"tanh", ag_tanh},
-             {"sigmoid", ag_sigmoid}, {"softplus", ag_softplus}, {"relu", ag_relu}};
+} UNARY[] = {{"neg", ag_neg},   {"exp", u_exp},         {"log", u_log},           {"sqrt", u_sqrt},
+             {"abs", u_abs},   {"sin", u_sin},         {"cos", u_cos},           {"tanh", u_tanh},
+             {"sigmoid", u_sigmoid}, {"softplus", u_softplus}, {"relu", u_relu}};
 static const struct {
     const char *name;
     binary_fn f;
 } BINARY[] = {{"add", ag_add}, {"sub", ag_sub}, {"mul", ag_mul}, {"div", ag_div},
-              {"pow", ag_pow}, {"min", ag_min}, {"max", ag_max}};
+              {"pow", b_pow}, {"min", b_min}, {"max", b_max}};
 
 static json_t *array_of(const double *v, size_t n)
 {
@@ -72,7 +73,7 @@ static ag_node instr(ag_tape *t, json_t *ins, const ag_node *nodes, size_t n, ag
         return ag_powc(t, node_at(nodes, n, a1), json_number_value(a2));
     if (strcmp(op, "lse") == 0) {
         ag_node xs[2] = {node_at(nodes, n, a1), node_at(nodes, n, a2)};
-        return ag_logsumexp_list(t, xs, 2);
+        return ag_apply(t, AG_OP_LOGSUMEXP, xs, 2);
     }
     for (size_t k = 0; k < sizeof UNARY / sizeof UNARY[0]; k++)
         if (strcmp(op, UNARY[k].name) == 0)
@@ -99,12 +100,14 @@ static json_t *run_expr(ag_tape *t, json_t *c)
         nodes[i] = instr(t, json_array_get(prog, i), nodes, i, x);
     ag_node y = nodes[np - 1];
     ag_run xr = x;
-    if (ag_tape_status(t) == AG_OK && ag_grad_nodes(t, y, xr, g) == AG_OK && ag_hessian(t, y, xr, &h) == AG_OK) {
+    ag_node *xl = calloc(nx, sizeof *xl);
+    run_nodes(t, xr, xl);
+    if (ag_tape_status(t) == AG_OK && ag_grad_nodes(t, y, xl, nx, g) == AG_OK && ag_hessian(t, y, xr, &h) == AG_OK) {
         double *gv = calloc(nx, sizeof *gv), *third = calloc(nx, sizeof *third);
         ag_node h00, *d3 = calloc(nx, sizeof *d3);
         for (size_t k = 0; k < nx; k++)
             gv[k] = ag_value(t, g[k]);
-        if (ag_grad_nodes(t, g[0], ag_run_of(ag_at(t, x, 0), 1), &h00) == AG_OK && ag_grad_nodes(t, h00, xr, d3) == AG_OK) {
+        if (ag_grad_nodes(t, g[0], xl, 1, &h00) == AG_OK && ag_grad_nodes(t, h00, xl, nx, d3) == AG_OK) {
             for (size_t k = 0; k < nx; k++)
                 third[k] = ag_value(t, d3[k]);
             json_t *rows = json_array();
@@ -123,6 +126,7 @@ static json_t *run_expr(ag_tape *t, json_t *c)
     free(x0);
     free(nodes);
     free(g);
+    free(xl);
     return out;
 }
 
@@ -163,7 +167,7 @@ static json_t *run_mlp(ag_tape *t, json_t *c)
         size_t label = (size_t)json_integer_value(json_array_get(jl, s));
         terms[s] = ag_sub(t, ag_logsumexp(t, a), ag_at(t, a, label));
     }
-    ag_node y = ag_sum_list(t, terms, ns);
+    ag_node y = ag_apply(t, AG_OP_SUM, terms, ns);
     json_t *out = NULL;
     ag_run pr = p;
     if (ag_tape_status(t) == AG_OK && ag_backward(t, y) == AG_OK && ag_hvp(t, y, pr, v, hv) == AG_OK) {
