@@ -232,7 +232,10 @@ static bool f_transpose(ev *e, const ex_node *at, const val *a, int n, val *out)
 /* each op of the list as a function (the rows below take functions) */
 #define OP_FN_(ENUM, stem, sym, n, form, kink, d) \
     static inline ag_node op_##stem(ag_tape *t, ag_node a) { return ag_unary(t, AG_OP_##ENUM, a); }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function" /* the rows use the unary ones */
 AG_OPLIST(OP_FN_)
+#pragma GCC diagnostic pop
 #undef OP_FN_
 
 #define U(nm, fn, kk) {nm, nm "(x)", kk, 1, 1, fn, NULL, NULL}
