@@ -88,7 +88,13 @@ $(DEPS):
 	@mkdir -p $(@D) && touch $@
 
 # ---- libraries and programs -----------------------------------------------
-$(BUILD)/%.o: %.c | $(DEPS)
+# The compiler and flags $(BUILD) was built with: when they change (make
+# CC=clang into an old build/), the stamp changes and everything is rebuilt.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW = $(CC) $(ALL_CFLAGS)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || printf '%s' '$(FLAGS_NOW)' > $(FLAGS_STAMP); })
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
