@@ -54,14 +54,21 @@ double lg__scale(const double *a, size_t n)
     return s;
 }
 
-bool lg_close(double a, double b, double rtol, double stol, double scale, double round)
+bool lg__close(double a, double b, double rtol, double stol, double scale, double round)
 {
     if (a == b || (isnan(a) && isnan(b)))
         return true;
     return fabs(a - b) <= rtol * fmax(fabs(a), fabs(b)) + stol * scale + round;
 }
 
-double lg_rounding(ag_tape *t, size_t from, ag_node entry)
+bool lg_agrees(double a, double b, const lg_check_opts *o, double scale, ag_tape *t, size_t from, ag_node formula)
+{
+    if (lg__close(a, b, o->rtol, o->stol, scale, 0.0))
+        return true;
+    return t && isfinite(b) && lg__close(a, b, o->rtol, o->stol, scale, lg__rounding(t, from, formula));
+}
+
+double lg__rounding(ag_tape *t, size_t from, ag_node entry)
 {
     ag_op op = ag_node_op(t, entry);
     if (op == AG_OP_CONST || op == AG_OP_VAR)
@@ -112,7 +119,7 @@ static const binding *value_of(lg_run *r, const char *name, const stmt *st, ag_e
 {
     const binding *b = lg__lookup(r, name);
     if (!b) {
-        err->status = AG_ENOTFOUND;
+        err->status = LG_ENOTFOUND;
         snprintf(err->message, sizeof err->message, "the claim is about '%.64s', which the program does not define",
                  name);
         err->line = st->line;

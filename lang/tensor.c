@@ -57,7 +57,7 @@ static ag_node scalar2(ev *e, const ex_node *at, char op, ag_node a, ag_node b)
     case '^':
         if (ag_node_op(t, b) == AG_OP_CONST)
             return ag_powc(t, a, ag_value(t, b));
-        return ag_pow(t, a, b);
+        return ag_binary(t, AG_OP_POW, a, b);
     default: return compare(e, at, op, a, b);
     }
 }
@@ -116,12 +116,12 @@ bool lg__elementwise2(ev *e, const ex_node *at, char op, val a, val b, val *out)
     return true;
 }
 
-bool lg__map1(ev *e, const ex_node *at, ag_node (*fn)(ag_tape *, ag_node), val a, val *out)
+bool lg__map1(ev *e, const ex_node *at, ag_op op, val a, val *out)
 {
     if (!lg__val_new(e, a.s, out))
         return false;
     for (size_t k = 0; k < lg__size(a.s); k++) {
-        out->n[k] = fn(e->r->t, a.n[k]);
+        out->n[k] = ag_unary(e->r->t, op, a.n[k]);
         if (!lg__node_ok(e, at, out->n[k]))
             return false;
     }
@@ -152,21 +152,27 @@ bool lg__matmul(ev *e, const ex_node *at, val a, val b, val *out)
                : b.s.ndim == 2 ? (lg_shape){1, cols, 1} : (lg_shape){0, 1, 1};
     if (!lg__val_new(e, s, out))
         return false;
-    val col;
-    if (!lg__val_new(e, (lg_shape){1, n, 1}, &col))
+    /* a dot's inputs interleaved: a row's w_k, then the column's x_k */
+    ag_node *pairs = ag_realloc(NULL, 2 * n * sizeof *pairs);
+    if (!pairs) {
+        lg__fail(e, at, AG_ENOMEM, "out of memory");
         return false;
-    for (size_t j = 0; j < cols; j++) {
+    }
+    bool ok = true;
+    for (size_t j = 0; j < cols && ok; j++) {
         for (size_t k = 0; k < n; k++)
-            col.n[k] = b.s.ndim == 2 ? b.n[k * b.s.cols + j] : b.n[k];
-        for (size_t i = 0; i < rows; i++) {
+            pairs[2 * k + 1] = b.s.ndim == 2 ? b.n[k * b.s.cols + j] : b.n[k];
+        for (size_t i = 0; i < rows && ok; i++) {
             const ag_node *row = a.s.ndim == 2 ? a.n + i * n : a.n;
-            ag_node d = ag_dot_list(e->r->t, row, col.n, n, AG_NULL);
-            if (!lg__node_ok(e, at, d))
-                return false;
+            for (size_t k = 0; k < n; k++)
+                pairs[2 * k] = row[k];
+            ag_node d = ag_apply(e->r->t, AG_OP_DOT, pairs, 2 * n);
+            ok = lg__node_ok(e, at, d);
             out->n[i * cols + j] = d;
         }
     }
-    return true;
+    ag_free(pairs);
+    return ok;
 }
 
 bool lg__transpose(ev *e, const ex_node *at, val a, val *out)
@@ -265,7 +271,7 @@ bool lg__reduce(ev *e, const ex_node *at, val a, int axis, bool mean, val *out)
         size_t n = lg__size(a.s);
         if (!lg__val_new(e, (lg_shape){0, 1, 1}, out))
             return false;
-        ag_node s = ag_sum_list(t, a.n, n);
+        ag_node s = ag_apply(t, AG_OP_SUM, a.n, n);
         if (mean && lg__node_ok(e, at, s))
             s = ag_div(t, s, ag_const(t, (double)n));
         out->n[0] = s;
@@ -279,7 +285,7 @@ bool lg__reduce(ev *e, const ex_node *at, val a, int axis, bool mean, val *out)
     for (size_t o = 0; o < outer; o++) {
         for (size_t k = 0; k < inner; k++)
             tmp.n[k] = axis == 1 ? a.n[k * a.s.cols + o] : a.n[o * a.s.cols + k];
-        ag_node s = ag_sum_list(t, tmp.n, inner);
+        ag_node s = ag_apply(t, AG_OP_SUM, tmp.n, inner);
         if (mean && lg__node_ok(e, at, s))
             s = ag_div(t, s, ag_const(t, (double)inner));
         if (!lg__node_ok(e, at, s))

@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cli_show_source_line(FILE *f, const char *src, int line, int col) { lg_source_window(f, src, line, col); }
+void cli_show_source_line(FILE *f, const char *src, int line, int col)
+{
+    ag_error at = {.line = line, .column = col};
+    (void)lg_error_write(&at, src, NULL, LG_WINDOW, f);
+}
 
 void cli_show_parse_error(FILE *f, const char *src, const ag_error *e, const char *what)
 {
-    const char *kind = e->status == AG_EPARSE ? "parse error" : "error";
+    const char *kind = e->status == LG_EPARSE ? "parse error" : "error";
     if (e->line <= 0) {
         fprintf(f, "agrad: %s in the %s: %s\n", kind, what, e->message);
         return;
@@ -42,14 +46,14 @@ const char *cli_node_label(ag_tape *t, ag_node n, char *buf, size_t size)
     else if (op == AG_OP_CONST)
         snprintf(buf, size, "%.6g", ag_value(t, n));
     else
-        snprintf(buf, size, "%s#%u", ag_op_name(op), n.idx);
+        snprintf(buf, size, "%s#%u", ag_op_info_of(op)->name, n.idx);
     return buf;
 }
 
 const char *cli_node_formula(ag_tape *t, ag_node n, char *buf, size_t size)
 {
     ag_op op = ag_node_op(t, n);
-    const char *sym = ag_op_symbol(op);
+    const char *sym = ag_op_info_of(op)->symbol;
     size_t arity = ag_node_arity(t, n);
     char a[96], b[96];
     if (arity == 0) {
