@@ -115,7 +115,8 @@ static void grads_of(lg_run *r, ag_node f, const ag_node *xs, size_t n, double *
         out[k] = leaf_const || xs[k].idx > f.idx ? 0.0 : ag_grad(t, xs[k]);
 }
 
-static const binding *value_of(lg_run *r, const char *name, const stmt *st, ag_error *err)
+/* The value a claim's name stands for; else the error, at the name. */
+static const binding *value_of(lg_run *r, const char *name, int col, const stmt *st, ag_error *err)
 {
     const binding *b = lg__lookup(r, name);
     if (!b) {
@@ -123,7 +124,7 @@ static const binding *value_of(lg_run *r, const char *name, const stmt *st, ag_e
         snprintf(err->message, sizeof err->message, "the claim is about '%.64s', which the program does not define",
                  name);
         err->line = st->line;
-        err->column = st->col;
+        err->column = col;
     }
     return b;
 }
@@ -237,7 +238,8 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err)
     memset(m, 0, sizeof *m);
     memset(err, 0, sizeof *err);
     ev e = {.r = r, .err = err};
-    const binding *fb = value_of(r, st->of, st, err), *xb = fb ? value_of(r, st->wrt, st, err) : NULL;
+    const binding *fb = value_of(r, st->of, st->of_col, st, err),
+                  *xb = fb ? value_of(r, st->wrt, st->wrt_col, st, err) : NULL;
     if (!xb)
         return false;
     val F = fb->v, X = xb->v;
@@ -256,6 +258,22 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err)
         if (!pick(&e, st->wrt_idx, st->n_wrt_idx, X, &x) || !lg__val_new(&e, (lg_shape){0, 1, 1}, &X))
             return false;
         X.n[0] = x;
+    }
+    if (st->order > 1 && X.s.ndim != 0 && (F.s.ndim != 0 || X.s.ndim == 2)) {
+        /* said here, with the claim's own names and shapes: past the first
+         * derivative F would be a Jacobian, named as if it were F */
+        char a[32], b[32], how[160];
+        if (F.s.ndim != 0)
+            snprintf(how, sizeof how, "of a vector or matrix with respect to a vector is a tensor: claim it for one "
+                     "entry (d%d%s[i]/d%s%d)", st->order, st->of, st->wrt, st->order);
+        else
+            snprintf(how, sizeof how, "with respect to a matrix is a tensor: claim it with respect to a vector (the "
+                     "Hessian)");
+        lg__fail(&e, NULL, AG_EINVAL, "%s is %s and %s is %s: a derivative of order %d %s", st->of,
+                 lg__shape_str(F.s, a, sizeof a), st->wrt, lg__shape_str(X.s, b, sizeof b), st->order, how);
+        err->line = st->line;
+        err->column = st->of_col;
+        return false;
     }
     if (st->order > 1 && !lg__claim_order(&e, st->order, &F, X)) {
         err->line = st->line;

@@ -95,8 +95,8 @@ static void parse_shape(parser *ps, stmt *s)
     }
 }
 
-/* d NAME [ '[' idx ']' ]: the two halves of dF/dX */
-static const char *parse_d(parser *ps, int *idx, int *n_idx)
+/* d NAME [ '[' idx ']' ]: the two halves of dF/dX; *col the name's column */
+static const char *parse_d(parser *ps, int *idx, int *n_idx, int *col)
 {
     lx_token at = ps->tok;
     const char *name = NULL;
@@ -107,8 +107,10 @@ static const char *parse_d(parser *ps, int *idx, int *n_idx)
             return NULL;
         }
         name = lg__ptok_str(ps, &ps->tok);
+        *col = ps->tok.col;
     } else if (at.kind == LX_NAME && ps->p->src[at.off] == 'd' && at.len > 1) {
         name = lg__str(ps->p, ps->p->src + at.off + 1, at.len - 1);
+        *col = at.col + 1; /* after the d */
     } else {
         lg__pfail(ps, &at, LG_EPARSE, "a claim starts with dF/dX, as in claim dL/dW = outer(d, a)");
         return NULL;
@@ -134,17 +136,18 @@ static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
     if (!s)
         return;
     size_t si = (size_t)(s - ps->p->st);
-    int of_idx[2], wrt_idx[2], n_of = 0, n_wrt = 0;
-    const char *of = parse_d(ps, of_idx, &n_of);
+    int of_idx[2], wrt_idx[2], n_of = 0, n_wrt = 0, of_col = kw->col, wrt_col = kw->col;
+    const char *of = parse_d(ps, of_idx, &n_of, &of_col);
     if (!ps->failed && !lg__pis_op(&ps->tok, '/'))
         lg__pfail(ps, &ps->tok, LG_EPARSE, "expected '/' in the claim dF/dX");
     lg__pnext(ps);
-    const char *wrt = ps->failed ? NULL : parse_d(ps, wrt_idx, &n_wrt);
+    const char *wrt = ps->failed ? NULL : parse_d(ps, wrt_idx, &n_wrt, &wrt_col);
     /* d2L/dw2 or d2L/dw^2: a derivative of order 2..9 */
     int order = 1;
     if (!ps->failed && of[0] >= '2' && of[0] <= '9' && of[1]) {
         order = of[0] - '0';
         of = lg__str(ps->p, of + 1, strlen(of + 1));
+        of_col++; /* past the order's digit */
         size_t wl = strlen(wrt);
         if (wl > 1 && wrt[wl - 1] == '0' + order)
             wrt = lg__str(ps->p, wrt, wl - 1);
@@ -166,6 +169,8 @@ static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
     s = &ps->p->st[si];
     s->of = of;
     s->wrt = wrt;
+    s->of_col = of_col;
+    s->wrt_col = wrt_col;
     memcpy(s->of_idx, of_idx, sizeof of_idx);
     memcpy(s->wrt_idx, wrt_idx, sizeof wrt_idx);
     s->n_of_idx = n_of;
