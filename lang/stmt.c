@@ -136,7 +136,7 @@ static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
     if (!s)
         return;
     size_t si = (size_t)(s - ps->p->st);
-    int of_idx[2], wrt_idx[2], n_of = 0, n_wrt = 0, of_col = kw->col, wrt_col = kw->col;
+    int of_idx[2], wrt_idx[2], n_of = 0, n_wrt = 0, of_col = 0, wrt_col = 0; /* parse_d sets both */
     const char *of = parse_d(ps, of_idx, &n_of, &of_col);
     if (!ps->failed && !lg__pis_op(&ps->tok, '/'))
         lg__pfail(ps, &ps->tok, LG_EPARSE, "expected '/' in the claim dF/dX");
