@@ -57,6 +57,7 @@ typedef struct stmt {
     /* claims: d of[of_idx...] / d wrt[wrt_idx...]; an index that is a name
      * not defined in the program is an index variable (1-based). */
     const char *of, *wrt;
+    int of_col, wrt_col; /* where each name starts on the claim's line    */
     int of_idx[2], n_of_idx, wrt_idx[2], n_wrt_idx; /* expression indices */
     int order;           /* 2 for d2L/dw2 (and dw^2): d(d(L, w), w)          */
     const char *text;    /* the claim's source line                        */

@@ -1,9 +1,13 @@
 /*
- * builtins.c: the function table of the derivation language.
+ * builtins.c: the functions of the derivation language.
  *
- * Invariant: one row per function, and the rows are the only place that
- * knows a function's arity, engine op, kink and usage, so the evaluator,
- * the messages listing the functions and the help text agree. Kinks: the
+ * Invariant: the element-wise unary functions are the engine's op list
+ * itself (every op of arity 1 and CALL form, ag_ops.h: its name, its kink),
+ * so an op added there is a function here with no edit; this file adds
+ * only aliases (ln = log) and the language's own functions (rows over
+ * evaluated arguments). lg_builtin_at is the one order every listing uses:
+ * the ops in the list's order, each alias right after its op, then the
+ * rows of this file. Kinks: the
  * derivative conventions at a kink are the engine's (relu'(0) = 0,
  * abs'(0) = 0, leaky_relu'(0) = slope, max/min send a tie to the first
  * argument); step, sign and comparisons are piecewise constant (derivative
@@ -13,7 +17,7 @@
 #include "builtins.h"
 #include "deriv.h"
 
-#include <ctype.h>
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -31,18 +35,18 @@ static bool scalar_arg(ev *e, const ex_node *at, val v, const char *fn, int k, d
     return true;
 }
 
-static ag_node leaky1(ag_tape *t, ag_node x, double slope) { return ag_binary(t, AG_OP_LEAKY_RELU, x, ag_const(t, slope)); }
-
 static bool f_leaky(ev *e, const ex_node *at, const val *a, int n, val *out)
 {
     double slope = 0.01; /* F3: the notes' slope */
     if (n > 1 && !scalar_arg(e, at, a[1], "leaky_relu", 2, &slope))
         return false;
-    if (!lg__val_new(e, a[0].s, out))
+    ag_tape *t = e->r->t;
+    ag_node c = node_or_null(e, at, ag_const(t, slope)); /* one slope node for every entry */
+    if (ag_is_null(c) || !lg__val_new(e, a[0].s, out))
         return false;
     for (size_t k = 0; k < lg__size(a[0].s); k++) {
         lg__kink(e, at, a[0].n[k], "leaky_relu");
-        if (ag_is_null(out->n[k] = node_or_null(e, at, leaky1(e->r->t, a[0].n[k], slope))))
+        if (ag_is_null(out->n[k] = node_or_null(e, at, ag_binary(t, AG_OP_LEAKY_RELU, a[0].n[k], c))))
             return false;
     }
     return true;
@@ -58,14 +62,14 @@ static bool f_pow(ev *e, const ex_node *at, const val *a, int n, val *out)
 static bool minmax(ev *e, const ex_node *at, const val *a, int n, val *out, bool is_max)
 {
     ag_tape *t = e->r->t;
-    ag_op op = is_max ? AG_OP_MAX : AG_OP_MIN;
+    ag_op f = is_max ? AG_OP_MAX : AG_OP_MIN;
     if (n == 1) {
         if (!lg__val_new(e, (lg_shape){0, 1, 1}, out))
             return false;
         ag_node m = a[0].n[0];
         for (size_t k = 1; k < lg__size(a[0].s); k++) {
             lg__kink(e, at, node_or_null(e, at, ag_sub(t, m, a[0].n[k])), is_max ? "max" : "min");
-            if (ag_is_null(m = node_or_null(e, at, ag_binary(t, op, m, a[0].n[k]))))
+            if (ag_is_null(m = node_or_null(e, at, ag_binary(t, f, m, a[0].n[k]))))
                 return false;
         }
         out->n[0] = m;
@@ -77,7 +81,7 @@ static bool minmax(ev *e, const ex_node *at, const val *a, int n, val *out, bool
     for (size_t k = 0; k < lg__size(out->s); k++) {
         ag_node x = ag_node_input(t, out->n[k], 0), y = ag_node_input(t, out->n[k], 1);
         lg__kink(e, at, d.n[k], is_max ? "max" : "min");
-        if (ag_is_null(out->n[k] = node_or_null(e, at, ag_binary(t, op, x, y))))
+        if (ag_is_null(out->n[k] = node_or_null(e, at, ag_binary(t, f, x, y))))
             return false;
     }
     return true;
@@ -229,39 +233,10 @@ static bool f_diag(ev *e, const ex_node *at, const val *a, int n, val *out)
 
 static bool f_transpose(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return lg__transpose(e, at, a[0], out); }
 
-/* each op of the list as a function (the rows below take functions) */
-#define OP_FN_(ENUM, stem, sym, n, form, kink, d) \
-    static inline ag_node op_##stem(ag_tape *t, ag_node a) { return ag_unary(t, AG_OP_##ENUM, a); }
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function" /* the rows use the unary ones */
-AG_OPLIST(OP_FN_)
-#pragma GCC diagnostic pop
-#undef OP_FN_
+#define C(nm, usage, kk, lo, hi, fn) {nm, usage, kk, lo, hi, AG_OP_COUNT, fn}
 
-#define U(nm, fn, kk) {nm, nm "(x)", kk, 1, 1, fn, NULL, NULL}
-#define C(nm, usage, kk, lo, hi, fn) {nm, usage, kk, lo, hi, NULL, NULL, fn}
-
+/* The language's own functions, after the ops. */
 static const lg_builtin table[] = {
-    U("exp", op_exp, NULL),
-    U("log", op_log, NULL),
-    U("ln", op_log, NULL),
-    U("sqrt", op_sqrt, NULL),
-    U("abs", op_abs, "abs'(0) = 0"),
-    U("sin", op_sin, NULL),
-    U("cos", op_cos, NULL),
-    U("tanh", op_tanh, NULL),
-    U("sigmoid", op_sigmoid, NULL),
-    U("softplus", op_softplus, NULL),
-    U("relu", op_relu, "relu'(0) = 0"),
-    U("log1p", op_log1p, NULL),
-    U("expm1", op_expm1, NULL),
-    U("tan", op_tan, NULL),
-    U("atan", op_atan, NULL),
-    U("sinh", op_sinh, NULL),
-    U("cosh", op_cosh, NULL),
-    U("erf", op_erf, NULL),
-    U("sign", op_sign, "sign' = 0; a jump at 0"),
-    U("step", op_step, "step(x) = 1 for x > 0 else 0; step' = 0; a jump at 0"),
     C("leaky_relu", "leaky_relu(x[, slope = 0.01])", "leaky_relu'(0) = slope", 1, 2, f_leaky),
     C("pow", "pow(x, y)", NULL, 2, 2, f_pow),
     C("max", "max(a, b) or max(x)", "a tie goes to the first argument", 1, 2, f_max),
@@ -281,31 +256,85 @@ static const lg_builtin table[] = {
 };
 #define N_TABLE (sizeof table / sizeof table[0])
 
-const lg_builtin *lg_builtin_find(const char *name, size_t len)
+/* Other names of ops, listed right after the op. */
+static const struct alias {
+    const char *name;
+    ag_op op;
+} aliases[] = {{"ln", AG_OP_LOG}};
+#define N_ALIASES (sizeof aliases / sizeof aliases[0])
+
+/* An element-wise function of the language: arity 1, written f(a). */
+static bool is_function_op(ag_op op)
 {
-    for (size_t i = 0; i < N_TABLE; i++)
-        if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0)
-            return &table[i];
-    return NULL;
+    const ag_op_info *in = ag_op_info_of(op);
+    return in && in->arity == 1 && in->form == AG_FORM_CALL;
 }
 
-const lg_builtin *lg_builtin_at(size_t k) { return k < N_TABLE ? &table[k] : NULL; }
+static void op_row(ag_op op, const char *name, lg_builtin *out)
+{
+    memset(out, 0, sizeof *out);
+    out->name = name;
+    snprintf(out->usage, sizeof out->usage, "%s(x)", name);
+    out->kink = ag_op_info_of(op)->kink;
+    out->min_args = out->max_args = 1;
+    out->op = op;
+}
 
-void lg_builtin_list(char *buf, size_t size)
+bool lg_builtin_at(size_t k, lg_builtin *out)
+{
+    for (int op = 0; op < AG_OP_COUNT; op++) {
+        if (!is_function_op((ag_op)op))
+            continue;
+        if (k-- == 0) {
+            op_row((ag_op)op, ag_op_info_of((ag_op)op)->name, out);
+            return true;
+        }
+        for (size_t a = 0; a < N_ALIASES; a++)
+            if (aliases[a].op == (ag_op)op && k-- == 0) {
+                op_row((ag_op)op, aliases[a].name, out);
+                return true;
+            }
+    }
+    if (k >= N_TABLE)
+        return false;
+    *out = table[k];
+    return true;
+}
+
+bool lg_builtin_find(const char *name, size_t len, lg_builtin *out)
+{
+    lg_builtin b;
+    for (size_t k = 0; lg_builtin_at(k, &b); k++)
+        if (strlen(b.name) == len && memcmp(b.name, name, len) == 0) {
+            if (out)
+                *out = b;
+            return true;
+        }
+    return false;
+}
+
+void lg__builtin_list(char *buf, size_t size)
 {
     size_t w = 0;
+    lg_builtin b;
     if (size == 0)
         return;
     buf[0] = '\0';
-    for (size_t i = 0; i < N_TABLE; i++) {
-        size_t n = strlen(table[i].name);
+    for (size_t k = 0; lg_builtin_at(k, &b); k++) {
+        size_t n = strlen(b.name);
         if (w + n + 2 > size)
             break;
         if (w)
             buf[w++] = ' ';
-        memcpy(buf + w, table[i].name, n + 1);
+        memcpy(buf + w, b.name, n + 1);
         w += n;
     }
+}
+
+const char *lg_function(size_t k)
+{
+    lg_builtin b;
+    return lg_builtin_at(k, &b) ? b.name : NULL;
 }
 
 bool lg__apply(ev *e, const ex_node *at, const lg_builtin *b, const val *args, int n, val *out)
@@ -315,15 +344,5 @@ bool lg__apply(ev *e, const ex_node *at, const lg_builtin *b, const val *args, i
     if (b->kink)
         for (size_t k = 0; k < lg__size(args[0].s); k++)
             lg__kink(e, at, args[0].n[k], b->name);
-    return lg__map1(e, at, b->unary, args[0], out);
-}
-
-bool lg_name_ok(const char *name, size_t len)
-{
-    if (!name || len == 0 || len > AG_NAME_MAX || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
-        return false;
-    for (size_t i = 1; i < len; i++)
-        if (!(isalnum((unsigned char)name[i]) || name[i] == '_'))
-            return false;
-    return !lg_builtin_find(name, len);
+    return lg__map1(e, at, b->op, args[0], out);
 }

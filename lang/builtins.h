@@ -1,8 +1,9 @@
 /*
- * builtins.h: the functions of the derivation language, one table
- * (builtins.c) that every part reads: the evaluator, error messages, help.
- * To add a function, add a row (an engine unary op, an elementwise binary
- * op, or a `call` function over evaluated arguments).
+ * builtins.h: the functions of the derivation language (builtins.c), which
+ * every part reads: the evaluator, error messages, help. The element-wise
+ * unary ones are the engine's ops of arity 1 and CALL form (an op added to
+ * ag_ops.h is a function here with no edit); the rest are rows of
+ * builtins.c, each a `call` over evaluated arguments.
  */
 #ifndef AGRAD_LANG_BUILTINS_H
 #define AGRAD_LANG_BUILTINS_H
@@ -11,17 +12,21 @@
 
 typedef struct lg_builtin {
     const char *name;
-    const char *usage;   /* "leaky_relu(x[, slope])"                         */
+    char usage[64];      /* "leaky_relu(x[, slope])"                         */
     const char *kink;    /* NULL, or where its derivative jumps (docs, kinks) */
     int min_args, max_args;
-    ag_node (*unary)(ag_tape *, ag_node);             /* elementwise       */
-    ag_node (*binary)(ag_tape *, ag_node, ag_node);   /* elementwise, broadcast */
+    ag_op op;            /* an op recorded entry by entry with ag_unary;
+                            AG_OP_COUNT for a row with `call`               */
     bool (*call)(ev *e, const ex_node *at, const val *args, int n, val *out);
 } lg_builtin;
 
-const lg_builtin *lg_builtin_find(const char *name, size_t len);
-/* Row k of the table, NULL past the end. */
-const lg_builtin *lg_builtin_at(size_t k);
+/* The function named name[0..len) into *out (when out is not NULL);
+ * false when there is none. */
+bool lg_builtin_find(const char *name, size_t len, lg_builtin *out);
+/* Function k in the order every listing shows, false past the end. */
+bool lg_builtin_at(size_t k, lg_builtin *out);
+/* The names, "exp log ln ...", as many as fit in size. */
+void lg__builtin_list(char *buf, size_t size);
 bool lg__apply(ev *e, const ex_node *at, const lg_builtin *b, const val *args, int n, val *out);
 
 #endif /* AGRAD_LANG_BUILTINS_H */

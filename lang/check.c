@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *lg_verdict_name(lg_verdict v)
+const char *lg__verdict_name(lg_verdict v)
 {
     switch (v) {
     case LG_AGREES: return "agrees";
@@ -56,12 +56,12 @@ size_t lg__compare(lg_run *r, const cm *m, const lg_check_opts *o, double *worst
             *overflow = true;
             continue;
         }
-        if (lg_close(a, b, o->rtol, o->stol, S, 0.0))
+        if (lg__close(a, b, o->rtol, o->stol, S, 0.0))
             continue;
         /* the rounding bound costs a sweep: only for entries that need it */
         if (r && bounds < 32) {
             bounds++;
-            if (lg_close(a, b, o->rtol, o->stol, S, lg_rounding(r->t, r->n_start, m->bn[nb == 1 ? 0 : k])))
+            if (lg__close(a, b, o->rtol, o->stol, S, lg__rounding(r->t, r->n_start, m->bn[nb == 1 ? 0 : k])))
                 continue;
         }
         if (m->overflowed) { /* an intermediate of the formula overflowed */
@@ -239,7 +239,7 @@ static void inputs_note(lg_prog *p, lg_report *out)
     enum { TAIL = 24 };
     size_t w = 0, left_out = 0;
     out->inputs_note[0] = '\0';
-    for (size_t k = 0; k < lg_prog_n_inputs(p); k++) {
+    for (size_t k = 0; k < lg__prog_n_inputs(p); k++) {
         lg_input_info in;
         lg_prog_input(p, k, &in);
         if (!in.data)
@@ -272,7 +272,7 @@ ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, ag_err
     ag_tape *t = ag_tape_new(0);
     ag_mark m0 = t ? ag_tape_mark(t) : (ag_mark){0, 0, 0, 0};
     lg_run *r0 = t ? lg__eval_at(p, t, NULL, err) : NULL;
-    size_t nc = lg_prog_n_claims(p);
+    size_t nc = lg__prog_n_claims(p);
     acc *A = ag_realloc(NULL, (nc ? nc : 1) * sizeof *A);
     out->claims = ag_realloc(NULL, (nc ? nc : 1) * sizeof *out->claims);
     pts P;

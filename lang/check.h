@@ -18,6 +18,16 @@ typedef struct acc {
     bool have0, havew;
 } acc;
 
+/* "agrees", "DISAGREES", ... */
+const char *lg__verdict_name(lg_verdict v);
+/* The JSON forms (json.c) that lg_report_write and lg_error_write give. */
+ag_status lg__report_json(const lg_report *r, FILE *f);
+ag_status lg__error_json(const ag_error *e, const char *src, FILE *f);
+/* The window of line `line` of src around column col, and a caret. */
+void lg__source_window(FILE *f, const char *src, int line, int col);
+/* The same window as one string, for JSON (its text, the caret's column). */
+size_t lg__window_text(const char *src, int line, int col, char *buf, size_t size, int *caret);
+
 /* Fill r->diagnosis for a claim that disagrees: what it is close to. */
 void lg__diagnose(lg_prog *p, const pts *P, const acc *a, const lg_check_opts *o, lg_claim_result *r);
 /* Whether claim st agrees at point j, with `from` read as `to`. */

@@ -54,14 +54,21 @@ double lg__scale(const double *a, size_t n)
     return s;
 }
 
-bool lg_close(double a, double b, double rtol, double stol, double scale, double round)
+bool lg__close(double a, double b, double rtol, double stol, double scale, double round)
 {
     if (a == b || (isnan(a) && isnan(b)))
         return true;
     return fabs(a - b) <= rtol * fmax(fabs(a), fabs(b)) + stol * scale + round;
 }
 
-double lg_rounding(ag_tape *t, size_t from, ag_node entry)
+bool lg_agrees(double a, double b, const lg_check_opts *o, double scale, ag_tape *t, size_t from, ag_node formula)
+{
+    if (lg__close(a, b, o->rtol, o->stol, scale, 0.0))
+        return true;
+    return t && isfinite(b) && lg__close(a, b, o->rtol, o->stol, scale, lg__rounding(t, from, formula));
+}
+
+double lg__rounding(ag_tape *t, size_t from, ag_node entry)
 {
     ag_op op = ag_node_op(t, entry);
     if (op == AG_OP_CONST || op == AG_OP_VAR)
@@ -108,15 +115,16 @@ static void grads_of(lg_run *r, ag_node f, const ag_node *xs, size_t n, double *
         out[k] = leaf_const || xs[k].idx > f.idx ? 0.0 : ag_grad(t, xs[k]);
 }
 
-static const binding *value_of(lg_run *r, const char *name, const stmt *st, ag_error *err)
+/* The value a claim's name stands for; else the error, at the name. */
+static const binding *value_of(lg_run *r, const char *name, int col, const stmt *st, ag_error *err)
 {
     const binding *b = lg__lookup(r, name);
     if (!b) {
-        err->status = AG_ENOTFOUND;
+        err->status = LG_ENOTFOUND;
         snprintf(err->message, sizeof err->message, "the claim is about '%.64s', which the program does not define",
                  name);
         err->line = st->line;
-        err->column = st->col;
+        err->column = col;
     }
     return b;
 }
@@ -230,7 +238,8 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err)
     memset(m, 0, sizeof *m);
     memset(err, 0, sizeof *err);
     ev e = {.r = r, .err = err};
-    const binding *fb = value_of(r, st->of, st, err), *xb = fb ? value_of(r, st->wrt, st, err) : NULL;
+    const binding *fb = value_of(r, st->of, st->of_col, st, err),
+                  *xb = fb ? value_of(r, st->wrt, st->wrt_col, st, err) : NULL;
     if (!xb)
         return false;
     val F = fb->v, X = xb->v;
@@ -249,6 +258,22 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err)
         if (!pick(&e, st->wrt_idx, st->n_wrt_idx, X, &x) || !lg__val_new(&e, (lg_shape){0, 1, 1}, &X))
             return false;
         X.n[0] = x;
+    }
+    if (st->order > 1 && X.s.ndim != 0 && (F.s.ndim != 0 || X.s.ndim == 2)) {
+        /* said here, with the claim's own names and shapes: past the first
+         * derivative F would be a Jacobian, named as if it were F */
+        char a[32], b[32], how[160];
+        if (F.s.ndim != 0)
+            snprintf(how, sizeof how, "of a vector or matrix with respect to a vector is a tensor: claim it for one "
+                     "entry (d%d%s[i]/d%s%d)", st->order, st->of, st->wrt, st->order);
+        else
+            snprintf(how, sizeof how, "with respect to a matrix is a tensor: claim it with respect to a vector (the "
+                     "Hessian)");
+        lg__fail(&e, NULL, AG_EINVAL, "%s is %s and %s is %s: a derivative of order %d %s", st->of,
+                 lg__shape_str(F.s, a, sizeof a), st->wrt, lg__shape_str(X.s, b, sizeof b), st->order, how);
+        err->line = st->line;
+        err->column = st->of_col;
+        return false;
     }
     if (st->order > 1 && !lg__claim_order(&e, st->order, &F, X)) {
         err->line = st->line;

@@ -22,6 +22,9 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err);
 void lg__cm_free(cm *m);
 /* The largest |entry| of a, its scale of "the size of the gradients". */
 double lg__scale(const double *a, size_t n);
+/* lg_agrees's rule with the rounding bound given, and the bound. */
+bool lg__close(double a, double b, double rtol, double stol, double scale, double round);
+double lg__rounding(ag_tape *t, size_t from, ag_node entry);
 /* The claim's lhs as "dL/dW3", "ds[i]/dx[k]" into buf. */
 void lg__claim_lhs(const lg_prog *p, const stmt *st, char *buf, size_t size);
 

@@ -23,7 +23,7 @@ static bool close_all(const double *a, const double *b, size_t n, const lg_check
 {
     double S = lg__scale(a, n);
     for (size_t k = 0; k < n; k++)
-        if (!lg_close(a[k], b[k], o->rtol * 10, o->stol * 10, S, 0.0))
+        if (!lg__close(a[k], b[k], o->rtol * 10, o->stol * 10, S, 0.0))
             return false;
     return true;
 }
@@ -100,7 +100,7 @@ static double factor(const cm *const *ms, int n_ms, const lg_check_opts *o)
                 return 0;
         }
         for (size_t i = 0; i < n; i++)
-            if (!lg_close(k * m->a[i], m->b[i], o->rtol * 100, o->stol * 100, S, 0.0))
+            if (!lg__close(k * m->a[i], m->b[i], o->rtol * 100, o->stol * 100, S, 0.0))
                 return 0;
     }
     return k;
@@ -133,7 +133,7 @@ static bool pattern(const cm *m, const lg_check_opts *o, char *d, size_t size)
     double S = lg__scale(m->a, n * n);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
-            if (!lg_close(m->a[i * n + j], m->b[i * n + j], o->rtol, o->stol, S, 0.0))
+            if (!lg__close(m->a[i * n + j], m->b[i * n + j], o->rtol, o->stol, S, 0.0))
                 {
                 if (i == j)
                     bad_diag++;

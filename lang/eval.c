@@ -179,18 +179,18 @@ static void unknown_name(ev *e, const ex_node *x)
     for (size_t i = 0; i < p->n_st; i++) {
         const stmt *s = &p->st[i];
         if (s->name && strcmp(s->name, x->name) == 0) {
-            lg__fail(e, x, AG_ENOTFOUND,
+            lg__fail(e, x, LG_ENOTFOUND,
                      "'%s' is used before it is assigned (at line %d): statements run in order, so a name "
                      "must be assigned before it is used (a cycle of names has no order)",
                      x->name, s->line);
             return;
         }
     }
-    if (lg_builtin_find(x->name, strlen(x->name)))
-        lg__fail(e, x, AG_EPARSE, "'%s' is a function: call it, as in %s", x->name,
-                 lg_builtin_find(x->name, strlen(x->name))->usage);
+    lg_builtin f;
+    if (lg_builtin_find(x->name, strlen(x->name), &f))
+        lg__fail(e, x, LG_EPARSE, "'%s' is a function: call it, as in %s", x->name, f.usage);
     else
-        lg__fail(e, x, AG_ENOTFOUND, "unknown name '%.64s': assign it first (%.64s = ...) or declare it as an input "
+        lg__fail(e, x, LG_ENOTFOUND, "unknown name '%.64s': assign it first (%.64s = ...) or declare it as an input "
                  "(%.64s = 1.5, %.64s: 3x2)", x->name, x->name, x->name, x->name);
 }
 
@@ -216,18 +216,19 @@ static bool eval_name(ev *e, const ex_node *x, val *out)
  * set again after x's operands were recorded with their own. */
 static bool stamp(ev *e, const ex_node *x)
 {
-    ag_origin_set(e->r->t, lg_origin_label(x->line), x->col);
+    ag_origin_set(e->r->t, lg__origin_label(x->line), x->col);
     return true;
 }
 
 static bool eval_call(ev *e, const ex_node *x, val *out)
 {
-    const lg_builtin *b = lg_builtin_find(x->name, strlen(x->name));
+    lg_builtin row;
+    const lg_builtin *b = lg_builtin_find(x->name, strlen(x->name), &row) ? &row : NULL;
     if (!b) {
         char list[400];
         /* whole names only: room for the message around the list */
-        lg_builtin_list(list, sizeof e->err->message - 64 - sizeof "unknown function ''; the functions are: ");
-        lg__fail(e, x, AG_EPARSE, "unknown function '%.64s'; the functions are: %s", x->name, list);
+        lg__builtin_list(list, sizeof e->err->message - 64 - sizeof "unknown function ''; the functions are: ");
+        lg__fail(e, x, LG_EPARSE, "unknown function '%.64s'; the functions are: %s", x->name, list);
         return false;
     }
     if (x->nkid < b->min_args || x->nkid > b->max_args) {
@@ -270,7 +271,7 @@ bool lg__eval_expr(ev *e, int ix, val *out)
         ok = eval_name(e, x, out);
         break;
     case EX_NEG:
-        ok = lg__eval_expr(e, x->a, &a) && stamp(e, x) && lg__map1(e, x, ag_neg, a, out);
+        ok = lg__eval_expr(e, x->a, &a) && stamp(e, x) && lg__map1(e, x, AG_OP_NEG, a, out);
         break;
     case EX_BIN:
         ok = lg__eval_expr(e, x->a, &a) && lg__eval_expr(e, x->b, &b) && stamp(e, x) &&
@@ -283,7 +284,7 @@ bool lg__eval_expr(ev *e, int ix, val *out)
         ok = eval_call(e, x, out);
         break;
     case EX_ALL:
-        lg__fail(e, x, AG_EPARSE, "':' stands for a whole row or column only inside an index, as in W[2, :]");
+        lg__fail(e, x, LG_EPARSE, "':' stands for a whole row or column only inside an index, as in W[2, :]");
         break;
     case EX_INDEX: {
         val idx[2];
@@ -336,17 +337,9 @@ static const char *const origin_labels[] = {
     "<expr>:>64"};
 #define N_LABELS ((int)(sizeof origin_labels / sizeof origin_labels[0]))
 
-const char *lg_origin_label(int line)
+const char *lg__origin_label(int line)
 {
     if (line < 1)
         line = 1;
     return origin_labels[line < N_LABELS ? line - 1 : N_LABELS - 1];
-}
-
-int lg_origin_line(const char *label)
-{
-    for (int i = 0; label && i < N_LABELS - 1; i++)
-        if (strcmp(label, origin_labels[i]) == 0)
-            return i + 1;
-    return 0;
 }

@@ -76,12 +76,19 @@ void lg__unbind_to(lg_run *r, size_t nb);
 /* Evaluate p at the given input values (NULL: the program's own). */
 lg_run *lg__eval_at(lg_prog *p, ag_tape *t, const double *const *point, ag_error *err);
 size_t lg__size(lg_shape s);
+/* The program's inputs and claims, counted (prog.c). */
+size_t lg__prog_n_inputs(const lg_prog *p);
+size_t lg__prog_n_claims(const lg_prog *p);
+/* Origins stamped on nodes in anomaly mode: "<expr>" for line 1,
+ * "<expr>:N" for line N, the column being the origin's number, so an
+ * anomaly says "created at <expr>:LINE:COLUMN" (static strings). */
+const char *lg__origin_label(int line);
 /* "a scalar", "3 entries", "3x2" */
 const char *lg__shape_str(lg_shape s, char *buf, size_t size);
 
 /* tensor.c: shape-aware operations */
 bool lg__elementwise2(ev *e, const ex_node *at, char op, val a, val b, val *out);
-bool lg__map1(ev *e, const ex_node *at, ag_node (*fn)(ag_tape *, ag_node), val a, val *out);
+bool lg__map1(ev *e, const ex_node *at, ag_op op, val a, val *out);
 bool lg__matmul(ev *e, const ex_node *at, val a, val b, val *out);
 bool lg__transpose(ev *e, const ex_node *at, val a, val *out);
 bool lg__index(ev *e, const ex_node *at, val a, const val *idx, int n, val *out);

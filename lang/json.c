@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t lg__window_text(const char *src, int line, int col, char *buf, size_t size, int *caret);
-
 static void jnum(FILE *f, double v)
 {
     if (isnan(v))
@@ -41,9 +39,9 @@ static void jstr(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static ag_status done(FILE *f) { return ferror(f) ? AG_EIO : AG_OK; }
+static ag_status done(FILE *f) { return ferror(f) ? LG_EIO : AG_OK; }
 
-ag_status lg_report_json(const lg_report *r, FILE *f)
+ag_status lg__report_json(const lg_report *r, FILE *f)
 {
     fprintf(f, "{\"all_agree\": %s, \"points\": %zu, \"kinks\": %zu, \"straddled\": %zu, \"inputs_note\": ",
             r->all_agree ? "true" : "false", r->n_points, r->n_kinks, r->n_straddled);
@@ -56,7 +54,7 @@ ag_status lg_report_json(const lg_report *r, FILE *f)
         fputs(", \"text\": ", f);
         jstr(f, cl->text);
         fprintf(f, ", \"line\": %d, \"verdict\": ", cl->line);
-        jstr(f, lg_verdict_name(cl->verdict));
+        jstr(f, lg__verdict_name(cl->verdict));
         fprintf(f, ", \"rows\": %zu, \"cols\": %zu, \"points\": %zu, \"bad_points\": %zu, \"skipped\": %zu, "
                    "\"worst_point\": %ld, \"message\": ",
                 cl->shape.ndim ? cl->shape.rows : 1, cl->shape.ndim == 2 ? cl->shape.cols : 1, cl->n_points,
@@ -78,7 +76,7 @@ ag_status lg_report_json(const lg_report *r, FILE *f)
     return done(f);
 }
 
-ag_status lg_error_json(const ag_error *e, const char *src, FILE *f)
+ag_status lg__error_json(const ag_error *e, const char *src, FILE *f)
 {
     if (!e || !f)
         return AG_ENULL;
@@ -87,7 +85,7 @@ ag_status lg_error_json(const ag_error *e, const char *src, FILE *f)
     if (e->line > 0 && src)
         lg__window_text(src, e->line, e->column, win, sizeof win, &caret);
     fputs("{\"error\": {\"status\": ", f);
-    jstr(f, ag_status_str(e->status));
+    jstr(f, lg_status_str(e->status));
     fputs(", \"message\": ", f);
     jstr(f, e->message);
     fprintf(f, ", \"line\": %d, \"column\": %d, \"window\": ", e->line, e->column);
@@ -96,7 +94,7 @@ ag_status lg_error_json(const ag_error *e, const char *src, FILE *f)
     return done(f);
 }
 
-ag_status lg_grad_json(lg_run *r, FILE *f)
+static ag_status grad_json(lg_run *r, FILE *f)
 {
     lg_value out;
     const char *name;
@@ -113,7 +111,7 @@ ag_status lg_grad_json(lg_run *r, FILE *f)
     jnum(f, ag_value(t, out.nodes[0]));
     fputs(", \"grad\": {", f);
     bool first = true;
-    for (size_t k = 0; k < lg_prog_n_inputs(r->p); k++) {
+    for (size_t k = 0; k < lg__prog_n_inputs(r->p); k++) {
         lg_input_info in;
         lg_value v;
         if (!lg_prog_input(r->p, k, &in) || !lg_run_lookup(r, in.name, &v))
@@ -162,7 +160,7 @@ static void formula(ag_tape *t, ag_node n, char *buf, size_t size)
         snprintf(buf + w, size - w, "%s)", ar > 8 ? ", ..." : "");
 }
 
-ag_status lg_trace_json(lg_run *r, FILE *f)
+static ag_status trace_json(lg_run *r, FILE *f)
 {
     lg_value out;
     const char *name;
@@ -209,30 +207,9 @@ ag_status lg_trace_json(lg_run *r, FILE *f)
     return done(f);
 }
 
-/* Render through a memory stream into buf, snprintf-style. */
-static size_t to_buf(char *buf, size_t size, const lg_report *r, const ag_error *e, const char *src)
+ag_status lg_run_write(lg_run *r, lg_format fmt, FILE *f)
 {
-    char *text = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&text, &n);
-    if (!m)
-        return 0;
-    if (r)
-        lg_report_json(r, m);
-    else
-        lg_error_json(e, src, m);
-    if (fclose(m) != 0 || !text) {
-        free(text);
-        return 0;
-    }
-    if (size)
-        snprintf(buf, size, "%s", text);
-    free(text);
-    return n;
-}
-
-size_t lg_report_json_buf(const lg_report *r, char *buf, size_t size) { return to_buf(buf, size, r, NULL, NULL); }
-size_t lg_error_json_buf(const ag_error *e, const char *src, char *buf, size_t size)
-{
-    return to_buf(buf, size, NULL, e, src);
+    if (fmt == LG_JSON)
+        return grad_json(r, f);
+    return fmt == LG_TRACE ? trace_json(r, f) : AG_EINVAL;
 }

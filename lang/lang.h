@@ -35,11 +35,20 @@ extern "C" {
 #define LG_MAX_NODES ((size_t)1 << 22)
 
 /* Errors are the engine's ag_error (autograd.h), as in every layer
- * (ARCHITECTURE.md, "One error convention"): status AG_OK, AG_EPARSE (text),
- * AG_ENOTFOUND (a name), AG_ENAME (assigned twice...), AG_EINVAL (shapes,
- * arguments), AG_ERANGE (a limit), AG_ENOMEM; a message; the 1-based line
- * and column (counted in characters), 0 when the error has no place.
- * lg_error is the same type under its earlier name. */
+ * (ARCHITECTURE.md, "One error convention"): a status, a message, the
+ * 1-based line and column (counted in characters; 0 when the error has no
+ * place). The statuses: the engine's AG_OK, AG_ENAME (assigned twice...),
+ * AG_EINVAL (shapes, arguments), AG_ERANGE (a limit), AG_ENOMEM, and the
+ * language's own below (the engine's ag_status_str does not know them:
+ * lg_status_str names every status). lg_error is the same type under its
+ * earlier name. */
+enum { LG_STATUS_BASE = AG_STATUS_LAYER_BASE + 32 }; /* lang's block of 16 */
+/* Each typed as ag_status, so that storing one in an ag_error or comparing
+ * it with one is not a conversion between two enum types (gcc's
+ * -Wenum-conversion, -Wenum-compare). */
+#define LG_EPARSE ((ag_status)(LG_STATUS_BASE + 0))    /* malformed text                     */
+#define LG_ENOTFOUND ((ag_status)(LG_STATUS_BASE + 1)) /* a name the program does not have   */
+#define LG_EIO ((ag_status)(LG_STATUS_BASE + 2))       /* writing to the FILE * given failed */
 typedef ag_error lg_error;
 
 /* ---- programs ------------------------------------------------------------- */
@@ -49,8 +58,6 @@ typedef struct lg_prog lg_prog;
 /* Parse src[0..len) (copied). NULL on failure with *err filled. */
 lg_prog *lg_parse(const char *src, size_t len, ag_error *err);
 void lg_prog_free(lg_prog *p);
-/* The program's source text (NUL-terminated copy). */
-const char *lg_prog_source(const lg_prog *p);
 /* Seed of the generator that fills inputs declared with a shape (W: 3x2)
  * and of the sample points (default 1). */
 void lg_prog_set_seed(lg_prog *p, uint64_t seed);
@@ -67,17 +74,16 @@ typedef struct lg_input_info {
     const char *why;     /* "declared data", "one-hot (a label)", ...     */
 } lg_input_info;
 
-size_t lg_prog_n_inputs(const lg_prog *p);
-/* Input k in declaration order; false past the end. Shapes of inputs
+/* Input k in declaration order; false past the end (so a loop over k
+ * until false visits every input). Shapes of inputs
  * given as literals are known only after the first evaluation (zeros). */
 bool lg_prog_input(const lg_prog *p, size_t k, lg_input_info *out);
 /* Give an input new values (n entries, row-major; a scalar input takes 1),
  * or add a scalar input the program uses without declaring (for the
- * command line's name=value). AG_ENOTFOUND / AG_EINVAL with *err. */
+ * command line's name=value). LG_ENOTFOUND / AG_EINVAL with *err. */
 ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_t n, ag_error *err);
 /* Mark an input as data (held fixed) or not, overriding the rules. */
 ag_status lg_prog_set_data(lg_prog *p, const char *name, bool data, ag_error *err);
-size_t lg_prog_n_claims(const lg_prog *p);
 
 /* ---- evaluation onto a tape --------------------------------------------------- */
 
@@ -125,18 +131,17 @@ typedef enum lg_verdict {
     LG_CLAIM_ERROR   /* the claim cannot be evaluated (name, shape)       */
 } lg_verdict;
 
-const char *lg_verdict_name(lg_verdict v); /* "agrees", "DISAGREES", ...  */
-
-/* The one tolerance rule (lg_check and `agrad check` both use it):
- * autodiff a and formula b agree when a == b, both are NaN, or
- *   |a - b| <= rtol*max(|a|,|b|) + stol*scale + round,
- * scale the largest |autodiff| involved and round the formula's own
- * rounding bound, lg_rounding: 8 eps * sum over the formula's interior
- * nodes n (tape indices from..entry) of |d entry/dn| |n|, a first-order
- * bound of the rounding error of entry (one backward sweep on t; the
- * gradients on t are overwritten). */
-bool lg_close(double a, double b, double rtol, double stol, double scale, double round);
-double lg_rounding(ag_tape *t, size_t from, ag_node entry);
+/* The one tolerance rule (lg_check uses it for every entry of a claim, and
+ * `agrad check` for its table): autodiff a and a formula's value b agree
+ * when a == b, both are NaN, or
+ *   |a - b| <= o->rtol*max(|a|,|b|) + o->stol*scale + round,
+ * scale the largest |autodiff| involved, and round the formula's own
+ * rounding bound: 8 eps * sum over the formula's interior nodes n (tape
+ * indices from..formula) of |d formula/dn| |n|, a first-order bound of its
+ * rounding error. round is computed (one backward sweep on t, whose
+ * gradients it overwrites) only when the rest does not decide, and only
+ * when t is given and b is finite. */
+bool lg_agrees(double a, double b, const lg_check_opts *o, double scale, ag_tape *t, size_t from, ag_node formula);
 
 #define LG_SHOWN 8
 
@@ -176,20 +181,24 @@ typedef struct lg_report {
 ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, ag_error *err);
 void lg_report_free(lg_report *r);
 
-/* ---- rendering ---------------------------------------------------------------------- */
+/* ---- writing ----------------------------------------------------------------------- */
 
-/* Text: the report (one block per claim); an error with a window of its
- * line around a caret (at most 72 columns, never the whole long line).
- * ascii: plain ASCII only (the claims' text from the file, which may hold
- * the notes' symbols, with '?' for each non-ASCII character; the rest of
- * the report is ASCII anyway). */
-void lg_report_print(const lg_report *r, FILE *f, bool ascii);
-void lg_error_print(const ag_error *e, const char *src, const char *file, FILE *f);
-/* Just the window of line `line` of src around 1-based column `col`, and a
- * caret under the column (two lines, each indented by two spaces). */
-void lg_source_window(FILE *f, const char *src, int line, int col);
+typedef enum lg_format {
+    LG_TEXT,   /* for people                                                 */
+    LG_ASCII,  /* for people, plain ASCII: a claim's text from the file (which
+                  may hold the notes' symbols) with '?' for each non-ASCII
+                  character; the rest of the text is ASCII anyway            */
+    LG_JSON,   /* one JSON object (below)                                    */
+    LG_WINDOW, /* an error's place only: the window of its line (at most 72
+                  columns around the column, never a whole long line) and a
+                  caret under the column, two lines indented by two spaces   */
+    LG_TRACE   /* a run's reverse sweep, step by step, as one JSON object    */
+} lg_format;
 
-/* JSON, one object each (numbers %.17g; NaN and infinities as the strings
+/* Text: the report, one block per claim; an error as "FILE:LINE:COL: parse
+ * error: MESSAGE" (file NULL: "line L:C: ...") and the window of its line
+ * around a caret.
+ * JSON, one object each (numbers %.17g; NaN and infinities as the strings
  * "NaN", "Infinity", "-Infinity"):
  *   report:   {"all_agree": b, "points": n, "kinks": n, "straddled": n,
  *              "claims": [{"claim": "dL/dW", "line": n, "verdict": "agrees",
@@ -197,36 +206,33 @@ void lg_source_window(FILE *f, const char *src, int line, int col);
  *              "worst_point": k, "message": s, "diagnosis": s,
  *              "entries": [{"i": i, "j": j, "autodiff": a, "claim": b}]}]}
  *   error:    {"error": {"status": s, "message": s, "line": n, "column": n,
- *              "window": s, "caret": n}}  (window: the line, cut to at most
- *              72 columns around the column with "..." where cut; caret:
- *              the 0-based character position of the column in window)
- *   gradient: {"output": name, "value": v, "grad": {"W[1,1]": g, ...}}
- *             (every input entry, in declaration order)
- *   trace:    {"output": name, "steps": [{"node": s, "formula": s,
+ *              "window": s, "caret": n}}  (status: lg_status_str; window:
+ *              the line, cut to at most 72 columns around the column with
+ *              "..." where cut; caret: the 0-based character position of
+ *              the column in window)
+ *   run:      {"output": name, "value": v, "grad": {"W[1,1]": g, ...}}
+ *             (d output / d every input entry, in declaration order)
+ *   LG_TRACE: {"output": name, "steps": [{"node": s, "formula": s,
  *              "value": v, "upstream": u, "edges": [{"input": s,
  *              "local": l, "contribution": c, "grad": g}]}]}
- * The _buf forms write into buf (NUL-terminated, truncated at size) and
- * return the length the whole text needs, as snprintf does. */
-ag_status lg_report_json(const lg_report *r, FILE *f);
-ag_status lg_error_json(const ag_error *e, const char *src, FILE *f);
-ag_status lg_grad_json(lg_run *r, FILE *f);
-ag_status lg_trace_json(lg_run *r, FILE *f);
-size_t lg_report_json_buf(const lg_report *r, char *buf, size_t size);
-size_t lg_error_json_buf(const ag_error *e, const char *src, char *buf, size_t size);
+ * A run writes LG_JSON and LG_TRACE only (AG_EINVAL for the others); a
+ * report writes LG_TEXT, LG_ASCII and LG_JSON; an error all but LG_TRACE.
+ * LG_EIO when writing to f failed. (For text in memory, write to
+ * open_memstream or fmemopen: POSIX, and in wasi-libc too.) */
+ag_status lg_report_write(const lg_report *r, lg_format fmt, FILE *f);
+ag_status lg_error_write(const ag_error *e, const char *src, const char *file, lg_format fmt, FILE *f);
+ag_status lg_run_write(lg_run *r, lg_format fmt, FILE *f);
 
-/* Origins stamped on nodes in anomaly mode: "<expr>" for line 1,
- * "<expr>:N" for line N (the column is the origin's number), so an anomaly
- * says "created at <expr>:LINE:COLUMN"; and the line a label stands for
- * (0 when it is none of them). The labels are static strings. */
-const char *lg_origin_label(int line);
-int lg_origin_line(const char *label);
+/* ---- names ---------------------------------------------------------------------------- */
 
-/* Whether name[0..len) can name an input: a letter or '_' then letters,
- * digits or '_', and not a function or constant of the language. */
-bool lg_name_ok(const char *name, size_t len);
-
-/* The builtin functions, "exp log ..." (for help texts). */
-void lg_builtin_list(char *buf, size_t size);
+/* Function k of the language, in the order its messages and help list
+ * them ("exp", "log", "ln", ...: the engine's element-wise ops in their
+ * list's order, each alias after its op, then the language's own); NULL
+ * past the end. An input cannot be named like one. */
+const char *lg_function(size_t k);
+/* Any status's name: the language's own (LG_EPARSE: "parse error", ...),
+ * else the engine's ag_status_str. */
+const char *lg_status_str(ag_status s);
 
 #ifdef __cplusplus
 }

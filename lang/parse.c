@@ -45,7 +45,7 @@ void lg__pnext(parser *ps)
     if (ps->tok.kind == LX_BAD) {
         char what[64];
         bool unexp = strcmp(ps->tok.bad, "unexpected character") == 0;
-        lg__pfail(ps, &ps->tok, AG_EPARSE, "%s%s%s", ps->tok.bad, unexp ? " " : "",
+        lg__pfail(ps, &ps->tok, LG_EPARSE, "%s%s%s", ps->tok.bad, unexp ? " " : "",
              unexp ? lx_describe(ps->p->src, &ps->tok, what, sizeof what) : "");
     }
 }
@@ -156,9 +156,10 @@ void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all, con
             if (!lg__pis_op(&ps->tok, ','))
                 break;
             /* one argument too many: the caret under the comma that adds it */
-            const lg_builtin *b = of ? lg_builtin_find(of, strlen(of)) : NULL;
+            lg_builtin row;
+            const lg_builtin *b = of && lg_builtin_find(of, strlen(of), &row) ? &row : NULL;
             if (b && n == b->max_args) {
-                lg__pfail(ps, &ps->tok, AG_EPARSE, "%s takes %d argument%s: %s", b->name, b->max_args,
+                lg__pfail(ps, &ps->tok, LG_EPARSE, "%s takes %d argument%s: %s", b->name, b->max_args,
                           b->max_args == 1 ? "" : "s", b->usage);
                 break;
             }
@@ -168,12 +169,12 @@ void lg__plist(parser *ps, char close, int *kid0, int *nkid, bool allow_all, con
     if (!ps->failed && !lg__pis_op(&ps->tok, close)) {
         char found[64];
         if (of && ps->tok.kind == LX_END) /* the old CLI's wording, clearer at the end */
-            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ')' after the arguments of %s", of);
+            lg__pfail(ps, &ps->tok, LG_EPARSE, "expected ')' after the arguments of %s", of);
         else if (of)
-            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or ')' after argument %d of %s, found %s", n, of,
+            lg__pfail(ps, &ps->tok, LG_EPARSE, "expected ',' or ')' after argument %d of %s, found %s", n, of,
                       lx_describe(ps->p->src, &ps->tok, found, sizeof found));
         else
-            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ',' or '%c', found %s", close,
+            lg__pfail(ps, &ps->tok, LG_EPARSE, "expected ',' or '%c', found %s", close,
                       lx_describe(ps->p->src, &ps->tok, found, sizeof found));
     }
     lg_prog *p = ps->p;
@@ -227,7 +228,7 @@ static int parse_primary(parser *ps)
         int e = lg__pexpr(ps, 1);
         if (!ps->failed && !lg__pis_op(&ps->tok, ')')) {
             char found[64];
-            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected ')' to close the '(' at line %d, column %d, found %s", at.line,
+            lg__pfail(ps, &ps->tok, LG_EPARSE, "expected ')' to close the '(' at line %d, column %d, found %s", at.line,
                  at.col, lx_describe(ps->p->src, &ps->tok, found, sizeof found));
         }
         lg__pnext(ps);
@@ -241,7 +242,7 @@ static int parse_primary(parser *ps)
         if (ps->failed)
             return -1;
         if (nk == 0) {
-            lg__pfail(ps, &at, AG_EPARSE, "an empty list []: a vector has at least one entry");
+            lg__pfail(ps, &at, LG_EPARSE, "an empty list []: a vector has at least one entry");
             return -1;
         }
         ps->p->ex[e].kid0 = k0;
@@ -251,9 +252,9 @@ static int parse_primary(parser *ps)
     char found[64];
     lx_describe(ps->p->src, &at, found, sizeof found);
     if (ps->prev.kind == LX_OP && ps->prev.op != ')' && ps->prev.op != ']')
-        lg__pfail(ps, &at, AG_EPARSE, "expected an expression after '%c', found %s", ps->prev.op, found);
+        lg__pfail(ps, &at, LG_EPARSE, "expected an expression after '%c', found %s", ps->prev.op, found);
     else
-        lg__pfail(ps, &at, AG_EPARSE, "expected an expression, found %s", found);
+        lg__pfail(ps, &at, LG_EPARSE, "expected an expression, found %s", found);
     return -1;
 }
 
@@ -276,7 +277,7 @@ static int postfix(parser *ps, int e)
             lg__pnext(ps);
             if (lg__pis_op(&at, '.')) {
                 if (!lg__pis_name(ps, &ps->tok, "T")) {
-                    lg__pfail(ps, &at, AG_EPARSE, "after '.' only T (transpose) is known, as in W.T");
+                    lg__pfail(ps, &at, LG_EPARSE, "after '.' only T (transpose) is known, as in W.T");
                     return -1;
                 }
                 lg__pnext(ps);
@@ -402,12 +403,12 @@ lg_prog *lg_parse(const char *src, size_t len, ag_error *err)
         char found[64];
         lx_describe(p->src, &ps.tok, found, sizeof found);
         if (lg__pis_op(&ps.tok, '='))
-            lg__pfail(&ps, &ps.tok, AG_EPARSE, "'=' must follow a name at the start of a statement (name = expr)");
+            lg__pfail(&ps, &ps.tok, LG_EPARSE, "'=' must follow a name at the start of a statement (name = expr)");
         else
-            lg__pfail(&ps, &ps.tok, AG_EPARSE, "expected an operator or the end of the statement, found %s", found);
+            lg__pfail(&ps, &ps.tok, LG_EPARSE, "expected an operator or the end of the statement, found %s", found);
     }
     if (!ps.failed && p->n_st == 0)
-        lg__pfail(&ps, &ps.tok, AG_EPARSE, "the program is empty");
+        lg__pfail(&ps, &ps.tok, LG_EPARSE, "the program is empty");
     if (ps.failed) {
         lg_prog_free(p);
         return NULL;

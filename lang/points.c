@@ -114,7 +114,7 @@ static bool kink_points(pts *P, lg_run *r0, double radius)
 bool lg__points(pts *P, lg_prog *p, lg_run *r0, const lg_check_opts *o, uint64_t seed)
 {
     memset(P, 0, sizeof *P);
-    P->n_in = lg_prog_n_inputs(p);
+    P->n_in = lg__prog_n_inputs(p);
     size_t m = P->n_in ? P->n_in : 1;
     P->len = ag_realloc(NULL, m * sizeof *P->len);
     P->fixed = ag_realloc(NULL, m * sizeof *P->fixed);

@@ -11,12 +11,11 @@
  * overrides both. Everything else, scalars included, is perturbed, so a
  * claim that is right only at the given value of an input is caught.
  */
-#include "ast.h"
+#include "eval.h"
 
 #include <stdio.h>
 #include <string.h>
 
-const char *lg_prog_source(const lg_prog *p) { return p ? p->src : ""; }
 void lg_prog_set_seed(lg_prog *p, uint64_t seed)
 {
     if (p)
@@ -67,7 +66,7 @@ static const stmt *input_stmt(const lg_prog *p, size_t k)
     return NULL;
 }
 
-size_t lg_prog_n_inputs(const lg_prog *p)
+size_t lg__prog_n_inputs(const lg_prog *p)
 {
     size_t n = 0;
     for (size_t i = 0; p && i < p->n_st; i++)
@@ -75,7 +74,7 @@ size_t lg_prog_n_inputs(const lg_prog *p)
     return n;
 }
 
-size_t lg_prog_n_claims(const lg_prog *p)
+size_t lg__prog_n_claims(const lg_prog *p)
 {
     size_t n = 0;
     for (size_t i = 0; p && i < p->n_st; i++)
@@ -155,7 +154,7 @@ static stmt *find_input(lg_prog *p, const char *name, ag_error *err)
             return NULL;
         }
     }
-    err->status = AG_ENOTFOUND;
+    err->status = LG_ENOTFOUND;
     snprintf(err->message, sizeof err->message, "no input named '%.64s'", name);
     return NULL;
 }
@@ -181,7 +180,7 @@ ag_status lg_prog_set_input(lg_prog *p, const char *name, const double *v, size_
         return err->status;
     }
     stmt *s = find_input(p, name, err);
-    if (!s && err->status == AG_ENOTFOUND && uses_name(p, name) && n == 1) {
+    if (!s && err->status == LG_ENOTFOUND && uses_name(p, name) && n == 1) {
         memset(err, 0, sizeof *err);
         stmt *st = ag_realloc(p->st, (p->n_st + 1) * sizeof *st);
         const char *copy = lg__str(p, name, strlen(name));

@@ -35,7 +35,7 @@ static void put_text(FILE *f, const char *s, bool ascii)
     }
 }
 
-void lg_report_print(const lg_report *r, FILE *f, bool ascii)
+static void report_print(const lg_report *r, FILE *f, bool ascii)
 {
     size_t n_ok = 0;
     for (size_t c = 0; c < r->n_claims; c++) {
@@ -44,7 +44,7 @@ void lg_report_print(const lg_report *r, FILE *f, bool ascii)
         fprintf(f, "line %d: ", cl->line);
         put_text(f, cl->text ? cl->text : cl->lhs, ascii); /* the file's own text may be UTF-8 */
         fputc('\n', f);
-        fprintf(f, "  %s: %s\n", lg_verdict_name(cl->verdict), cl->message);
+        fprintf(f, "  %s: %s\n", lg__verdict_name(cl->verdict), cl->message);
         for (size_t k = 0; k < cl->n_shown; k++) {
             char lab[160];
             entry_label(lab, sizeof lab, cl, &cl->shown[k]);
@@ -76,8 +76,7 @@ static size_t col_off(const char *s, size_t len, int col)
     return len;
 }
 
-/* Write the window of line `line` around `col`, and the caret under it. */
-void lg_source_window(FILE *f, const char *src, int line, int col)
+void lg__source_window(FILE *f, const char *src, int line, int col)
 {
     const char *s = src;
     for (int l = 1; l < line && s; l++) {
@@ -109,19 +108,17 @@ void lg_source_window(FILE *f, const char *src, int line, int col)
     fputs("^\n", f);
 }
 
-void lg_error_print(const ag_error *e, const char *src, const char *file, FILE *f)
+static void error_print(const ag_error *e, const char *src, const char *file, FILE *f)
 {
-    const char *kind = e->status == AG_EPARSE ? "parse error" : "error";
+    const char *kind = e->status == LG_EPARSE ? "parse error" : "error";
     if (e->line > 0)
         fprintf(f, "%s%s%d:%d: %s: %s\n", file ? file : "", file ? ":" : "line ", e->line, e->column, kind, e->message);
     else
         fprintf(f, "%s%s%s: %s\n", file ? file : "", file ? ": " : "", kind, e->message);
     if (e->line > 0 && src)
-        lg_source_window(f, src, e->line, e->column);
+        lg__source_window(f, src, e->line, e->column);
 }
 
-/* The window as one string, for JSON (window text, caret column). */
-size_t lg__window_text(const char *src, int line, int col, char *buf, size_t size, int *caret);
 size_t lg__window_text(const char *src, int line, int col, char *buf, size_t size, int *caret)
 {
     char *text = NULL;
@@ -130,7 +127,7 @@ size_t lg__window_text(const char *src, int line, int col, char *buf, size_t siz
     *caret = 0;
     if (!m)
         return 0;
-    lg_source_window(m, src, line, col);
+    lg__source_window(m, src, line, col);
     if (fclose(m) != 0 || !text) {
         free(text);
         return 0;
@@ -143,4 +140,37 @@ size_t lg__window_text(const char *src, int line, int col, char *buf, size_t siz
     snprintf(buf, size, "%.*s", (int)w, text + 2);
     free(text);
     return w;
+}
+
+ag_status lg_report_write(const lg_report *r, lg_format fmt, FILE *f)
+{
+    if (fmt == LG_JSON)
+        return lg__report_json(r, f);
+    if (fmt != LG_TEXT && fmt != LG_ASCII)
+        return AG_EINVAL;
+    report_print(r, f, fmt == LG_ASCII);
+    return ferror(f) ? LG_EIO : AG_OK;
+}
+
+ag_status lg_error_write(const ag_error *e, const char *src, const char *file, lg_format fmt, FILE *f)
+{
+    if (fmt == LG_JSON)
+        return lg__error_json(e, src, f);
+    if (fmt == LG_WINDOW && e->line > 0 && src)
+        lg__source_window(f, src, e->line, e->column);
+    else if (fmt == LG_TEXT || fmt == LG_ASCII)
+        error_print(e, src, file, f);
+    else if (fmt != LG_WINDOW)
+        return AG_EINVAL;
+    return ferror(f) ? LG_EIO : AG_OK;
+}
+
+const char *lg_status_str(ag_status s)
+{
+    switch ((int)s) {
+    case LG_EPARSE: return "parse error";
+    case LG_ENOTFOUND: return "not found";
+    case LG_EIO: return "input/output error";
+    default: return ag_status_str(s);
+    }
 }

@@ -251,7 +251,7 @@ bool lg_run_expr(lg_run *r, const char *src, size_t len, lg_value *out, ag_error
         return false;
     bool ok = q->n_st == 1 && q->st[0].kind != ST_CLAIM && !q->st[0].name;
     if (!ok) {
-        err->status = AG_EPARSE;
+        err->status = LG_EPARSE;
         snprintf(err->message, sizeof err->message, "expected one expression");
         lg_prog_free(q);
         return false;

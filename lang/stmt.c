@@ -51,7 +51,7 @@ static size_t parse_dim(parser *ps)
         return 0;
     }
     if (ps->tok.kind != LX_NUM || ps->tok.num < 1 || ps->tok.num != floor(ps->tok.num)) {
-        lg__pfail(ps, &ps->tok, AG_EPARSE, "expected a size (a whole number >= 1), as in W: 3x2");
+        lg__pfail(ps, &ps->tok, LG_EPARSE, "expected a size (a whole number >= 1), as in W: 3x2");
         return 0;
     }
     size_t d = (size_t)ps->tok.num;
@@ -95,22 +95,24 @@ static void parse_shape(parser *ps, stmt *s)
     }
 }
 
-/* d NAME [ '[' idx ']' ]: the two halves of dF/dX */
-static const char *parse_d(parser *ps, int *idx, int *n_idx)
+/* d NAME [ '[' idx ']' ]: the two halves of dF/dX; *col the name's column */
+static const char *parse_d(parser *ps, int *idx, int *n_idx, int *col)
 {
     lx_token at = ps->tok;
     const char *name = NULL;
     if (lg__pis_op(&at, LX_PARTIAL) || lg__pis_name(ps, &at, "d")) {
         lg__pnext(ps);
         if (ps->tok.kind != LX_NAME) {
-            lg__pfail(ps, &ps->tok, AG_EPARSE, "expected a name after d, as in claim dL/dz = ...");
+            lg__pfail(ps, &ps->tok, LG_EPARSE, "expected a name after d, as in claim dL/dz = ...");
             return NULL;
         }
         name = lg__ptok_str(ps, &ps->tok);
+        *col = ps->tok.col;
     } else if (at.kind == LX_NAME && ps->p->src[at.off] == 'd' && at.len > 1) {
         name = lg__str(ps->p, ps->p->src + at.off + 1, at.len - 1);
+        *col = at.col + 1; /* after the d */
     } else {
-        lg__pfail(ps, &at, AG_EPARSE, "a claim starts with dF/dX, as in claim dL/dW = outer(d, a)");
+        lg__pfail(ps, &at, LG_EPARSE, "a claim starts with dF/dX, as in claim dL/dW = outer(d, a)");
         return NULL;
     }
     lg__pnext(ps);
@@ -120,7 +122,7 @@ static const char *parse_d(parser *ps, int *idx, int *n_idx)
         int k0 = 0, nk = 0;
         lg__plist(ps, ']', &k0, &nk, false, NULL);
         if (!ps->failed && (nk < 1 || nk > 2))
-            lg__pfail(ps, &at, AG_EPARSE, "an entry has one index (x[i]) or two (W[i, j])");
+            lg__pfail(ps, &at, LG_EPARSE, "an entry has one index (x[i]) or two (W[i, j])");
         for (int k = 0; !ps->failed && k < nk; k++)
             idx[k] = ps->p->kids[k0 + k];
         *n_idx = nk;
@@ -134,31 +136,32 @@ static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
     if (!s)
         return;
     size_t si = (size_t)(s - ps->p->st);
-    int of_idx[2], wrt_idx[2], n_of = 0, n_wrt = 0;
-    const char *of = parse_d(ps, of_idx, &n_of);
+    int of_idx[2], wrt_idx[2], n_of = 0, n_wrt = 0, of_col = 0, wrt_col = 0; /* parse_d sets both */
+    const char *of = parse_d(ps, of_idx, &n_of, &of_col);
     if (!ps->failed && !lg__pis_op(&ps->tok, '/'))
-        lg__pfail(ps, &ps->tok, AG_EPARSE, "expected '/' in the claim dF/dX");
+        lg__pfail(ps, &ps->tok, LG_EPARSE, "expected '/' in the claim dF/dX");
     lg__pnext(ps);
-    const char *wrt = ps->failed ? NULL : parse_d(ps, wrt_idx, &n_wrt);
+    const char *wrt = ps->failed ? NULL : parse_d(ps, wrt_idx, &n_wrt, &wrt_col);
     /* d2L/dw2 or d2L/dw^2: a derivative of order 2..9 */
     int order = 1;
     if (!ps->failed && of[0] >= '2' && of[0] <= '9' && of[1]) {
         order = of[0] - '0';
         of = lg__str(ps->p, of + 1, strlen(of + 1));
+        of_col++; /* past the order's digit */
         size_t wl = strlen(wrt);
         if (wl > 1 && wrt[wl - 1] == '0' + order)
             wrt = lg__str(ps->p, wrt, wl - 1);
         else if (lg__pis_op(&ps->tok, '^')) {
             lg__pnext(ps);
             if (ps->tok.kind != LX_NUM || ps->tok.num != order)
-                lg__pfail(ps, &ps->tok, AG_EPARSE, "d%d%s/d%s^%d: the powers must match", order, of, wrt, order);
+                lg__pfail(ps, &ps->tok, LG_EPARSE, "d%d%s/d%s^%d: the powers must match", order, of, wrt, order);
             lg__pnext(ps);
         } else
-            lg__pfail(ps, &ps->tok, AG_EPARSE, "a derivative of order %d is written d%d%s/d%s%d (or d%s^%d)", order,
+            lg__pfail(ps, &ps->tok, LG_EPARSE, "a derivative of order %d is written d%d%s/d%s%d (or d%s^%d)", order,
                       order, of, wrt, order, wrt, order);
     }
     if (!ps->failed && !lg__pis_op(&ps->tok, '='))
-        lg__pfail(ps, &ps->tok, AG_EPARSE, "expected '=' after the claim's dF/dX");
+        lg__pfail(ps, &ps->tok, LG_EPARSE, "expected '=' after the claim's dF/dX");
     lg__pnext(ps);
     int e = ps->failed ? -1 : lg__pexpr(ps, 1);
     if (ps->failed)
@@ -166,6 +169,8 @@ static void parse_claim(parser *ps, const lx_token *kw, size_t line_start)
     s = &ps->p->st[si];
     s->of = of;
     s->wrt = wrt;
+    s->of_col = of_col;
+    s->wrt_col = wrt_col;
     memcpy(s->of_idx, of_idx, sizeof of_idx);
     memcpy(s->wrt_idx, wrt_idx, sizeof wrt_idx);
     s->n_of_idx = n_of;
@@ -197,7 +202,7 @@ void lg__pstatement(parser *ps)
     }
     bool named = at.kind == LX_NAME && (lg__pis_op(&after, '=') || lg__pis_op(&after, ':'));
     if (role != IN_AUTO && !named) {
-        lg__pfail(ps, &at, AG_EPARSE, "expected NAME = VALUE or NAME: SHAPE after '%s'",
+        lg__pfail(ps, &at, LG_EPARSE, "expected NAME = VALUE or NAME: SHAPE after '%s'",
              role == IN_DATA ? "data" : "vary");
         return;
     }
@@ -210,7 +215,7 @@ void lg__pstatement(parser *ps)
     }
     /* d stays free as a name (d = a - y, the notes' delta): d(f, x) is a
      * call, which a name cannot be confused with */
-    if (lg_builtin_find(ps->p->src + at.off, at.len) && !(at.len == 1 && ps->p->src[at.off] == 'd')) {
+    if (lg_builtin_find(ps->p->src + at.off, at.len, NULL) && !(at.len == 1 && ps->p->src[at.off] == 'd')) {
         lg__pfail(ps, &at, AG_ENAME, "'%.*s' is a function and cannot be assigned", (int)at.len, ps->p->src + at.off);
         return;
     }
@@ -230,7 +235,7 @@ void lg__pstatement(parser *ps)
         parse_shape(ps, &tmp);
         ps->p->st[si] = tmp;
         if (!ps->failed && tmp.expr >= 0 && !is_literal(ps->p, tmp.expr))
-            lg__pfail(ps, &at, AG_EPARSE, "the value of an input declared with a shape must be a literal");
+            lg__pfail(ps, &at, LG_EPARSE, "the value of an input declared with a shape must be a literal");
         return;
     }
     int e = lg__pexpr(ps, 1);
@@ -241,7 +246,7 @@ void lg__pstatement(parser *ps)
     if (is_literal(ps->p, e))
         s->kind = ST_INPUT;
     else if (role != IN_AUTO)
-        lg__pfail(ps, &at, AG_EPARSE, "'%s' is given a formula: only inputs (a literal value or a shape) can be %s",
+        lg__pfail(ps, &at, LG_EPARSE, "'%s' is given a formula: only inputs (a literal value or a shape) can be %s",
              name, role == IN_DATA ? "data" : "varied");
 }
 

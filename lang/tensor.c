@@ -116,12 +116,12 @@ bool lg__elementwise2(ev *e, const ex_node *at, char op, val a, val b, val *out)
     return true;
 }
 
-bool lg__map1(ev *e, const ex_node *at, ag_node (*fn)(ag_tape *, ag_node), val a, val *out)
+bool lg__map1(ev *e, const ex_node *at, ag_op op, val a, val *out)
 {
     if (!lg__val_new(e, a.s, out))
         return false;
     for (size_t k = 0; k < lg__size(a.s); k++) {
-        out->n[k] = fn(e->r->t, a.n[k]);
+        out->n[k] = ag_unary(e->r->t, op, a.n[k]);
         if (!lg__node_ok(e, at, out->n[k]))
             return false;
     }
@@ -152,23 +152,27 @@ bool lg__matmul(ev *e, const ex_node *at, val a, val b, val *out)
                : b.s.ndim == 2 ? (lg_shape){1, cols, 1} : (lg_shape){0, 1, 1};
     if (!lg__val_new(e, s, out))
         return false;
-    val pair; /* DOT's listed inputs: row_1, col_1, row_2, col_2, ... */
-    if (!lg__val_new(e, (lg_shape){1, 2 * n, 1}, &pair))
+    /* a dot's inputs interleaved: a row's w_k, then the column's x_k */
+    ag_node *pairs = ag_realloc(NULL, 2 * n * sizeof *pairs);
+    if (!pairs) {
+        lg__fail(e, at, AG_ENOMEM, "out of memory");
         return false;
-    for (size_t j = 0; j < cols; j++) {
+    }
+    bool ok = true;
+    for (size_t j = 0; j < cols && ok; j++) {
         for (size_t k = 0; k < n; k++)
-            pair.n[2 * k + 1] = b.s.ndim == 2 ? b.n[k * b.s.cols + j] : b.n[k];
-        for (size_t i = 0; i < rows; i++) {
+            pairs[2 * k + 1] = b.s.ndim == 2 ? b.n[k * b.s.cols + j] : b.n[k];
+        for (size_t i = 0; i < rows && ok; i++) {
             const ag_node *row = a.s.ndim == 2 ? a.n + i * n : a.n;
             for (size_t k = 0; k < n; k++)
-                pair.n[2 * k] = row[k];
-            ag_node d = ag_apply(e->r->t, AG_OP_DOT, pair.n, 2 * n);
-            if (!lg__node_ok(e, at, d))
-                return false;
+                pairs[2 * k] = row[k];
+            ag_node d = ag_apply(e->r->t, AG_OP_DOT, pairs, 2 * n);
+            ok = lg__node_ok(e, at, d);
             out->n[i * cols + j] = d;
         }
     }
-    return true;
+    ag_free(pairs);
+    return ok;
 }
 
 bool lg__transpose(ev *e, const ex_node *at, val a, val *out)

@@ -39,7 +39,7 @@ Test(lang_review, an_overlong_name_is_a_parse_error)
     ag_error e;
     lg_prog *p = lg_parse(src, strlen(src), &e);
     cr_assert_null(p);
-    cr_assert_eq(e.status, AG_EPARSE);
+    cr_assert_eq(e.status, LG_EPARSE);
     cr_assert_eq(e.line, 1);
     cr_assert_eq(e.column, 1);
     cr_assert(strstr(e.message, "longer than 200"), "%s", e.message);

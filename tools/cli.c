@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "lang.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -146,13 +147,28 @@ static int set_option(cli_args *a, const opt_row *o, const char *arg, const char
     return CLI_OK;
 }
 
+/* Whether name[0..len) can name an input: a letter or '_' then letters,
+ * digits or '_', at most AG_NAME_MAX, and not a function of the language. */
+static bool name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > AG_NAME_MAX || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!(isalnum((unsigned char)name[i]) || name[i] == '_'))
+            return false;
+    for (size_t k = 0; lg_function(k); k++)
+        if (strlen(lg_function(k)) == len && strncmp(lg_function(k), name, len) == 0)
+            return false;
+    return true;
+}
+
 static int add_input(cli_args *a, const char *arg, const cli_io *io)
 {
     const char *eq = strchr(arg, '=');
     if (!eq)
         return usage_error(io, a->cmd, "expected an input name=value, not '%s'", arg);
     size_t len = (size_t)(eq - arg);
-    if (!lg_name_ok(arg, len))
+    if (!name_ok(arg, len))
         return usage_error(io, a->cmd,
                            "'%s': an input name is a letter or '_' then letters, digits or '_' (and not a function name)",
                            arg);
@@ -183,7 +199,7 @@ static bool looks_like_option(const char *arg)
 static bool looks_like_input(const char *arg)
 {
     const char *eq = strchr(arg, '=');
-    return eq && lg_name_ok(arg, (size_t)(eq - arg)) && eq[1] != '=';
+    return eq && name_ok(arg, (size_t)(eq - arg)) && eq[1] != '=';
 }
 
 /* Options may come anywhere after the command; "--" ends them (for an
@@ -323,13 +339,26 @@ void cli_prog_free(cli_prog *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Where the anomaly's node was recorded: both parsers stamp each node with
- * (its line's label, its column). */
+/* The line an origin label stands for: lang stamps each node with "<expr>"
+ * for line 1 or "<expr>:N" for line N, and its column (lang.h); 0 for
+ * another label. */
+static int origin_line(const char *label)
+{
+    if (!label || strncmp(label, "<expr>", 6) != 0)
+        return 0;
+    if (label[6] == '\0')
+        return 1;
+    char *end;
+    long line = label[6] == ':' ? strtol(label + 7, &end, 10) : 0;
+    return line > 1 && line <= 1000000 && *end == '\0' ? (int)line : 0;
+}
+
+/* Where the anomaly's node was recorded: the origin lang stamped on it. */
 static void show_origin(const cli_prog *p, const cli_io *io)
 {
     ag_anomaly an;
     int line = 0;
-    if (ag_anomaly_last(p->t, &an) && an.file && (line = lg_origin_line(an.file)) > 0) {
+    if (ag_anomaly_last(p->t, &an) && an.file && (line = origin_line(an.file)) > 0) {
         fprintf(io->err, "at line %d, column %d of the expression:\n", line, an.line);
         cli_show_source_line(io->err, p->src, line, an.line);
     }

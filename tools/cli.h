@@ -141,10 +141,12 @@ struct lg_prog *cli_lang_load(const cli_args *a, const cli_io *io, char **text, 
 /* Parse src with lang and apply the name=value inputs and --data; an input
  * the text does not use is an error unless allow_unused. Errors are shown
  * as the command line's (caret under the column, `what` naming the text:
- * "expression", "--expect formula"), or, what NULL, as lang's file:line:col. */
+ * "expression", "--expect formula"), or, what NULL, as lang's file:line:col
+ * (with --json: lang's error object on the output). */
 struct lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool allow_unused, const char *what,
                                const cli_io *io, int *rc);
-struct lg_run *cli_lang_eval(struct lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io);
+/* Evaluate on t; NULL with lang's error shown (src: the program's text). */
+struct lg_run *cli_lang_eval(struct lg_prog *p, const char *src, ag_tape *t, const cli_args *a, const cli_io *io);
 /* Higher order (cmd_hess.c): agrad hessian, agrad grad --order N, and
  * trace/dot of a recorded backward pass (--order 2: the backward pass of
  * the first derivative, its recorded nodes marked). */

@@ -20,8 +20,8 @@
  *                                    tolerance follows the size of the
  *                                    gradient, so 5·σ'(−40) ≈ 2e-17 is
  *                                    caught where 1e-12 absolute hid it),
- * or within the formula's own rounding bound (lang's rule, lg_close and
- * lg_rounding: 2*x + 0.1 - 0.1 is right, its 0 at x = 1e-20 is rounding).
+ * or within the formula's own rounding bound (lang's one rule, lg_agrees:
+ * 2*x + 0.1 - 0.1 is right, its 0 at x = 1e-20 is rounding).
  * Points where the expression itself is not finite are outside its domain
  * and skipped (and say so). Exit 0 when every other point agrees, 1 when one
  * does not (naming the worst), 2 for usage errors.
@@ -44,17 +44,16 @@ static uint64_t next_u64(uint64_t *s)
 /* uniform in [-1, 1]: 53 random bits scaled to [0, 1], then stretched */
 static double uniform_pm1(uint64_t *s) { return (double)(next_u64(s) >> 11) * 0x1.0p-52 - 1.0; }
 
-/* lang's one tolerance rule (lg_close), the formula's own rounding bound
- * (lg_rounding) computed only where the entry fails without it */
-static bool agree(cli_prog *g, double x, double y, double tol, double atol, double *rel)
+/* lang's one tolerance rule (lg_agrees): relative, plus atol times the
+ * largest |autodiff| so far, plus the formula's own rounding bound */
+static bool agree(cli_prog *g, double x, double y, const cli_args *a, double scale, double *rel)
 {
-    double diff = fabs(x - y), scale = fmax(fabs(x), fabs(y));
-    *rel = scale > 0 ? diff / scale : (diff == 0 ? 0.0 : (double)NAN);
+    double diff = fabs(x - y), big = fmax(fabs(x), fabs(y));
+    *rel = big > 0 ? diff / big : (diff == 0 ? 0.0 : (double)NAN);
     if (x == y || (isnan(x) && isnan(y)))
         *rel = 0.0;
-    if (lg_close(x, y, tol, atol, 1.0, 0.0))
-        return true;
-    return isfinite(y) && lg_close(x, y, tol, atol, 1.0, lg_rounding(g->t, g->start.len, g->out));
+    lg_check_opts o = {(int)a->points, a->radius, a->tol, a->atol};
+    return lg_agrees(x, y, &o, scale, g->t, g->start.len, g->out);
 }
 
 /* Whether name is in the --data list (comma-separated). */
@@ -117,7 +116,7 @@ static int run_points(const cli_args *a, const cli_io *io, cli_prog *f, cli_prog
         }
         if (isfinite(ad) && fabs(ad) > scale)
             scale = fabs(ad);
-        bool ok = agree(g, ad, fo, a->tol, a->atol * scale, &rel);
+        bool ok = agree(g, ad, fo, a, scale, &rel);
         fprintf(io->out, " %24.17g %24.17g %10.3g%s\n", ad, fo, rel, ok ? "" : "  <-- disagrees");
         if (!ok) {
             n_bad++;

@@ -57,6 +57,16 @@ static char *read_all(const char *path, FILE *in, size_t *len, const cli_io *io)
     return buf;
 }
 
+/* lang's error: with --json as its JSON object on the output (what a
+ * program reads there, whatever failed), else as text with a caret. */
+static void lang_error(const ag_error *e, const char *src, const cli_args *a, const cli_io *io)
+{
+    if (a->json)
+        (void)lg_error_write(e, src, a->file, LG_JSON, io->out);
+    else
+        (void)lg_error_write(e, src, a->file, LG_TEXT, io->err);
+}
+
 lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool allow_unused, const char *what,
                         const cli_io *io, int *rc)
 {
@@ -66,7 +76,7 @@ lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool all
         if (what)
             cli_show_parse_error(io->err, src, &e, what);
         else
-            lg_error_print(&e, src, a->file ? a->file : NULL, io->err);
+            lang_error(&e, src, a, io);
         *rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
         return NULL;
     }
@@ -74,9 +84,9 @@ lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool all
     /* on the command line (what: the expression), a name=value input the
      * text assigns is an error, as it always was; a file's 'x = 2' is a
      * default that name=value overrides */
-    for (size_t k = 0, i; what && !allow_unused && k < lg_prog_n_inputs(p); k++) {
-        lg_input_info in;
-        for (i = 0; lg_prog_input(p, k, &in) && i < a->n_inputs; i++)
+    lg_input_info in;
+    for (size_t k = 0, i; what && !allow_unused && lg_prog_input(p, k, &in); k++) {
+        for (i = 0; i < a->n_inputs; i++)
             if (strcmp(in.name, a->inputs[i].name) == 0) {
                 fprintf(io->err, "agrad: error in the %s: cannot assign to the input '%s' (given as %s=%g)\n", what,
                         in.name, in.name, a->inputs[i].value);
@@ -97,7 +107,7 @@ lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool all
         unused[i] = false;
         if (lg_prog_set_input(p, a->inputs[i].name, &a->inputs[i].value, 1, &e) == AG_OK)
             continue;
-        if (e.status == AG_ENOTFOUND && (allow_unused || what)) {
+        if (e.status == LG_ENOTFOUND && (allow_unused || what)) {
             unused[i] = !allow_unused; /* a hand formula need not use every input */
             n_unused += unused[i];
             continue;
@@ -124,7 +134,7 @@ lg_prog *cli_lang_parse(const char *src, size_t len, const cli_args *a, bool all
         char name[AG_NAME_MAX + 1];
         snprintf(name, sizeof name, "%.*s", (int)strcspn(s, ","), s);
         if (lg_prog_set_data(p, name, true, &e) != AG_OK) {
-            if (allow_unused && e.status == AG_ENOTFOUND)
+            if (allow_unused && e.status == LG_ENOTFOUND)
                 continue;
             fprintf(io->err, "agrad: --data %s: %s\n", name, e.message);
             lg_prog_free(p);
@@ -164,27 +174,20 @@ int cli_check_file(const cli_args *a, const cli_io *io)
         ag_free(text);
         return rc;
     }
-    if (lg_prog_n_claims(p) == 0) {
-        fprintf(io->err, "agrad check: no claim to check: write claims (claim dL/dx = ...) or give --wrt NAME and "
-                         "--expect 'FORMULA'\n");
-        lg_prog_free(p);
-        ag_free(text);
-        return CLI_USAGE;
-    }
+    const char *src = text ? text : a->expr;
     lg_check_opts o = {(int)a->points, a->radius, a->tol, a->atol};
     lg_report r;
     ag_error e;
     if (lg_check(p, &o, &r, &e) != AG_OK) {
-        if (a->json)
-            lg_error_json(&e, lg_prog_source(p), io->out);
-        else
-            lg_error_print(&e, lg_prog_source(p), a->file, io->err);
+        lang_error(&e, src, a, io);
         rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
+    } else if (r.n_claims == 0) {
+        fprintf(io->err, "agrad check: no claim to check: write claims (claim dL/dx = ...) or give --wrt NAME and "
+                         "--expect 'FORMULA'\n");
+        rc = CLI_USAGE;
+        lg_report_free(&r);
     } else {
-        if (a->json)
-            lg_report_json(&r, io->out);
-        else
-            lg_report_print(&r, io->out, cli_ascii(a));
+        (void)lg_report_write(&r, a->json ? LG_JSON : cli_ascii(a) ? LG_ASCII : LG_TEXT, io->out);
         rc = r.all_agree ? CLI_OK : CLI_NO;
         lg_report_free(&r);
     }
@@ -194,12 +197,12 @@ int cli_check_file(const cli_args *a, const cli_io *io)
 }
 
 /* Evaluate on a fresh tape; NULL with the error shown. */
-lg_run *cli_lang_eval(lg_prog *p, ag_tape *t, const cli_args *a, const cli_io *io)
+lg_run *cli_lang_eval(lg_prog *p, const char *src, ag_tape *t, const cli_args *a, const cli_io *io)
 {
     ag_error e;
     lg_run *r = t ? lg_eval(p, t, &e) : NULL;
     if (!r && t)
-        lg_error_print(&e, lg_prog_source(p), a->file, io->err);
+        lang_error(&e, src, a, io);
     return r;
 }
 
@@ -211,10 +214,11 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
     ag_tape *t = p ? ag_tape_new(0) : NULL;
     if (t)
         (void)ag_anomaly_enable(t, true); /* a value that is not finite is flagged with its cause */
-    lg_run *r = p ? cli_lang_eval(p, t, a, io) : NULL;
+    const char *src = text ? text : a->expr;
+    lg_run *r = p ? cli_lang_eval(p, src, t, a, io) : NULL;
     int anomaly = CLI_OK;
     if (r && ag_tape_status(t) == AG_EANOMALY) {
-        cli_prog shown = {.t = t, .src = lg_prog_source(p)};
+        cli_prog shown = {.t = t, .src = src};
         fprintf(io->err, "agrad: warning: a value is not finite; the first:\n");
         anomaly = cli_anomaly(&shown, io);
         ag_tape_clear_error(t);
@@ -225,14 +229,13 @@ int cli_grad_file(const cli_args *a, const cli_io *io)
         fprintf(io->err, "agrad grad: the output %s is not a scalar: use agrad jacobian\n", name);
         rc = CLI_USAGE;
     } else if (r && a->json) {
-        rc = lg_grad_json(r, io->out) == AG_OK ? CLI_OK : CLI_FAIL;
+        rc = lg_run_write(r, LG_JSON, io->out) == AG_OK ? CLI_OK : CLI_FAIL;
     } else if (r) {
         size_t nx = 0;
         fprintf(io->out, "%s = %.17g\n", name, ag_value(t, out.nodes[0]));
-        for (size_t k = 0; k < lg_prog_n_inputs(p); k++) {
-            lg_input_info in;
+        lg_input_info in;
+        for (size_t k = 0; lg_prog_input(p, k, &in); k++) {
             lg_value v;
-            lg_prog_input(p, k, &in);
             if (!lg_run_lookup(r, in.name, &v))
                 continue;
             nx = v.shape.rows * v.shape.cols;
@@ -266,7 +269,7 @@ int cli_jacobian(const cli_args *a, const cli_io *io)
     int rc;
     lg_prog *p = cli_lang_load(a, io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
-    lg_run *r = p ? cli_lang_eval(p, t, a, io) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, text ? text : a->expr, t, a, io) : NULL;
     lg_value of, wrt;
     const char *name = a->of;
     double *J = NULL;
@@ -329,7 +332,7 @@ static char *as_derivation(const cli_args *a, const cli_io *io, bool quiet)
     b.file = NULL;
     lg_prog *p = cli_lang_load(&b, quiet ? &q : io, &text, &rc);
     ag_tape *t = p ? ag_tape_new(0) : NULL;
-    lg_run *r = p ? cli_lang_eval(p, t, &b, quiet ? &q : io) : NULL;
+    lg_run *r = p ? cli_lang_eval(p, a->expr, t, &b, quiet ? &q : io) : NULL;
     const char *out = NULL;
     char *src = NULL;
     if (r && lg_run_output(r, NULL, &out)) {
@@ -383,7 +386,7 @@ int cli_check_kinks(const cli_args *a, const cli_io *io)
         if (r.n_kinks && r.n_claims == 1 && r.claims[0].verdict == LG_DISAGREES) {
             fprintf(io->out, "but DISAGREES across a kink: %zu kink%s near the given point, points on both sides:\n",
                     r.n_kinks, r.n_kinks == 1 ? "" : "s");
-            lg_report_print(&r, io->out, cli_ascii(a));
+            (void)lg_report_write(&r, cli_ascii(a) ? LG_ASCII : LG_TEXT, io->out);
             rc = CLI_NO;
         }
         lg_report_free(&r);
@@ -421,7 +424,7 @@ int cli_prog_build(cli_prog *p, const cli_args *a, const char *src, bool allow_u
         if (what)
             cli_show_parse_error(io->err, p->src, &e, what);
         else
-            lg_error_print(&e, p->src, a->file, io->err);
+            lang_error(&e, p->src, a, io);
         rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
     }
     lg_value out;

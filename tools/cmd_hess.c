@@ -38,7 +38,9 @@ static ag_node *wrt_nodes(lg_prog *p, lg_run *r, const cli_args *a, size_t *n, c
     /* the inputs given on the command line first, in their order, then the
      * program's own in declaration order */
     ag_node *xs = NULL;
-    size_t n_in = lg_prog_n_inputs(p);
+    size_t n_in = 0;
+    for (lg_input_info in; lg_prog_input(p, n_in, &in);) /* lg_prog_input is false past the end */
+        n_in++;
     for (size_t k = 0; k < a->n_inputs + n_in; k++) {
         lg_input_info in;
         bool given = false;
@@ -110,7 +112,7 @@ static int session_open(session *s, const cli_args *a, const cli_io *io)
     if (!s->p)
         return rc;
     s->t = ag_tape_new(0);
-    s->r = s->t ? cli_lang_eval(s->p, s->t, a, io) : NULL;
+    s->r = s->t ? cli_lang_eval(s->p, s->text ? s->text : a->expr, s->t, a, io) : NULL;
     if (!s->r)
         return s->t ? CLI_USAGE : CLI_FAIL;
     s->f = scalar_output(s->r, &s->name, io);

@@ -214,19 +214,16 @@ void cli_help(FILE *f, cli_cmd cmd)
     if (cmd < CLI_NCMD)
         return;
     /* the functions from lang's one table, so help cannot drift from it */
-    char list[1024];
-    lg_builtin_list(list, sizeof list);
     fputs("\nfunctions:", f);
     size_t col = 10;
-    for (const char *w = list; *w; w += strspn(w, " ")) {
-        size_t n = strcspn(w, " ");
+    for (size_t k = 0; lg_function(k); k++) {
+        size_t n = strlen(lg_function(k));
         if (col + n + 1 > 80) {
             fputs("\n ", f);
             col = 1;
         }
-        fprintf(f, " %.*s", (int)n, w);
+        fprintf(f, " %s", lg_function(k));
         col += n + 1;
-        w += n;
     }
     fputs("\n", f);
 }

@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cli_show_source_line(FILE *f, const char *src, int line, int col) { lg_source_window(f, src, line, col); }
+void cli_show_source_line(FILE *f, const char *src, int line, int col)
+{
+    ag_error at = {.line = line, .column = col};
+    (void)lg_error_write(&at, src, NULL, LG_WINDOW, f);
+}
 
 void cli_show_parse_error(FILE *f, const char *src, const ag_error *e, const char *what)
 {
-    const char *kind = e->status == AG_EPARSE ? "parse error" : "error";
+    const char *kind = e->status == LG_EPARSE ? "parse error" : "error";
     if (e->line <= 0) {
         fprintf(f, "agrad: %s in the %s: %s\n", kind, what, e->message);
         return;

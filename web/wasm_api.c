@@ -61,11 +61,11 @@ static char *lang_error(const char *src, const ag_error *e, const char *where)
     if (!jw_open(&w))
         return jw_error("out of memory");
     if (jw_open(&text))
-        lg_error_print(e, src, NULL, text.f);
+        (void)lg_error_write(e, src, NULL, LG_TEXT, text.f);
     fprintf(w.f, "{\"ok\": false, \"error\": {\"where\": \"%s\", \"message\": ", where);
     jw_str(w.f, e->message);
     fprintf(w.f, ", \"status\": \"%s\", \"line\": %d, \"column\": %d, \"offset\": %zu, \"text\": ",
-            ag_status_str(e->status), e->line, e->column, offset_of(src, e->line, e->column));
+            lg_status_str(e->status), e->line, e->column, offset_of(src, e->line, e->column));
     jw_put_text(w.f, &text);
     fputs("}}", w.f);
     return jw_result(&w);
@@ -84,7 +84,7 @@ static bool set_inputs(lg_prog *p, const char *s, ag_error *e)
         char name[AG_NAME_MAX + 1];
         size_t nlen = eq ? (size_t)(eq - s) : 0;
         memset(e, 0, sizeof *e);
-        e->status = AG_EPARSE;
+        e->status = LG_EPARSE;
         if (!eq || nlen == 0 || nlen > AG_NAME_MAX) {
             snprintf(e->message, sizeof e->message, "an input is name=value, not '%.*s'", (int)(len > 40 ? 40 : len), s);
             return false;
@@ -312,10 +312,10 @@ static char *check_body(lg_prog *p, const req *q)
         res = jw_error("out of memory");
     } else {
         fputs("{\"ok\": true, \"report\": ", w.f);
-        lg_report_json(&rep, w.f);
+        (void)lg_report_write(&rep, LG_JSON, w.f);
         fputs(", \"text\": ", w.f);
         if (jw_open(&text))
-            lg_report_print(&rep, text.f, false);
+            (void)lg_report_write(&rep, LG_TEXT, text.f);
         jw_put_text(w.f, &text);
         fputc('}', w.f);
         res = jw_result(&w);

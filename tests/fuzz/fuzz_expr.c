@@ -22,7 +22,7 @@ static void check_error(const ag_error *e)
 {
     if (e->status == AG_OK || e->message[0] == '\0' || strlen(e->message) >= sizeof e->message)
         abort();
-    if (e->status == AG_EPARSE && (e->line < 1 || e->column < 1))
+    if (e->status == LG_EPARSE && (e->line < 1 || e->column < 1))
         abort();
 }
 
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *names[3] = {"x", "y", "z"};
     const double values[3] = {0.5, -1.25, 3.0};
     for (int k = 0; k < 3; k++)
-        if (lg_prog_set_input(p, names[k], &values[k], 1, &e) != AG_OK && e.status != AG_ENOTFOUND &&
+        if (lg_prog_set_input(p, names[k], &values[k], 1, &e) != AG_OK && e.status != LG_ENOTFOUND &&
             e.status != AG_EINVAL && e.status != AG_ENAME)
             check_error(&e);
     ag_tape *t = ag_tape_new(0);

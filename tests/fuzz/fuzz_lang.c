@@ -23,8 +23,8 @@ static void sink_json(lg_run *r)
     FILE *m = open_memstream(&buf, &n);
     if (!m)
         return;
-    (void)lg_grad_json(r, m);
-    (void)lg_trace_json(r, m);
+    (void)lg_run_write(r, LG_JSON, m);
+    (void)lg_run_write(r, LG_TRACE, m);
     fclose(m);
     free(buf);
 }
@@ -41,10 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!p) {
         if (e.status == AG_OK || e.message[0] == '\0' || strlen(e.message) >= sizeof e.message)
             abort();
-        if (e.status == AG_EPARSE && (e.line < 1 || e.column < 1))
+        if (e.status == LG_EPARSE && (e.line < 1 || e.column < 1))
             abort();
         char buf[2048];
-        (void)lg_error_json_buf(&e, src, buf, sizeof buf);
+        FILE *m = fmemopen(buf, sizeof buf, "w");
+        if (m) {
+            (void)lg_error_write(&e, src, NULL, LG_JSON, m);
+            (void)lg_error_write(&e, src, NULL, LG_TEXT, m);
+            fclose(m);
+        }
         free(src);
         return 0;
     }
@@ -63,7 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lg_report rep;
     if (lg_check(p, &o, &rep, &e) == AG_OK) {
         char buf[4096];
-        (void)lg_report_json_buf(&rep, buf, sizeof buf);
+        FILE *m = fmemopen(buf, sizeof buf, "w");
+        if (m) {
+            (void)lg_report_write(&rep, LG_JSON, m);
+            fclose(m);
+        }
         lg_report_free(&rep);
     }
     lg_prog_free(p);
