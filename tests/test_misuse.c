@@ -342,8 +342,8 @@ Test(misuse, nn_inputs_of_the_wrong_width)
     cr_assert(ag_run_is_null(nn_dense_forward(t, nn_layer_at(m, 1), x)));
     assert_error(t, AG_EINVAL, "nn_dense_forward", "width 1", "3 inputs");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(nn_loss_se(t, ag_run_of(x.first, 2), y, NN_SUM)));
-    assert_error(t, AG_EINVAL, "nn_loss_se", "width 2", "width 1");
+    cr_assert(ag_is_null(nn_loss(t, NN_LOSS_SE, ag_run_of(x.first, 2), y, NN_SUM)));
+    assert_error(t, AG_EINVAL, "nn_loss", "width 2", "width 1");
     cr_assert_eq(ag_tape_len(t), len + 2); /* only x and y */
     nn_model_free(m);
     ag_tape_free(t);
