@@ -5,8 +5,11 @@
  * Invariants: the model's n scalar parameters are the nodes first ..
  * first + n - 1 of one tape segment, tensors in creation order, each tensor
  * a sub-run; by_name holds exactly the tensors of `params`; a failed call
- * leaves the model and the tape as they were: whatever can fail is done
- * before the first node of a tensor is recorded.
+ * leaves the model and the tape's nodes as they were: whatever can fail is
+ * done before the first node of a tensor is recorded, except finding that
+ * a rewind split the run (only ag_check on the recorded nodes can tell),
+ * which is undone by rewinding them (the error hook then sees the engine's
+ * error, then nn's).
  */
 #include "nn.h"
 
