@@ -311,11 +311,6 @@ ag_run ag_map(ag_tape *t, ag_op op, ag_run a, ag_run b);
 
 /* The k-th node of run r (k < r.n). */
 ag_node ag_at(ag_tape *t, ag_run r, size_t k);
-/* Whether a node recorded now would extend r as one run: r is live, ends
- * at the tape's end, and no rewind boundary lies at its end. A question, not
- * a check: it records no error (for libraries that grow one run, such as
- * nn's parameters). */
-bool ag_run_growable(const ag_tape *t, ag_run r);
 
 /* ---- reading and writing values ----------------------------------------- */
 

@@ -223,13 +223,6 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
         return ag__fail(t, AG_ESTALE,
                         "ag_tape_rewind: the mark at %u nodes was dropped by an earlier rewind below it (the tape now holds %u)",
                         m.len, t->len);
-    if (m.len == t->len && m.aux_len == t->aux_len) {
-        /* nothing recorded since the mark: nothing to drop, and no handle can
-         * be stale (a rewind that drops nodes always opens a new segment),
-         * so no new segment either: runs ending here may still grow */
-        t->anomaly_seen = false;
-        return AG_OK;
-    }
     while (t->nseg > 1 && t->seg[t->nseg - 1].start >= m.len)
         t->nseg--;
     if (t->nseg == t->seg_cap) {
@@ -293,15 +286,6 @@ double *ag_values(ag_tape *t, ag_run r)
 double *ag_grads(ag_tape *t, ag_run r)
 {
     return ag__check_run(t, r, "ag_grads", 1) == AG_OK ? t->grad + r.first.idx : NULL;
-}
-
-bool ag_run_growable(const ag_tape *t, ag_run r)
-{
-    /* live, ending at the tape's end, and in the last segment: the one new
-     * nodes go to */
-    ag_node f = r.first;
-    return f.tape == t->serial && f.idx < t->len && r.n >= 1 && r.n == t->len - f.idx &&
-           ag__seg_of(t, f.idx) == t->nseg - 1 && t->seg[t->nseg - 1].gen == f.gen;
 }
 
 ag_node ag_at(ag_tape *t, ag_run r, size_t k)

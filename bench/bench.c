@@ -64,8 +64,8 @@ static void graph_size(ag_tape *t, ag_mark mark, result *r)
 static void copy_weights(nn_model *m, hand_mlp *h)
 {
     ag_tape *t = nn_model_tape(m);
-    for (size_t l = 0; l < nn_layer_count(m); l++) {
-        const nn_layer *ly = nn_layer_at(m, l);
+    const nn_layer *ly;
+    for (size_t l = 0; (ly = nn_layer_at(m, l)); l++) {
         memcpy(h->w[l], ag_values(t, ly->w), ly->n_in * ly->n_out * sizeof(double));
         memcpy(h->b[l], ag_values(t, ly->b), ly->n_out * sizeof(double));
     }

@@ -79,17 +79,17 @@ static ag_node record_loss(model *w)
         ag_run x = ag_consts(t, w->d.x + i * n_in, n_in);
         ag_run s = nn_mlp_forward(w->m, x);
         if (w->moons) {
-            terms[i] = nn_loss_hinge(t, s, ag_consts(t, &w->d.y[i], 1), NN_SUM);
+            terms[i] = nn_loss(t, NN_LOSS_HINGE, s, ag_consts(t, &w->d.y[i], 1), NN_SUM);
         } else {
             double onehot[10] = {0};
             onehot[(int)w->d.y[i]] = 1.0;
-            terms[i] = nn_loss_softmax_ce(t, s, ag_consts(t, onehot, 10));
+            terms[i] = nn_loss(t, NN_LOSS_SOFTMAX_CE, s, ag_consts(t, onehot, 10), NN_SUM);
         }
     }
     ag_node L = ag_mul(t, ag_const(t, 1.0 / (double)w->rows), ag_apply(t, AG_OP_SUM, terms, w->rows));
     free(terms);
     if (w->moons)
-        L = ag_add(t, L, ag_mul(t, ag_const(t, 1e-4), nn_l2(w->m)));
+        L = ag_add(t, L, ag_mul(t, ag_const(t, 1e-4), ag_dot(t, nn_model_params(w->m), nn_model_params(w->m), AG_NULL)));
     return L;
 }
 
@@ -212,7 +212,7 @@ static int bench_full(size_t h, full_result *r)
     for (int i = 0; i < 16; i++) {
         double x[4] = {sin(i), cos(3.0 * i), 0.1 * i, 1.0 - 0.05 * i}, y = sin(0.4 * i);
         ag_run out = nn_mlp_forward(m, ag_consts(t, x, 4));
-        terms[i] = nn_loss_half_se(t, out, ag_consts(t, &y, 1), NN_SUM);
+        terms[i] = nn_loss(t, NN_LOSS_HALF_SE, out, ag_consts(t, &y, 1), NN_SUM);
     }
     ag_node L = ag_apply(t, AG_OP_SUM, terms, 16);
     double times[REPS], *H = NULL;

@@ -20,13 +20,13 @@ ag_status digits_setup(digits_run *w, const nn_dataset *d, uint64_t seed, char *
     if (d->cols != DIGITS_FEATURES || d->rows <= DIGITS_TRAIN) {
         snprintf(why, why_size, "the digits data needs %d features and more than %d rows, not %zu x %zu",
                  DIGITS_FEATURES, DIGITS_TRAIN, d->rows, d->cols);
-        return AG_EFORMAT;
+        return NN_EFORMAT;
     }
     for (size_t i = 0; i < d->rows; i++) {
         double y = d->y[i];
         if (!(y >= 0 && y < DIGITS_CLASSES && y == floor(y))) {
             snprintf(why, why_size, "data row %zu: label %g is not a digit 0..9", i + 1, y);
-            return AG_EFORMAT;
+            return NN_EFORMAT;
         }
     }
     static const size_t hidden[] = {64, 64};

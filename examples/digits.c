@@ -124,9 +124,12 @@ static ag_node record_batch(clf *c, const double *x, const double *y, ag_run *xs
         return AG_NULL;
     for (size_t i = 0; i < c->batch; i++) {
         ag_run z = nn_mlp_forward(c->model, ag_run_of(ag_at(t, *xs, i * c->n_in), c->n_in));
-        c->losses[i] = nn_loss_softmax_ce(t, z, ag_run_of(ag_at(t, *ys, i * c->n_classes), c->n_classes));
+        ag_run yi = ag_run_of(ag_at(t, *ys, i * c->n_classes), c->n_classes);
+        c->losses[i] = nn_loss(t, NN_LOSS_SOFTMAX_CE, z, yi, NN_SUM);
     }
-    return nn_reduce_nodes(t, c->losses, c->batch, NN_MEAN);
+    /* the batch mean: one SUM node over the examples' losses, times 1/B */
+    ag_node sum = ag_apply(t, AG_OP_SUM, c->losses, c->batch);
+    return ag_mul(t, sum, ag_const(t, 1.0 / (double)c->batch));
 }
 
 /* Gradient and update from the recorded loss L; *loss its value. */

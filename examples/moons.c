@@ -60,12 +60,12 @@ static ag_status moons_setup(moons_run *w, const nn_dataset *d, uint64_t seed, c
     w->d = d;
     if (d->cols != 2 || d->rows == 0) {
         snprintf(why, why_size, "the moons data needs 2 feature columns and a label, not %zu features", d->cols);
-        return AG_EFORMAT;
+        return NN_EFORMAT;
     }
     for (size_t i = 0; i < d->rows; i++)
         if (d->y[i] != 1.0 && d->y[i] != -1.0) {
             snprintf(why, why_size, "data row %zu: label %g is not -1 or 1", i + 1, d->y[i]);
-            return AG_EFORMAT;
+            return NN_EFORMAT;
         }
     w->t = ag_tape_new(0);
     if (!w->t) {
@@ -110,11 +110,13 @@ static void moons_free(moons_run *w)
 
 /* Record the whole-data-set loss. The hidden layers run point by point;
  * then the output layer (one linear unit: one dot node) runs for every
- * point back to back, so the N scores form one run for nn_loss_hinge. */
+ * point back to back, so the N scores form one run for nn_loss (NN_LOSS_HINGE). */
 static ag_node moons_record(moons_run *w)
 {
     ag_tape *t = w->t;
-    size_t n = w->d->rows, n_layers = nn_layer_count(w->model);
+    size_t n = w->d->rows, n_layers = 0;
+    while (nn_layer_at(w->model, n_layers))
+        n_layers++;
     ag_run xs = ag_consts(t, w->d->x, 2 * n);
     ag_run ys = ag_consts(t, w->ymat, n);
     if (ag_run_is_null(xs) || ag_run_is_null(ys))
@@ -136,8 +138,8 @@ static ag_node moons_record(moons_run *w)
         ag_tape_fail(t, AG_EINVAL, "moons: the output layer did not record one node a point");
         return AG_NULL;
     }
-    ag_node data = nn_loss_hinge(t, w->scores, ys, NN_MEAN);
-    ag_node reg = ag_mul(t, ag_const(t, 1e-4), nn_l2(w->model));
+    ag_node data = nn_loss(t, NN_LOSS_HINGE, w->scores, ys, NN_MEAN);
+    ag_node reg = ag_mul(t, ag_const(t, 1e-4), ag_dot(t, nn_model_params(w->model), nn_model_params(w->model), AG_NULL));
     return ag_add(t, data, reg);
 }
 

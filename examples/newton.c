@@ -49,7 +49,7 @@ static ag_node record_loss(ag_tape *t, const problem *pb, ag_run p)
     ag_run x = ag_consts(t, pb->x, pb->n * P), y = ag_consts(t, pb->y, pb->n);
     /* z_i = sum_k x_ik p_k: one dot per sample, the bias as w_64 against 1 */
     ag_run z = ag_dot_rows(t, x, p, AG_NULL_RUN);
-    ag_node fit = nn_loss_bce_logits(t, z, y, NN_MEAN);
+    ag_node fit = nn_loss(t, NN_LOSS_BCE_LOGITS, z, y, NN_MEAN);
     ag_run w = ag_run_of(p.first, D);
     ag_node l2 = ag_dot(t, w, w, AG_NULL); /* |w|^2, not the bias */
     return ag_add(t, fit, ag_mul(t, ag_const(t, 0.5 * pb->lambda), l2));

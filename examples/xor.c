@@ -34,8 +34,8 @@ static ag_node record_loss(ag_tape *t, nn_model *m, ag_run *out)
      * between them): sum the four squared errors node by node */
     ag_node terms[4];
     for (size_t i = 0; i < 4; i++)
-        terms[i] = nn_loss_half_se(t, out[i], ag_run_of(ag_at(t, ys, i), 1), NN_SUM);
-    return nn_reduce_nodes(t, terms, 4, NN_SUM);
+        terms[i] = nn_loss(t, NN_LOSS_HALF_SE, out[i], ag_run_of(ag_at(t, ys, i), 1), NN_SUM);
+    return ag_apply(t, AG_OP_SUM, terms, 4);
 }
 
 int main(int argc, char **argv)

@@ -79,8 +79,8 @@ static ag_status parse_number(parser *ps, span f, size_t line, size_t col, bool 
     int shown = f.n > 40 ? 40 : (int)f.n;
     const char *more = f.n > 40 ? "..." : "";
     if (f.n == 0)
-        return quiet ? AG_EPARSE
-                     : nn__fail(ps->err, AG_EPARSE, "%s:%zu:%zu: empty field, a number expected",
+        return quiet ? NN_EPARSE
+                     : nn__fail(ps->err, NN_EPARSE, "%s:%zu:%zu: empty field, a number expected",
                                 ps->src, line, col);
     if (!ps->scratch || f.n + 1 > ps->scap) {
         char *q = ag_realloc(ps->scratch, f.n + 1);
@@ -96,18 +96,18 @@ static ag_status parse_number(parser *ps, span f, size_t line, size_t col, bool 
     errno = 0;
     double v = strtod(ps->scratch, &end);
     if (end != ps->scratch + f.n)
-        return quiet ? AG_EPARSE
-                     : nn__fail(ps->err, AG_EPARSE, "%s:%zu:%zu: '%.*s%s' is not a number",
+        return quiet ? NN_EPARSE
+                     : nn__fail(ps->err, NN_EPARSE, "%s:%zu:%zu: '%.*s%s' is not a number",
                                 ps->src, line, col, shown, f.p, more);
     if (quiet)
         return AG_OK; /* header detection: strtod's syntax is all that counts */
     /* ERANGE with a tiny result is underflow to a subnormal or zero, which
      * is a fine value; with an infinite one it is overflow. */
     if (isinf(v) && errno == ERANGE)
-        return nn__fail(ps->err, AG_EPARSE, "%s:%zu:%zu: '%.*s%s' is out of range", ps->src,
+        return nn__fail(ps->err, NN_EPARSE, "%s:%zu:%zu: '%.*s%s' is out of range", ps->src,
                         line, col, shown, f.p, more);
     if (!isfinite(v))
-        return nn__fail(ps->err, AG_EPARSE, "%s:%zu:%zu: '%.*s%s' is not a finite number",
+        return nn__fail(ps->err, NN_EPARSE, "%s:%zu:%zu: '%.*s%s' is not a finite number",
                         ps->src, line, col, shown, f.p, more);
     *out = v;
     return AG_OK;
@@ -175,7 +175,7 @@ static ag_status read_row(parser *ps, const char *a, const char *b, size_t line,
             for (size_t i = 0; i < want; i++)
                 at = (const char *)memchr(at, ',', (size_t)(b - at)) + 1;
         }
-        return nn__fail(ps->err, AG_EPARSE, "%s:%zu:%zu: %zu fields, %zu expected", ps->src,
+        return nn__fail(ps->err, NN_EPARSE, "%s:%zu:%zu: %zu fields, %zu expected", ps->src,
                         line, (size_t)(at - a) + 1, got, want);
     }
     double *x = out->x + out->rows * out->cols;
@@ -209,7 +209,7 @@ static ag_status parse_lines(parser *ps, const char *text, const char *end,
     const char *b = line_end(a, end, &next);
     size_t fields = count_fields(a, b);
     if (fields < 2)
-        return nn__fail(ps->err, AG_EPARSE,
+        return nn__fail(ps->err, NN_EPARSE,
                         "%s:1:1: 1 field a row; at least 2 expected (features and a label)",
                         ps->src);
     if (o->label_col < -1 || (o->label_col >= 0 && (size_t)o->label_col >= fields))
@@ -242,13 +242,13 @@ static ag_status parse_lines(parser *ps, const char *text, const char *end,
     for (; s == AG_OK && a < end; a = next, line++) {
         b = line_end(a, end, &next);
         if (blank_line(a, b))
-            s = nn__fail(ps->err, AG_EPARSE, "%s:%zu:1: blank line before the end of the data",
+            s = nn__fail(ps->err, NN_EPARSE, "%s:%zu:1: blank line before the end of the data",
                          ps->src, line);
         else
             s = read_row(ps, a, b, line, label, out);
     }
     if (s == AG_OK && out->rows == 0)
-        s = nn__fail(ps->err, AG_EPARSE, "%s:%zu:1: no data rows after the header", ps->src,
+        s = nn__fail(ps->err, NN_EPARSE, "%s:%zu:1: no data rows after the header", ps->src,
                      line);
     return s;
 }
@@ -264,7 +264,7 @@ ag_status nn_csv_parse(const char *text, size_t len, const char *source, const n
     if (!text && len > 0)
         return nn__fail(err, AG_EINVAL, "%s: text is NULL", ps.src);
     if (len == 0)
-        return nn__fail(err, AG_EPARSE, "%s:1:1: the file is empty", ps.src);
+        return nn__fail(err, NN_EPARSE, "%s:1:1: the file is empty", ps.src);
     const char *end = text + len;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         text += 3;
@@ -278,7 +278,7 @@ ag_status nn_csv_parse(const char *text, size_t len, const char *source, const n
     }
     end = last;
     if (end == text)
-        return nn__fail(err, AG_EPARSE, "%s:1:1: the file is empty", ps.src);
+        return nn__fail(err, NN_EPARSE, "%s:1:1: the file is empty", ps.src);
     ag_status s = parse_lines(&ps, text, end, opts ? opts : &defaults, out);
     ag_free(ps.scratch);
     if (s != AG_OK)

@@ -49,12 +49,12 @@ ag_status nn__read_file(const char *path, unsigned char **buf, size_t *len, nn_e
     *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return nn__fail(err, AG_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return nn__fail(err, NN_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
     if (bad) {
         close(fd);
-        return nn__fail(err, AG_EIO, "%s: cannot read: %s", path, strerror(bad));
+        return nn__fail(err, NN_EIO, "%s: cannot read: %s", path, strerror(bad));
     }
     /* The size from fstat is only a first guess (the file may grow while
      * we read, or be a pipe reporting 0): read to EOF, growing as needed. */
@@ -83,7 +83,7 @@ ag_status nn__read_file(const char *path, unsigned char **buf, size_t *len, nn_e
             int e = errno;
             ag_free(p);
             close(fd);
-            return nn__fail(err, AG_EIO, "%s: read failed at byte %zu: %s", path, n,
+            return nn__fail(err, NN_EIO, "%s: read failed at byte %zu: %s", path, n,
                             strerror(e));
         }
         if (r == 0)
@@ -142,9 +142,9 @@ ag_status nn__write_file_atomic(const char *path, const unsigned char *buf, size
         fail_after = -1;
         if (!f.tmp)
             return nn__fail(err, AG_ENOMEM, "%s: out of memory naming the temporary file", path);
-        nn__fail(err, AG_EIO, "%s: cannot create temporary file '%s': %s", path, f.tmp, strerror(e));
+        nn__fail(err, NN_EIO, "%s: cannot create temporary file '%s': %s", path, f.tmp, strerror(e));
         af_abort(&f);
-        return AG_EIO;
+        return NN_EIO;
     }
     char tmp[512]; /* the name, for messages after af_* freed it */
     snprintf(tmp, sizeof tmp, "%s", f.tmp);
@@ -154,12 +154,12 @@ ag_status nn__write_file_atomic(const char *path, const unsigned char *buf, size
         const char *step = fail_after >= 0 ? "write (simulated failure)" : "write";
         af_abort(&f);
         fail_after = -1;
-        return nn__fail(err, AG_EIO, "%s: %s of temporary file '%s' failed after %zu of %zu bytes: %s", path,
+        return nn__fail(err, NN_EIO, "%s: %s of temporary file '%s' failed after %zu of %zu bytes: %s", path,
                         step, tmp, written, len, strerror(e));
     }
     fail_after = -1;
     if (af_commit(&f, path) != 0)
-        return nn__fail(err, AG_EIO, "%s: %s of temporary file '%s' failed: %s", path, f.failed, tmp,
+        return nn__fail(err, NN_EIO, "%s: %s of temporary file '%s' failed: %s", path, f.failed, tmp,
                         strerror(errno));
     nn__ok(err);
     return AG_OK;

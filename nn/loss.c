@@ -3,7 +3,8 @@
  * n nodes; each loss is a few runs of elementwise ops and one reducing dot
  * or sum node, so it costs no bytes per input beyond its nodes.
  *
- * Invariant: every loss returns one node whose value is the documented
+ * One entry, nn_loss, keyed by nn_loss_kind through a table with a row per
+ * kind. Invariant: every loss returns one node whose value is the documented
  * formula and whose gradient the engine derives; no loss reads a value
  * while recording, so a recorded loss replays with new targets.
  */
@@ -17,13 +18,11 @@ static ag_node scale(ag_tape *t, ag_node x, double c)
     return ag_mul(t, x, ag_const(t, c));
 }
 
-static double reduction(nn_reduce r, size_t n) { return r == NN_MEAN ? 1.0 / (double)n : 1.0; }
-
 /* the two operand runs live and of one width, checked before anything is
  * recorded, and room for the loss's nodes up front */
 static bool start(ag_tape *t, ag_run a, ag_run y, const char *fn)
 {
-    if (ag_check(t, a, fn, 2) != AG_OK || ag_check(t, y, fn, 3) != AG_OK)
+    if (ag_check(t, a, fn, 3) != AG_OK || ag_check(t, y, fn, 4) != AG_OK)
         return false;
     if (a.n != y.n) {
         ag_tape_fail(t, AG_EINVAL, "%s: a prediction of width %u for a target of width %u", fn, a.n, y.n);
@@ -42,24 +41,18 @@ static ag_node sum_sq_diff(ag_tape *t, ag_run a, ag_run y)
     return ag_run_is_null(d) ? AG_NULL : ag_dot(t, d, d, AG_NULL);
 }
 
-ag_node nn_loss_half_se(ag_tape *t, ag_run a, ag_run y, nn_reduce r)
+static ag_node half_se(ag_tape *t, ag_run a, ag_run y, double red)
 {
-    if (!start(t, a, y, "nn_loss_half_se"))
-        return AG_NULL;
-    return scale(t, sum_sq_diff(t, a, y), 0.5 * reduction(r, a.n)); /* F6 */
+    return scale(t, sum_sq_diff(t, a, y), 0.5 * red); /* F6 */
 }
 
-ag_node nn_loss_se(ag_tape *t, ag_run a, ag_run y, nn_reduce r)
+static ag_node se(ag_tape *t, ag_run a, ag_run y, double red)
 {
-    if (!start(t, a, y, "nn_loss_se"))
-        return AG_NULL;
-    return scale(t, sum_sq_diff(t, a, y), reduction(r, a.n)); /* F7 */
+    return scale(t, sum_sq_diff(t, a, y), red); /* F7 */
 }
 
-ag_node nn_loss_bce(ag_tape *t, ag_run p, ag_run y, nn_reduce r)
+static ag_node bce(ag_tape *t, ag_run p, ag_run y, double red)
 {
-    if (!start(t, p, y, "nn_loss_bce"))
-        return AG_NULL;
     /* F14: L = -(sum y log p + sum (1 - y) log(1 - p)), two dots over runs,
      * each log clamped at -100 (PyTorch's BCELoss): a confident right answer
      * p = 1 then gives 0 * -100 = 0 instead of 0 * log 0 = NaN */
@@ -71,36 +64,31 @@ ag_node nn_loss_bce(ag_tape *t, ag_run p, ag_run y, nn_reduce r)
     if (ag_run_is_null(logp) || ag_run_is_null(logq) || ag_run_is_null(ny))
         return AG_NULL;
     ag_node s = ag_add(t, ag_dot(t, y, logp, AG_NULL), ag_dot(t, ny, logq, AG_NULL));
-    return scale(t, s, -reduction(r, p.n));
+    return scale(t, s, -red);
 }
 
-ag_node nn_loss_bce_logits(ag_tape *t, ag_run z, ag_run y, nn_reduce r)
+static ag_node bce_logits(ag_tape *t, ag_run z, ag_run y, double red)
 {
-    if (!start(t, z, y, "nn_loss_bce_logits"))
-        return AG_NULL;
     /* -[y log s(z) + (1 - y) log(1 - s(z))] = softplus(z) - y z, which never
      * takes the log of a rounded-to-0 probability; d/dz = sigmoid(z) - y */
     ag_run sp = ag_map(t, AG_OP_SOFTPLUS, z, AG_NULL_RUN);
     if (ag_run_is_null(sp))
         return AG_NULL;
     ag_node s = ag_sub(t, ag_sum(t, sp), ag_dot(t, y, z, AG_NULL));
-    return scale(t, s, reduction(r, z.n));
+    return scale(t, s, red);
 }
 
-ag_node nn_loss_softmax_ce(ag_tape *t, ag_run z, ag_run y)
+static ag_node softmax_ce(ag_tape *t, ag_run z, ag_run y, double red)
 {
-    if (!start(t, z, y, "nn_loss_softmax_ce"))
-        return AG_NULL;
+    (void)red; /* one example's loss over its classes: nothing to reduce */
     /* F17: -sum_c y_c log softmax_c(z) = logsumexp(z) sum_c y_c - sum_c y_c z_c,
      * and sum_c y_c = 1 for a one-hot target: dL/dz = softmax(z) - y */
     ag_node lse = ag_logsumexp(t, z);
     return ag_sub(t, lse, ag_dot(t, y, z, AG_NULL));
 }
 
-ag_node nn_loss_hinge(ag_tape *t, ag_run s, ag_run y, nn_reduce r)
+static ag_node hinge(ag_tape *t, ag_run s, ag_run y, double red)
 {
-    if (!start(t, s, y, "nn_loss_hinge"))
-        return AG_NULL;
     /* max(0, 1 - y s) = relu(1 - y s); at the kink 1 - y s = 0 the gradient
      * is 0 (relu'(0) = 0) */
     ag_run one = one_node(ag_const(t, 1.0));
@@ -108,22 +96,29 @@ ag_node nn_loss_hinge(ag_tape *t, ag_run s, ag_run y, nn_reduce r)
     ag_run h = ag_map(t, AG_OP_RELU, ag_map(t, AG_OP_SUB, one, ys), AG_NULL_RUN);
     if (ag_run_is_null(h))
         return AG_NULL;
-    return scale(t, ag_sum(t, h), reduction(r, s.n));
+    return scale(t, ag_sum(t, h), red);
 }
 
-ag_node nn_l2(nn_model *m)
+/* one row per nn_loss_kind, in its order (checked at compile time by the
+ * designated initializers and the size below) */
+typedef ag_node (*loss_fn)(ag_tape *t, ag_run a, ag_run y, double red);
+static const loss_fn losses[NN_LOSS_COUNT] = {
+    [NN_LOSS_HALF_SE] = half_se,       [NN_LOSS_SE] = se,
+    [NN_LOSS_BCE] = bce,               [NN_LOSS_BCE_LOGITS] = bce_logits,
+    [NN_LOSS_SOFTMAX_CE] = softmax_ce, [NN_LOSS_HINGE] = hinge,
+};
+
+ag_node nn_loss(ag_tape *t, nn_loss_kind kind, ag_run a, ag_run y, nn_reduce r)
 {
-    ag_run p = nn_model_params(m);
-    ag_tape *t = nn_model_tape(m);
-    if (ag_run_is_null(p)) {
-        ag_tape_fail(t, AG_EINVAL, "nn_l2: the model has no parameters");
+    if ((unsigned)kind >= NN_LOSS_COUNT || !losses[kind]) {
+        ag_tape_fail(t, AG_EINVAL, "nn_loss: unknown loss %d", (int)kind);
         return AG_NULL;
     }
-    return ag_dot(t, p, p, AG_NULL); /* sum p^2, d/dp = 2p */
-}
-
-ag_node nn_reduce_nodes(ag_tape *t, const ag_node *xs, size_t n, nn_reduce r)
-{
-    ag_node s = n == 1 && xs ? xs[0] : ag_apply(t, AG_OP_SUM, xs, n);
-    return scale(t, s, reduction(r, n)); /* F13: the batch sum, or its mean */
+    if (r != NN_SUM && r != NN_MEAN) {
+        ag_tape_fail(t, AG_EINVAL, "nn_loss: unknown reduction %d", (int)r);
+        return AG_NULL;
+    }
+    if (!start(t, a, y, "nn_loss"))
+        return AG_NULL;
+    return losses[kind](t, a, y, r == NN_MEAN ? 1.0 / (double)a.n : 1.0);
 }

@@ -5,8 +5,11 @@
  * Invariants: the model's n scalar parameters are the nodes first ..
  * first + n - 1 of one tape segment, tensors in creation order, each tensor
  * a sub-run; by_name holds exactly the tensors of `params`; a failed call
- * leaves the model and the tape as they were: whatever can fail is done
- * before the first node of a tensor is recorded.
+ * leaves the model and the tape's nodes as they were: whatever can fail is
+ * done before the first node of a tensor is recorded, except finding that
+ * a rewind split the run (only ag_check on the recorded nodes can tell),
+ * which is undone by rewinding them (the error hook then sees the engine's
+ * error, then nn's).
  */
 #include "nn.h"
 
@@ -65,9 +68,7 @@ void nn_model_free(nn_model *m)
 }
 
 ag_tape *nn_model_tape(const nn_model *m) { return m->t; }
-size_t nn_param_count(const nn_model *m) { return m->n_params; }
 const nn_param *nn_param_at(const nn_model *m, size_t k) { return k < m->n_params ? &m->params[k]->p : NULL; }
-size_t nn_layer_count(const nn_model *m) { return m->n_layers; }
 const nn_layer *nn_layer_at(const nn_model *m, size_t k) { return k < m->n_layers ? &m->layers[k] : NULL; }
 
 ag_run nn_model_params(const nn_model *m) { return m->params_run; }
@@ -97,7 +98,7 @@ ag_status nn_param_find(const nn_model *m, const char *name, nn_param *out)
 {
     param_entry *e = name ? find(m, name) : NULL;
     if (!e)
-        return AG_ENOTFOUND;
+        return NN_ENOTFOUND;
     if (out)
         *out = e->p;
     return AG_OK;
@@ -124,7 +125,7 @@ static void init_values(double *v, size_t count, size_t fan_in, size_t fan_out, 
         break;
     }
     for (size_t k = 0; k < count; k++)
-        v[k] = nn_rng_range(rng, -r, r);
+        v[k] = -r + 2.0 * r * nn_rng_uniform(rng); /* [-r, r) */
 }
 
 /* A tensor about to be added: checked, its entry allocated and in the name
@@ -175,8 +176,9 @@ static void unprepare(nn_model *m, pending *p)
     ag_free(p->e);
 }
 
-/* Room for `more` tensors and `nodes` variables, and the model's run still
- * able to grow: afterwards commit() cannot fail. */
+/* Room for `more` tensors and `nodes` variables, and nothing recorded
+ * after the model's last parameter: afterwards record() can fail only at
+ * a rewind boundary, which it undoes. */
 static ag_status make_room(nn_model *m, const char *fn, size_t more, size_t nodes)
 {
     ag_tape *t = m->t;
@@ -190,27 +192,51 @@ static ag_status make_room(nn_model *m, const char *fn, size_t more, size_t node
             return ag_tape_fail(t, AG_EINVAL,
                                 "%s: %zu nodes were recorded after the model's last parameter; record every parameter before anything else",
                                 fn, ag_tape_len(t) - (m->params_run.first.idx + m->size));
-        if (!ag_run_growable(t, m->params_run))
-            return ag_tape_fail(t, AG_EINVAL,
-                                "%s: a rewind past nodes recorded after the model closed its run of parameters; add every parameter before the first training step",
-                                fn);
     }
     return ag_tape_reserve(t, nodes, 0);
 }
 
-/* Record the prepared tensor (room was made) and initialise it. */
-static nn_param commit(nn_model *m, const pending *p, nn_rng *rng)
+/* Record the prepared tensors ps[0..n) (room was made) as one run of
+ * variables extending the model's run, and initialise them. A rewind since
+ * the model's last parameter (even one that dropped nothing) opened a new
+ * segment, and a run cannot cross its boundary: then the new variables are
+ * dropped again and the call fails, leaving the model as it was. */
+static ag_status record(nn_model *m, const char *fn, pending *ps, size_t n, nn_rng *rng)
 {
-    ag_run v = ag_vars(m->t, NULL, p->count);
-    size_t cols = p->cols ? p->cols : 1;
-    init_values(ag_values(m->t, v), p->count, cols, p->rows, p->init, rng);
-    p->e->p = (nn_param){p->e->name, p->cols ? 2 : 1, p->rows, cols, v};
-    m->params[m->n_params++] = p->e;
+    ag_tape *t = m->t;
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++)
+        total += ps[k].count;
+    ag_mark before = ag_tape_mark(t);
+    ag_run v = ag_vars(t, NULL, total);
+    if (ag_run_is_null(v))
+        return ag_tape_status(t);
+    if (m->size) {
+        ag_status was = ag_tape_status(t);
+        ag_run all = ag_run_of(m->params_run.first, m->size + total);
+        if (ag_check(t, all, fn, 1) != AG_OK) {
+            ag_tape_rewind(t, before);
+            if (was == AG_OK) /* the engine's word replaced by one that says what to do */
+                ag_tape_clear_error(t);
+            return ag_tape_fail(t, AG_EINVAL,
+                                "%s: the model's parameters must stay one run, and a rewind since its last parameter would split it; add every parameter before the first rewind or training step",
+                                fn);
+        }
+    }
+    double *val = ag_values(t, v);
+    for (size_t k = 0, at = 0; k < n; at += ps[k].count, k++) {
+        pending *p = &ps[k];
+        size_t cols = p->cols ? p->cols : 1;
+        ag_run pv = ag_run_of(ag_at(t, v, at), p->count);
+        init_values(val + at, p->count, cols, p->rows, p->init, rng);
+        p->e->p = (nn_param){p->e->name, p->cols ? 2 : 1, p->rows, cols, pv};
+        m->params[m->n_params++] = p->e;
+    }
     if (!m->size)
         m->params_run = v;
-    m->size += p->count;
+    m->size += total;
     m->params_run.n = (uint32_t)m->size;
-    return p->e->p;
+    return AG_OK;
 }
 
 ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, nn_init init,
@@ -220,13 +246,13 @@ ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, 
     ag_status s = prepare(m, "nn_param_new", name, rows, cols, init, rng, &p);
     if (s != AG_OK)
         return s;
-    if ((s = make_room(m, "nn_param_new", 1, p.count)) != AG_OK) {
+    if ((s = make_room(m, "nn_param_new", 1, p.count)) != AG_OK ||
+        (s = record(m, "nn_param_new", &p, 1, rng)) != AG_OK) {
         unprepare(m, &p);
         return s;
     }
-    nn_param made = commit(m, &p, rng);
     if (out)
-        *out = made;
+        *out = p.e->p;
     return AG_OK;
 }
 
@@ -247,21 +273,21 @@ ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out,
         return ag_tape_fail(t, AG_ENOMEM, "nn_dense_new: out of memory for layer '%s'", name);
     /* both tensors prepared and room made before either is recorded, so a
      * failure leaves the model and the tape as they were */
-    pending w, b;
-    ag_status s = prepare(m, "nn_dense_new", wname, n_out, n_in, init, rng, &w);
+    pending wb[2];
+    ag_status s = prepare(m, "nn_dense_new", wname, n_out, n_in, init, rng, &wb[0]);
     if (s != AG_OK)
         return s;
-    if ((s = prepare(m, "nn_dense_new", bname, n_out, 0, NN_INIT_ZERO, rng, &b)) != AG_OK) {
-        unprepare(m, &w);
+    if ((s = prepare(m, "nn_dense_new", bname, n_out, 0, NN_INIT_ZERO, rng, &wb[1])) != AG_OK) {
+        unprepare(m, &wb[0]);
         return s;
     }
-    if ((s = make_room(m, "nn_dense_new", 2, w.count + b.count)) != AG_OK) {
-        unprepare(m, &b);
-        unprepare(m, &w);
+    if ((s = make_room(m, "nn_dense_new", 2, wb[0].count + wb[1].count)) != AG_OK ||
+        (s = record(m, "nn_dense_new", wb, 2, rng)) != AG_OK) {
+        unprepare(m, &wb[1]);
+        unprepare(m, &wb[0]);
         return s;
     }
-    nn_param wp = commit(m, &w, rng), bp = commit(m, &b, rng);
-    nn_layer l = {n_in, n_out, act, NN_LEAKY_SLOPE, wp.v, bp.v};
+    nn_layer l = {n_in, n_out, act, NN_LEAKY_SLOPE, wb[0].e->p.v, wb[1].e->p.v};
     m->layers[m->n_layers++] = l;
     if (out)
         *out = l;

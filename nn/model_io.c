@@ -12,10 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Views of every parameter tensor; NULL (and err set) on failure. */
-static nn_tensor *views(nn_model *m, nn_error *err, const char *fn)
+/* Views of every parameter tensor, *n of them; NULL (and err set) on
+ * failure. */
+static nn_tensor *views(nn_model *m, nn_error *err, const char *fn, size_t *count)
 {
-    size_t n = nn_param_count(m);
+    size_t n = 0;
+    while (nn_param_at(m, n))
+        n++;
+    *count = n;
     ag_tape *t = nn_model_tape(m);
     nn_tensor *ts = n ? ag_realloc(NULL, n * sizeof *ts) : NULL;
     if (!ts) {
@@ -43,10 +47,11 @@ ag_status nn_model_save(nn_model *m, const char *path, nn_error *err)
     nn_error local;
     if (!err) /* the message is optional, as in nn_io.h */
         err = &local;
-    nn_tensor *ts = views(m, err, "nn_model_save");
+    size_t n;
+    nn_tensor *ts = views(m, err, "nn_model_save", &n);
     if (!ts)
         return err->status;
-    ag_status s = nn_safetensors_save(path, ts, nn_param_count(m), err);
+    ag_status s = nn_safetensors_save(path, ts, n, err);
     ag_free(ts);
     return s;
 }
@@ -56,10 +61,11 @@ ag_status nn_model_load(nn_model *m, const char *path, nn_error *err)
     nn_error local;
     if (!err)
         err = &local;
-    nn_tensor *ts = views(m, err, "nn_model_load");
+    size_t n;
+    nn_tensor *ts = views(m, err, "nn_model_load", &n);
     if (!ts)
         return err->status;
-    ag_status s = nn_safetensors_load(path, ts, nn_param_count(m), err);
+    ag_status s = nn_safetensors_load(path, ts, n, err);
     ag_free(ts);
     return s;
 }

@@ -22,7 +22,7 @@
  *     for (step...) {
  *         ag_run x = ag_consts(t, batch_x, n_in);  // inputs as a run
  *         ag_run y = nn_mlp_forward(model, x);     // output run
- *         ag_node L = nn_loss_half_se(t, y, target, NN_SUM);
+ *         ag_node L = nn_loss(t, NN_LOSS_HALF_SE, y, target, NN_SUM);
  *         nn_zero_grad(model);
  *         ag_backward(t, L);
  *         nn_optim_step(opt, model);
@@ -63,9 +63,7 @@ typedef struct nn_rng {
 } nn_rng;
 
 void nn_rng_seed(nn_rng *r, uint64_t seed);
-uint64_t nn_rng_u64(nn_rng *r);
 double nn_rng_uniform(nn_rng *r);                   /* [0, 1)                  */
-double nn_rng_range(nn_rng *r, double lo, double hi); /* [lo, hi)              */
 size_t nn_rng_below(nn_rng *r, size_t n);           /* 0..n-1, unbiased        */
 /* Standard normal (polar method). Portable up to libm's log, which is not
  * correctly rounded everywhere; initialisations avoid it. */
@@ -128,21 +126,26 @@ ag_tape *nn_model_tape(const nn_model *m);
 
 /* Record a parameter tensor of rows x cols (cols = 0: rank 1 of rows)
  * variables, initialised with `init` (fan_in = cols, fan_out = rows) from
- * rng. Parameters of a model must be recorded one after another: AG_EINVAL
- * when anything else was recorded on the tape since the model's last one,
- * or a rewind that dropped nodes recorded after it closed the run (so:
- * build the whole model before the first training step). The name must be
- * new in the model (AG_ENAME). A failed call leaves model and tape as
- * they were. */
+ * rng. Parameters of a model must be recorded one after another, as one
+ * run: AG_EINVAL when anything else was recorded on the tape since the
+ * model's last one, or when a rewind (even one that dropped nothing) lies
+ * between it and the tape's end, since a run cannot cross a rewind
+ * boundary. So: add every parameter before the first rewind or training
+ * step. The name must be new in the model (AG_ENAME). A failed call leaves
+ * the model as it was and the tape's nodes as they were. */
 ag_status nn_param_new(nn_model *m, const char *name, size_t rows, size_t cols, nn_init init,
                        nn_rng *rng, nn_param *out);
-/* The tensor named `name`, or AG_ENOTFOUND. */
+/* The tensor named `name`, or NN_ENOTFOUND. */
 ag_status nn_param_find(const nn_model *m, const char *name, nn_param *out);
-size_t nn_param_count(const nn_model *m);                 /* tensors          */
-const nn_param *nn_param_at(const nn_model *m, size_t k); /* in creation order */
+/* The k-th tensor in creation order; NULL once k reaches their number, so
+ * `for (k = 0; (p = nn_param_at(m, k)); k++)` visits them all. */
+const nn_param *nn_param_at(const nn_model *m, size_t k);
 
 /* The model's parameters as one run of variables (AG_NULL_RUN when none);
- * its n is the number of scalar parameters. */
+ * its n is the number of scalar parameters. Second order over them is the
+ * engine's: ag_hvp(t, loss, nn_model_params(m), v, hv), ag_hessian; an L2
+ * penalty sum p^2 is ag_dot(t, p, p, AG_NULL) of this run (or the
+ * optimizers' weight_decay). */
 ag_run nn_model_params(const nn_model *m);
 
 /* Name every scalar parameter node after its tensor ("0.weight[1,0]",
@@ -159,7 +162,8 @@ ag_status nn_dense_new(nn_model *m, const char *name, size_t n_in, size_t n_out,
  * activations are each a run). */
 ag_run nn_dense_forward(ag_tape *t, const nn_layer *l, ag_run x);
 
-size_t nn_layer_count(const nn_model *m);
+/* The k-th layer added (nn_dense_new, nn_mlp_build); NULL once k reaches
+ * their number. */
 const nn_layer *nn_layer_at(const nn_model *m, size_t k);
 
 /* MLP(n_in, sizes[0..n_layers)) with acts[k] after layer k. Layers are
@@ -178,41 +182,40 @@ ag_run nn_mlp_forward(nn_model *m, ag_run x);
 /* Zero the gradients of every parameter (one memset). */
 void nn_zero_grad(nn_model *m);
 
-/* Second order over all parameters p (nn_model_params' run, n of them):
- * hv = H v with H = d^2 loss / dp^2 (v and hv of n entries), and the n x n
- * H itself in a block to ag_free (refused before allocating when too large
- * for this machine: use nn_hvp). The tape is left as it was. */
-ag_status nn_hvp(nn_model *m, ag_node loss, const double *v, double *hv);
-ag_status nn_hessian(nn_model *m, ag_node loss, double **h);
-
 /* ---- losses -----------------------------------------------------------------
- * Predictions and targets are runs of equal width n (AG_EINVAL naming both
- * widths otherwise; targets are usually constants recorded with ag_consts,
- * so replay can change them). Each returns the loss node, reduced over the
- * n terms by `r`: NN_SUM or NN_MEAN. */
+ * nn_loss(t, kind, a, y, r): the loss of prediction run a against target
+ * run y, of equal width n (AG_EINVAL naming both widths otherwise; targets
+ * are usually constants recorded with ag_consts, so replay can change
+ * them). The loss node is reduced over the n terms by r: NN_SUM, or NN_MEAN
+ * (times 1/n). NN_LOSS_SOFTMAX_CE is one example's loss over its n classes,
+ * not n terms: r does not apply to it (SUM and MEAN give the same node).
+ * A batch of examples' losses is reduced by the caller (F13 sums over the
+ * batch): ag_apply(t, AG_OP_SUM, losses, B), times 1/B for the mean. */
 
 typedef enum nn_reduce { NN_SUM, NN_MEAN } nn_reduce;
 
-/* F6: 1/2 sum (y - a)^2; dL/da = a - y. */
-ag_node nn_loss_half_se(ag_tape *t, ag_run a, ag_run y, nn_reduce r);
-/* F7: sum (y - a)^2; dL/da = 2(a - y). With NN_MEAN this is MSE. */
-ag_node nn_loss_se(ag_tape *t, ag_run a, ag_run y, nn_reduce r);
-/* F14: -sum [y log p + (1 - y) log(1 - p)] on probabilities p, each log
- * clamped at -100 as PyTorch's BCELoss does, so that a confident right
- * answer (p rounded to exactly 1 or 0) gives 0, not 0 * log 0 = NaN. */
-ag_node nn_loss_bce(ag_tape *t, ag_run p, ag_run y, nn_reduce r);
-/* BCE from logits z, stably: softplus(z) - y z; dL/dz = sigmoid(z) - y. */
-ag_node nn_loss_bce_logits(ag_tape *t, ag_run z, ag_run y, nn_reduce r);
-/* F17: softmax cross-entropy of one example from its n logits and a one-hot
- * (or any probability) target run: logsumexp(z) - sum_c y_c z_c;
- * dL/dz = softmax(z) - y. */
-ag_node nn_loss_softmax_ce(ag_tape *t, ag_run z, ag_run y);
-/* max-margin: sum max(0, 1 - y s) (micrograd's moons loss), y in {-1, 1}. */
-ag_node nn_loss_hinge(ag_tape *t, ag_run s, ag_run y, nn_reduce r);
-/* L2 penalty sum p^2 over every parameter of the model (one dot node). */
-ag_node nn_l2(nn_model *m);
-/* Reduce n loss nodes (the examples of a batch): F13 sums over the batch. */
-ag_node nn_reduce_nodes(ag_tape *t, const ag_node *xs, size_t n, nn_reduce r);
+typedef enum nn_loss_kind {
+    /* F6: 1/2 sum (y - a)^2; dL/da = a - y. */
+    NN_LOSS_HALF_SE,
+    /* F7: sum (y - a)^2; dL/da = 2(a - y). With NN_MEAN this is MSE. */
+    NN_LOSS_SE,
+    /* F14: -sum [y log p + (1 - y) log(1 - p)] on probabilities p = a, each
+     * log clamped at -100 as PyTorch's BCELoss does, so that a confident
+     * right answer (p rounded to exactly 1 or 0) gives 0, not 0 * log 0 = NaN. */
+    NN_LOSS_BCE,
+    /* BCE from logits z = a, stably: softplus(z) - y z; dL/dz = sigmoid(z) - y. */
+    NN_LOSS_BCE_LOGITS,
+    /* F17: softmax cross-entropy of one example from its n logits z = a and a
+     * one-hot (or any probability) target run: logsumexp(z) - sum_c y_c z_c;
+     * dL/dz = softmax(z) - y. */
+    NN_LOSS_SOFTMAX_CE,
+    /* max-margin: sum max(0, 1 - y s) on scores s = a (micrograd's moons
+     * loss), y in {-1, 1}. */
+    NN_LOSS_HINGE,
+    NN_LOSS_COUNT
+} nn_loss_kind;
+
+ag_node nn_loss(ag_tape *t, nn_loss_kind kind, ag_run a, ag_run y, nn_reduce r);
 
 /* ---- dropout (F19) ------------------------------------------------------------
  * Training: each input of the run x is kept with probability 1 - p and

@@ -16,6 +16,19 @@
 extern "C" {
 #endif
 
+/* nn's own statuses (the engine never produces them), returned through
+ * ag_status and nn_error like the engine's: the block of 16 from
+ * AG_STATUS_LAYER_BASE + 16 is nn's (ARCHITECTURE.md, "One error
+ * convention"). ag_status_str calls them errors of a layer above the
+ * engine; the message says what and where. Constants of type ag_status,
+ * not an enum of their own: gcc's -Wenum-compare and -Wenum-conversion
+ * (-Wall, -Wextra) would flag every `s == NN_EIO` and every return of one
+ * from a function returning ag_status. */
+#define NN_ENOTFOUND ((ag_status)(AG_STATUS_LAYER_BASE + 16)) /* no such tensor           */
+#define NN_EIO ((ag_status)(AG_STATUS_LAYER_BASE + 17))       /* a file unreadable/unwritable */
+#define NN_EPARSE ((ag_status)(AG_STATUS_LAYER_BASE + 18))    /* malformed CSV or JSON     */
+#define NN_EFORMAT ((ag_status)(AG_STATUS_LAYER_BASE + 19))   /* well-formed, content does not fit */
+
 /* What went wrong and where: "model.safetensors: tensor '0.weight': shape
  * [4, 3] in the file, [4, 2] expected", "moons.csv:17:5: 'abc' is not a
  * number". Every function below accepts a NULL nn_error (status only); on
@@ -37,16 +50,16 @@ typedef struct nn_tensor {
  * directory, fsync'ed and renamed over path (new files get the umask's
  * permissions). AG_EINVAL for a bad tensor list (no name, a name twice or
  * not UTF-8, "__metadata__", rank not 1 or 2, NULL data), AG_ENOMEM, or
- * AG_EIO naming the path, the failing step and errno's text; on failure the
+ * NN_EIO naming the path, the failing step and errno's text; on failure the
  * old file is untouched and no temporary file is left. */
 ag_status nn_safetensors_save(const char *path, const nn_tensor *ts, size_t n, nn_error *err);
 /* Read every tensor of ts from the file (F64 or F32, little-endian; F32 is
  * widened exactly), with the same rank and shape. A file that lacks one
- * (AG_ENOTFOUND), has another shape or dtype, overlapping, out-of-range or
+ * (NN_ENOTFOUND), has another shape or dtype, overlapping, out-of-range or
  * mis-sized offsets, data bytes no tensor covers, a truncated body, a
  * header length past the end or over 100 MiB, or a __metadata__ that is
- * not a string map is refused (AG_EFORMAT); invalid JSON or UTF-8, or
- * duplicate keys, give AG_EPARSE. The message names the tensor or the byte
+ * not a string map is refused (NN_EFORMAT); invalid JSON or UTF-8, or
+ * duplicate keys, give NN_EPARSE. The message names the tensor or the byte
  * offset, and nothing is written to ts. Tensors in the file that ts does not
  * name are an error too (strict, like PyTorch's load_state_dict). */
 ag_status nn_safetensors_load(const char *path, const nn_tensor *ts, size_t n, nn_error *err);
@@ -77,8 +90,8 @@ typedef struct nn_csv_opts {
  * fields is not a number. opts NULL means {-1, -1}. `out` is overwritten
  * (not freed first); on failure it is left zeroed with nothing allocated.
  * Errors read "source:line:column: what", 1-based, columns in bytes:
- * AG_EPARSE for the text, AG_EINVAL for a label column outside the rows,
- * AG_EIO when the file cannot be read, AG_ENOMEM. */
+ * NN_EPARSE for the text, AG_EINVAL for a label column outside the rows,
+ * NN_EIO when the file cannot be read, AG_ENOMEM. */
 ag_status nn_csv_load(const char *path, const nn_csv_opts *opts, nn_dataset *out, nn_error *err);
 ag_status nn_csv_parse(const char *text, size_t len, const char *source, const nn_csv_opts *opts,
                        nn_dataset *out, nn_error *err);

@@ -24,7 +24,7 @@ void nn_rng_seed(nn_rng *r, uint64_t seed)
         r->s[k] = splitmix64(&seed);
 }
 
-uint64_t nn_rng_u64(nn_rng *r)
+static uint64_t next_u64(nn_rng *r)
 {
     uint64_t *s = r->s;
     uint64_t out = rotl(s[1] * 5, 7) * 9;
@@ -39,9 +39,7 @@ uint64_t nn_rng_u64(nn_rng *r)
 }
 
 /* top 53 bits times 2^-53: every double in [0, 1) on a 2^-53 grid */
-double nn_rng_uniform(nn_rng *r) { return (double)(nn_rng_u64(r) >> 11) * 0x1.0p-53; }
-
-double nn_rng_range(nn_rng *r, double lo, double hi) { return lo + (hi - lo) * nn_rng_uniform(r); }
+double nn_rng_uniform(nn_rng *r) { return (double)(next_u64(r) >> 11) * 0x1.0p-53; }
 
 size_t nn_rng_below(nn_rng *r, size_t n)
 {
@@ -52,7 +50,7 @@ size_t nn_rng_below(nn_rng *r, size_t n)
     uint64_t limit = UINT64_MAX - UINT64_MAX % (uint64_t)n;
     uint64_t x;
     do
-        x = nn_rng_u64(r);
+        x = next_u64(r);
     while (x >= limit);
     return (size_t)(x % (uint64_t)n);
 }
@@ -63,8 +61,8 @@ double nn_rng_normal(nn_rng *r)
      * u sqrt(-2 ln s / s) is N(0, 1) */
     double u, v, s;
     do {
-        u = nn_rng_range(r, -1.0, 1.0);
-        v = nn_rng_range(r, -1.0, 1.0);
+        u = 2.0 * nn_rng_uniform(r) - 1.0;
+        v = 2.0 * nn_rng_uniform(r) - 1.0;
         s = u * u + v * v;
     } while (s >= 1.0 || s == 0.0);
     return u * sqrt(-2.0 * log(s) / s);

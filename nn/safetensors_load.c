@@ -47,16 +47,16 @@ static ag_status check_dtype(const ctx *c, const char *name, json_t *v, size_t *
 {
     const char *d = json_string_value(v);
     if (!v)
-        return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': no dtype", c->src, name);
+        return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': no dtype", c->src, name);
     if (!d)
-        return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': dtype is not a string", c->src,
+        return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': dtype is not a string", c->src,
                         name);
     if (strcmp(d, "F64") == 0)
         *dsize = 8;
     else if (strcmp(d, "F32") == 0)
         *dsize = 4;
     else
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: tensor '%s': dtype '%.32s' not supported (F64 or F32 expected)",
                         c->src, name, d);
     return AG_OK;
@@ -67,9 +67,9 @@ enum { MAX_SHOWN_RANK = 8 };
 static ag_status check_shape(const ctx *c, const char *name, json_t *v, const nn_tensor *t)
 {
     if (!v)
-        return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': no shape", c->src, name);
+        return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': no shape", c->src, name);
     if (!json_is_array(v))
-        return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': shape is not an array", c->src,
+        return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': shape is not an array", c->src,
                         name);
     size_t rank = json_array_size(v);
     uint64_t dims[MAX_SHOWN_RANK];
@@ -77,7 +77,7 @@ static ag_status check_shape(const ctx *c, const char *name, json_t *v, const nn
     for (size_t i = 0; i < rank; i++) {
         uint64_t d;
         if (!get_uint(json_array_get(v, i), &d))
-            return nn__fail(c->err, AG_EFORMAT,
+            return nn__fail(c->err, NN_EFORMAT,
                             "%s: tensor '%s': shape entry %zu is not a non-negative integer",
                             c->src, name, i);
         if (i < MAX_SHOWN_RANK)
@@ -94,7 +94,7 @@ static ag_status check_shape(const ctx *c, const char *name, json_t *v, const nn
     else
         snprintf(got, sizeof got, "of rank %zu", rank);
     nn__st_shape_text(want, sizeof want, t->rank, wdims);
-    return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': shape %s in the file, %s expected",
+    return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': shape %s in the file, %s expected",
                     c->src, name, got, want);
 }
 
@@ -102,19 +102,19 @@ static ag_status check_offsets(const ctx *c, const char *name, json_t *v, const 
                                entry *e)
 {
     if (!v)
-        return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': no data_offsets", c->src, name);
+        return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': no data_offsets", c->src, name);
     if (!json_is_array(v) || json_array_size(v) != 2 ||
         !get_uint(json_array_get(v, 0), &e->begin) || !get_uint(json_array_get(v, 1), &e->end))
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: tensor '%s': data_offsets is not [begin, end] with integers >= 0",
                         c->src, name);
     if (e->begin > e->end)
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: tensor '%s': data_offsets [%llu, %llu] end before they begin",
                         c->src, name, (unsigned long long)e->begin,
                         (unsigned long long)e->end);
     if (e->end > c->data_len)
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: tensor '%s': data_offsets [%llu, %llu] run past the data area "
                         "(%llu bytes, file bytes %zu..%llu)",
                         c->src, name, (unsigned long long)e->begin, (unsigned long long)e->end,
@@ -123,7 +123,7 @@ static ag_status check_offsets(const ctx *c, const char *name, json_t *v, const 
     /* elements * 8 fits in size_t (nn__st_check_tensors), so * dsize does */
     uint64_t need = (uint64_t)nn__st_elements(t) * e->dsize;
     if (e->end - e->begin != need)
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: tensor '%s': data_offsets [%llu, %llu] hold %llu bytes, "
                         "its shape and dtype need %llu",
                         c->src, name, (unsigned long long)e->begin, (unsigned long long)e->end,
@@ -136,11 +136,11 @@ static ag_status check_metadata(const ctx *c, json_t *v)
     const char *key;
     json_t *val;
     if (!json_is_object(v))
-        return nn__fail(c->err, AG_EFORMAT, "%s: __metadata__ is not a JSON object", c->src);
+        return nn__fail(c->err, NN_EFORMAT, "%s: __metadata__ is not a JSON object", c->src);
     json_object_foreach(v, key, val)
     {
         if (!json_is_string(val))
-            return nn__fail(c->err, AG_EFORMAT,
+            return nn__fail(c->err, NN_EFORMAT,
                             "%s: __metadata__ entry '%s' is not a string (a string map "
                             "expected)",
                             c->src, key);
@@ -155,11 +155,11 @@ static ag_status check_entry(const ctx *c, const char *name, json_t *info, entry
     while (k < c->n && strcmp(c->ts[k].name, name) != 0)
         k++;
     if (k == c->n)
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: tensor '%s' is in the file but not expected (strict load)", c->src,
                         name);
     if (!json_is_object(info))
-        return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': description is not an object",
+        return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': description is not an object",
                         c->src, name);
     const char *field;
     json_t *val;
@@ -167,7 +167,7 @@ static ag_status check_entry(const ctx *c, const char *name, json_t *info, entry
     {
         if (strcmp(field, "dtype") != 0 && strcmp(field, "shape") != 0 &&
             strcmp(field, "data_offsets") != 0)
-            return nn__fail(c->err, AG_EFORMAT, "%s: tensor '%s': unknown field '%s'", c->src,
+            return nn__fail(c->err, NN_EFORMAT, "%s: tensor '%s': unknown field '%s'", c->src,
                             name, field);
     }
     e->k = k;
@@ -194,7 +194,7 @@ static ag_status check_tiling(const ctx *c, entry *es, size_t m)
     uint64_t pos = 0;
     for (size_t i = 0; i < m; i++) {
         if (es[i].begin < pos)
-            return nn__fail(c->err, AG_EFORMAT,
+            return nn__fail(c->err, NN_EFORMAT,
                             "%s: tensor '%s': data_offsets [%llu, %llu] overlap tensor '%s' "
                             "(file byte %llu)",
                             c->src, c->ts[es[i].k].name, (unsigned long long)es[i].begin,
@@ -211,7 +211,7 @@ static ag_status check_tiling(const ctx *c, entry *es, size_t m)
                 next = es[i].begin;
                 break;
             }
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: data bytes %llu..%llu (file byte %llu) belong to no tensor",
                         c->src, (unsigned long long)pos, (unsigned long long)next,
                         (unsigned long long)c->data_start + pos);
@@ -243,21 +243,21 @@ static void copy_out(const ctx *c, const unsigned char *data, const entry *es, s
 static ag_status parse_header(const unsigned char *buf, size_t len, ctx *c, json_t **root)
 {
     if (len < 8)
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: byte 0: file is %zu bytes, too short for the 8-byte header length",
                         c->src, len);
     uint64_t hn = nn__get_le64(buf);
     if (hn > len - 8)
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: byte 0: header length %llu runs past the end of the file "
                         "(%zu bytes)",
                         c->src, (unsigned long long)hn, len);
     if (hn > NN__ST_MAX_HEADER)
-        return nn__fail(c->err, AG_EFORMAT,
+        return nn__fail(c->err, NN_EFORMAT,
                         "%s: byte 0: header length %llu is over the 100 MiB limit", c->src,
                         (unsigned long long)hn);
     if (hn < 2 || buf[8] != '{')
-        return nn__fail(c->err, AG_EFORMAT, "%s: byte 8: header is not a JSON object%s",
+        return nn__fail(c->err, NN_EFORMAT, "%s: byte 8: header is not a JSON object%s",
                         c->src, hn ? " (it does not start with '{')" : " (it is empty)");
     c->data_start = 8 + (size_t)hn;
     c->data_len = len - c->data_start;
@@ -270,7 +270,7 @@ static ag_status parse_header(const unsigned char *buf, size_t len, ctx *c, json
                             c->src);
         /* "byte 8" is where the header starts; jansson's line and column
          * (1-based, within the header) place the fault inside it. */
-        return nn__fail(c->err, AG_EPARSE,
+        return nn__fail(c->err, NN_EPARSE,
                         "%s: byte 8: header is not valid JSON: %s (line %d, column %d)",
                         c->src, je.text, je.line, je.column);
     }
@@ -313,7 +313,7 @@ ag_status nn_safetensors_load_mem(const unsigned char *buf, size_t len, const ch
     }
     for (size_t k = 0; k < n; k++)
         if (!seen[k]) {
-            s = nn__fail(err, AG_ENOTFOUND, "%s: tensor '%s' is missing from the file", c.src,
+            s = nn__fail(err, NN_ENOTFOUND, "%s: tensor '%s' is missing from the file", c.src,
                          ts[k].name);
             goto done;
         }

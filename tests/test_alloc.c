@@ -224,7 +224,7 @@ static ag_status nn_round(nn_model *m, nn_optim *o, ag_mark mk)
     ag_run x = ag_consts(t, (const double[]){1.0, 2.0}, 2);
     ag_run y = ag_consts(t, (const double[]){3.0}, 1);
     ag_run out = nn_mlp_forward(m, x);
-    ag_node L = nn_loss_half_se(t, out, y, NN_SUM);
+    ag_node L = nn_loss(t, NN_LOSS_HALF_SE, out, y, NN_SUM);
     if ((s = ag_tape_status(t)) != AG_OK)
         return s;
     cr_assert_eq(ag_value(t, L), 4.5);

@@ -79,7 +79,7 @@ Test(csv, header_detected_and_names_kept)
     nn_dataset_free(&d);
 
     /* forced no-header on a header line: 'x1' is data and not a number */
-    fails("x1,x2\n1,2\n", (nn_csv_opts){-1, 0}, AG_EPARSE, "moons.csv:1:1: 'x1' is not a number");
+    fails("x1,x2\n1,2\n", (nn_csv_opts){-1, 0}, NN_EPARSE, "moons.csv:1:1: 'x1' is not a number");
 }
 
 Test(csv, label_column_first_middle_last)
@@ -137,28 +137,28 @@ Test(csv, every_error_with_line_and_column)
 {
     nn_csv_opts o = detect_last;
     /* "3,abc": 'abc' starts at byte 3 of line 3 */
-    fails("x,y\n1,2\n3,abc\n", o, AG_EPARSE, "moons.csv:3:3: 'abc' is not a number");
+    fails("x,y\n1,2\n3,abc\n", o, NN_EPARSE, "moons.csv:3:3: 'abc' is not a number");
     /* "3,  abc": after the two spaces, column 5 */
-    fails("1,2\n3,  abc\n", o, AG_EPARSE, "moons.csv:2:5: 'abc' is not a number");
+    fails("1,2\n3,  abc\n", o, NN_EPARSE, "moons.csv:2:5: 'abc' is not a number");
     /* a partial number: strtod must take the whole field */
-    fails("1,2\n3,4.5x\n", o, AG_EPARSE, "moons.csv:2:3: '4.5x' is not a number");
-    fails("1,2\r\n3,4 5\r\n", o, AG_EPARSE, "moons.csv:2:3: '4 5' is not a number");
+    fails("1,2\n3,4.5x\n", o, NN_EPARSE, "moons.csv:2:3: '4.5x' is not a number");
+    fails("1,2\r\n3,4 5\r\n", o, NN_EPARSE, "moons.csv:2:3: '4 5' is not a number");
     /* "3,4,5" has 3 fields; the extra one starts at column 5 */
-    fails("1,2\n3,4,5\n", o, AG_EPARSE, "moons.csv:2:5: 3 fields, 2 expected");
+    fails("1,2\n3,4,5\n", o, NN_EPARSE, "moons.csv:2:5: 3 fields, 2 expected");
     /* "4,5" is 3 bytes long: the missing field would start at column 4 */
-    fails("1,2,3\n4,5\n", o, AG_EPARSE, "moons.csv:2:4: 2 fields, 3 expected");
-    fails("1,2,3\n1,,3\n", o, AG_EPARSE, "moons.csv:2:3: empty field, a number expected");
-    fails("1,2\n1,1e999\n", o, AG_EPARSE, "moons.csv:2:3: '1e999' is out of range");
-    fails("1,2\n1,nan\n", o, AG_EPARSE, "moons.csv:2:3: 'nan' is not a finite number");
-    fails("1,2\n\n3,4\n", o, AG_EPARSE, "moons.csv:2:1: blank line before the end of the data");
-    fails("", o, AG_EPARSE, "moons.csv:1:1: the file is empty");
-    fails("\n \r\n\t\n", o, AG_EPARSE, "moons.csv:1:1: the file is empty");
-    fails("a,b\n", o, AG_EPARSE, "moons.csv:2:1: no data rows after the header");
-    fails("a,b\r\n\r\n", o, AG_EPARSE, "moons.csv:2:1: no data rows after the header");
-    fails("1\n2\n", o, AG_EPARSE,
+    fails("1,2,3\n4,5\n", o, NN_EPARSE, "moons.csv:2:4: 2 fields, 3 expected");
+    fails("1,2,3\n1,,3\n", o, NN_EPARSE, "moons.csv:2:3: empty field, a number expected");
+    fails("1,2\n1,1e999\n", o, NN_EPARSE, "moons.csv:2:3: '1e999' is out of range");
+    fails("1,2\n1,nan\n", o, NN_EPARSE, "moons.csv:2:3: 'nan' is not a finite number");
+    fails("1,2\n\n3,4\n", o, NN_EPARSE, "moons.csv:2:1: blank line before the end of the data");
+    fails("", o, NN_EPARSE, "moons.csv:1:1: the file is empty");
+    fails("\n \r\n\t\n", o, NN_EPARSE, "moons.csv:1:1: the file is empty");
+    fails("a,b\n", o, NN_EPARSE, "moons.csv:2:1: no data rows after the header");
+    fails("a,b\r\n\r\n", o, NN_EPARSE, "moons.csv:2:1: no data rows after the header");
+    fails("1\n2\n", o, NN_EPARSE,
           "moons.csv:1:1: 1 field a row; at least 2 expected (features and a label)");
     /* a long bad field is cut to 40 characters in the message */
-    fails("1,2\n1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", o, AG_EPARSE,
+    fails("1,2\n1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", o, NN_EPARSE,
           "moons.csv:2:3: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' is not a number");
     /* underflow is a value, not an error */
     nn_dataset d = parse_ok("1,1e-320\n", o);
@@ -212,7 +212,7 @@ Test(csv, load_from_file)
     cr_assert_eq(d.x[0], 0.5);
     nn_dataset_free(&d);
     unlink(path);
-    cr_assert_eq(nn_csv_load(path, NULL, &d, &err), AG_EIO);
+    cr_assert_eq(nn_csv_load(path, NULL, &d, &err), NN_EIO);
     cr_assert(strstr(err.message, path) && strstr(err.message, "cannot open"), "%s",
               err.message);
     cr_assert(zeroed(&d));

@@ -97,9 +97,9 @@ static void net_run(net_case *c, unsigned kind, uint64_t seed, size_t depth)
             ag_unary(t, AG_OP_LOG, ag_at(t, ag_run_of(a, j + 1), j));
         L = ag_neg(t, ag_dot(t, ag_run_of(yc, n_out), ag_run_of(logs, n_out), AG_NULL));
     } else if (c->loss == LOSS_SE) {
-        L = nn_loss_se(t, ag_run_of(a, n_out), ag_run_of(yc, n_out), NN_SUM);
+        L = nn_loss(t, NN_LOSS_SE, ag_run_of(a, n_out), ag_run_of(yc, n_out), NN_SUM);
     } else {
-        L = nn_loss_half_se(t, ag_run_of(a, n_out), ag_run_of(yc, n_out), NN_SUM);
+        L = nn_loss(t, NN_LOSS_HALF_SE, ag_run_of(a, n_out), ag_run_of(yc, n_out), NN_SUM);
     }
     nn_zero_grad(c->m);
     cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
@@ -332,7 +332,7 @@ Test(formulas, F8_single_neuron)
         *ag_values(t, ly.b) = b;
         ag_node x = ag_const(t, x1), yc = ag_const(t, y);
         ag_node a = nn_dense_forward(t, &ly, ag_run_of(x, 1)).first;
-        ag_node C = nn_loss_half_se(t, ag_run_of(a, 1), ag_run_of(yc, 1), NN_SUM);
+        ag_node C = nn_loss(t, NN_LOSS_HALF_SE, ag_run_of(a, 1), ag_run_of(yc, 1), NN_SUM);
         cr_assert_eq(ag_backward(t, C), AG_OK, "%s", ag_tape_error(t));
         double z = w1 * x1 + b, s = 1.0 / (1.0 + exp(-z)), ds = s * (1.0 - s);
         if (k == 0) {
@@ -353,8 +353,8 @@ Test(formulas, F8_single_neuron)
 #define MAX_B 16
 
 /* A two-layer sigmoid network n0 -> n1 -> n2 over a batch of B examples,
- * each recorded by its own forward and F6 loss, reduced with
- * nn_reduce_nodes. Rows are examples (note 004):
+ * each recorded by its own forward and F6 loss, summed with one SUM node
+ * (ag_apply). Rows are examples (note 004):
  *   D2 = (A2 - Y) (.) s'(Z2), dW2 = D2^T A1, db2 = sum_batch D2,
  *   D1 = (D2 W2) (.) s'(Z1),  dW1 = D1^T A0, db1 = sum_batch D1
  * (W stored [out][in], so D2 W2 is note 004's D2 W2^T), times 1/B for the
@@ -387,10 +387,12 @@ static void f13_case(uint64_t seed, nn_reduce red, orc_stat *st)
         for (size_t j = 0; j < n2; j++)
             Y[e][j] = orc_uniform(&r, 0, 1);
         ag_run out = nn_mlp_forward(m, ag_consts(t, A0[e], n0));
-        losses[e] = nn_loss_half_se(t, out, ag_consts(t, Y[e], n2), NN_SUM);
+        losses[e] = nn_loss(t, NN_LOSS_HALF_SE, out, ag_consts(t, Y[e], n2), NN_SUM);
         cr_assert(!ag_is_null(losses[e]), "%s", ag_tape_error(t));
     }
-    ag_node L = nn_reduce_nodes(t, losses, B, red);
+    ag_node L = ag_apply(t, AG_OP_SUM, losses, B); /* F13: the batch sum, or its mean */
+    if (red == NN_MEAN)
+        L = ag_mul(t, L, ag_const(t, 1.0 / (double)B));
     nn_zero_grad(m);
     cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
 

@@ -40,7 +40,7 @@ Test(formulas, F6_half_square_error)
     orc_stat st = {.name = "F6"};
     loss_case c = {.av = {0.3, 0.5}, .yv = {0.0, 1.0}};
     loss_begin(&c, 2);
-    ag_node L = nn_loss_half_se(c.t, ag_run_of(c.a, 2), ag_run_of(c.y, 2), NN_SUM);
+    ag_node L = nn_loss(c.t, NN_LOSS_HALF_SE, ag_run_of(c.a, 2), ag_run_of(c.y, 2), NN_SUM);
     const double *g = loss_grads(&c, L);
     cr_assert_eq(g[0], 0.3);
     cr_assert_eq(g[1], -0.5);
@@ -59,7 +59,7 @@ Test(formulas, F6_half_square_error)
             want_L += 0.5 * (c.yv[j] - c.av[j]) * (c.yv[j] - c.av[j]);
         }
         loss_begin(&c, n);
-        L = nn_loss_half_se(c.t, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
+        L = nn_loss(c.t, NN_LOSS_HALF_SE, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
         g = loss_grads(&c, L);
         ORC_CHECK(&st, ag_value(c.t, L), scale * want_L, 0.0, "case %d L", k);
         for (size_t j = 0; j < n; j++)
@@ -88,7 +88,7 @@ Test(formulas, F7_square_error_and_mse)
             want_L += (c.yv[j] - c.av[j]) * (c.yv[j] - c.av[j]);
         }
         loss_begin(&c, n);
-        ag_node L = nn_loss_se(c.t, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
+        ag_node L = nn_loss(c.t, NN_LOSS_SE, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
         const double *g = loss_grads(&c, L);
         ORC_CHECK(s, ag_value(c.t, L), scale * want_L, 0.0, "case %d L", k);
         for (size_t j = 0; j < n; j++)
@@ -121,7 +121,7 @@ Test(formulas, F14_bce_with_sigmoid_output)
         ag_tape *t = ag_tape_new(0);
         ag_node zs = ag_vars(t, z, n).first;
         ag_node p = nn_activate(t, NN_ACT_SIGMOID, ag_run_of(zs, n), 0.0).first;
-        ag_node L = nn_loss_bce(t, ag_run_of(p, n), ag_run_of(ag_consts(t, y, n).first, n), red);
+        ag_node L = nn_loss(t, NN_LOSS_BCE, ag_run_of(p, n), ag_run_of(ag_consts(t, y, n).first, n), red);
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         double want_L = 0.0;
         for (size_t j = 0; j < n; j++) {
@@ -188,7 +188,7 @@ Test(formulas, F14_bce_from_logits)
         }
         ag_tape *t = ag_tape_new(0);
         ag_node zs = ag_vars(t, z, n).first;
-        ag_node L = nn_loss_bce_logits(t, ag_run_of(zs, n), ag_run_of(ag_consts(t, y, n).first, n), red);
+        ag_node L = nn_loss(t, NN_LOSS_BCE_LOGITS, ag_run_of(zs, n), ag_run_of(ag_consts(t, y, n).first, n), red);
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         for (size_t j = 0; j < n; j++) {
             double s = orc_sigmoid(z[j]);
@@ -226,7 +226,7 @@ Test(formulas, F17_softmax_cross_entropy)
             want_L -= y[j] * log(s[j]);
         ag_tape *t = ag_tape_new(0);
         ag_node zs = ag_vars(t, z, n).first;
-        ag_node L = nn_loss_softmax_ce(t, ag_run_of(zs, n), ag_run_of(ag_consts(t, y, n).first, n));
+        ag_node L = nn_loss(t, NN_LOSS_SOFTMAX_CE, ag_run_of(zs, n), ag_run_of(ag_consts(t, y, n).first, n), NN_SUM);
         cr_assert(!ag_is_null(L), "%s", ag_tape_error(t));
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         for (size_t j = 0; j < n; j++)
@@ -257,7 +257,7 @@ Test(formulas, loss_hinge)
             want_L += fmax(0.0, 1.0 - c.yv[j] * c.av[j]);
         }
         loss_begin(&c, n);
-        ag_node L = nn_loss_hinge(c.t, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
+        ag_node L = nn_loss(c.t, NN_LOSS_HINGE, ag_run_of(c.a, n), ag_run_of(c.y, n), red);
         const double *g = loss_grads(&c, L);
         ORC_CHECK(&st, ag_value(c.t, L), scale * want_L, 0.0, "case %d L", k);
         for (size_t j = 0; j < n; j++) {
@@ -290,7 +290,7 @@ Test(formulas, loss_l2)
         memcpy(p, ag_values(t, ag_run_of(first, n)), n * sizeof *p);
         for (size_t k = 0; k < n; k++)
             want_L += p[k] * p[k];
-        ag_node L = nn_l2(m);
+        ag_node L = ag_dot(t, nn_model_params(m), nn_model_params(m), AG_NULL); /* the L2 penalty, one DOT node */
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         const double *g = ag_grads(t, ag_run_of(first, n));
         ORC_CHECK(&st, ag_value(t, L), want_L, 0.0, "seed %u L", (unsigned)seed);

@@ -229,15 +229,15 @@ static void mlp_case(bool moons, size_t n_in, const size_t *sizes, size_t batch)
         ag_run out = nn_mlp_forward(m, ag_consts(t, xs, n_in));
         if (moons) {
             y[0] = s % 2 ? 1.0 : -1.0;
-            terms[s] = nn_loss_hinge(t, out, ag_consts(t, y, 1), NN_SUM);
+            terms[s] = nn_loss(t, NN_LOSS_HINGE, out, ag_consts(t, y, 1), NN_SUM);
         } else {
             y[s % sizes[2]] = 1.0;
-            terms[s] = nn_loss_softmax_ce(t, out, ag_consts(t, y, sizes[2]));
+            terms[s] = nn_loss(t, NN_LOSS_SOFTMAX_CE, out, ag_consts(t, y, sizes[2]), NN_SUM);
         }
     }
     ag_node L = ag_apply(t, AG_OP_SUM, terms, batch);
     if (moons)
-        L = ag_add(t, L, ag_mul(t, ag_const(t, 1e-2), nn_l2(m)));
+        L = ag_add(t, L, ag_mul(t, ag_const(t, 1e-2), ag_dot(t, nn_model_params(m), nn_model_params(m), AG_NULL)));
     ag_run p = nn_model_params(m);
     double *v = malloc(p.n * sizeof *v), *hf = malloc(p.n * sizeof *hf), *hr = malloc(p.n * sizeof *hr);
     for (size_t k = 0; k < p.n; k++)

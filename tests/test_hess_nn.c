@@ -28,7 +28,7 @@ static ag_node mlp_loss(nn_model *m)
     ag_node terms[BATCH];
     for (int s = 0; s < BATCH; s++) {
         ag_run x = ag_consts(t, XS[s], NIN), y = ag_consts(t, YS[s], NOUT);
-        terms[s] = nn_loss_softmax_ce(t, nn_mlp_forward(m, x), y);
+        terms[s] = nn_loss(t, NN_LOSS_SOFTMAX_CE, nn_mlp_forward(m, x), y, NN_SUM);
     }
     return ag_apply(t, AG_OP_SUM, terms, BATCH);
 }
@@ -78,7 +78,7 @@ Test(hess_nn, mlp_hvp_matches_finite_differences_of_the_gradient)
     memcpy(p0, ag_values(t, p), n * sizeof *p0);
     ag_mark mk = ag_tape_mark(t);
     ag_node L = mlp_loss(m);
-    cr_assert_eq(nn_hvp(m, L, v, hv), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_hvp(t, L, nn_model_params(m), v, hv), AG_OK, "%s", ag_tape_error(t));
     ag_tape_rewind(t, mk);
     /* (g(p + h v) - g(p - h v)) / 2h = H v + O(h^2): h = 1e-5 leaves
      * truncation ~1e-10 and rounding ~1e-11 relative to |H v| ~ 1 */
@@ -100,7 +100,7 @@ Test(hess_nn, mlp_hvp_matches_finite_differences_of_the_gradient)
     /* the full Hessian: symmetric, and H v is its product with v */
     double *H = NULL;
     L = mlp_loss(m);
-    cr_assert_eq(nn_hessian(m, L, &H), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(ag_hessian(t, L, nn_model_params(m), &H), AG_OK, "%s", ag_tape_error(t));
     for (size_t i = 0; i < n; i++) {
         double want = 0;
         for (size_t j = 0; j < n; j++) {

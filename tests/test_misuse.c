@@ -340,10 +340,36 @@ Test(misuse, nn_inputs_of_the_wrong_width)
     cr_assert(ag_run_is_null(nn_dense_forward(t, nn_layer_at(m, 1), x)));
     assert_error(t, AG_EINVAL, "nn_dense_forward", "width 1", "3 inputs");
     ag_tape_clear_error(t);
-    cr_assert(ag_is_null(nn_loss_se(t, ag_run_of(x.first, 2), y, NN_SUM)));
-    assert_error(t, AG_EINVAL, "nn_loss_se", "width 2", "width 1");
+    cr_assert(ag_is_null(nn_loss(t, NN_LOSS_SE, ag_run_of(x.first, 2), y, NN_SUM)));
+    assert_error(t, AG_EINVAL, "nn_loss", "width 2", "width 1");
     cr_assert_eq(ag_tape_len(t), len + 2); /* only x and y */
     nn_model_free(m);
+    ag_tape_free(t);
+}
+
+/* nn_loss keyed by an enum: an unknown loss or reduction is refused before
+ * anything is recorded; softmax cross-entropy (one example's loss over its
+ * classes) is the same node whatever the reduction. */
+Test(misuse, nn_loss_kind_and_reduction)
+{
+    ag_tape *t = ag_tape_new(0);
+    ag_run z = ag_vars(t, (const double[]){0.5, -1.0, 2.0}, 3);
+    ag_run y = ag_consts(t, (const double[]){0.0, 1.0, 0.0}, 3);
+    size_t len = ag_tape_len(t);
+    cr_assert(ag_is_null(nn_loss(t, NN_LOSS_COUNT, z, y, NN_SUM)));
+    assert_error(t, AG_EINVAL, "nn_loss", "unknown loss");
+    ag_tape_clear_error(t);
+    cr_assert(ag_is_null(nn_loss(t, NN_LOSS_SE, z, y, (nn_reduce)7)));
+    assert_error(t, AG_EINVAL, "nn_loss", "unknown reduction");
+    ag_tape_clear_error(t);
+    cr_assert_eq(ag_tape_len(t), len);
+    /* F17 by hand: logsumexp(z) - z_1 = log(e^0.5 + e^-1 + e^2) + 1 */
+    double want = log(exp(0.5) + exp(-1.0) + exp(2.0)) + 1.0;
+    ag_node s = nn_loss(t, NN_LOSS_SOFTMAX_CE, z, y, NN_SUM);
+    ag_node m = nn_loss(t, NN_LOSS_SOFTMAX_CE, z, y, NN_MEAN);
+    cr_assert_float_eq(ag_value(t, s), want, 1e-15);
+    cr_assert_eq(ag_value(t, m), ag_value(t, s));
+    cr_assert_eq(ag_tape_status(t), AG_OK, "%s", ag_tape_error(t));
     ag_tape_free(t);
 }
 

@@ -99,7 +99,7 @@ Test(numeric, cross_entropy_of_a_confident_wrong_prediction)
     ag_tape *t = anomaly_tape();
     ag_node z = ag_vars(t, (const double[]){1000.0, 0.0, -1000.0}, 3).first;
     ag_node y = ag_consts(t, (const double[]){0.0, 0.0, 1.0}, 3).first;
-    ag_node L = nn_loss_softmax_ce(t, ag_run_of(z, 3), ag_run_of(y, 3));
+    ag_node L = nn_loss(t, NN_LOSS_SOFTMAX_CE, ag_run_of(z, 3), ag_run_of(y, 3), NN_SUM);
     cr_assert(!ag_is_null(L), "%s", ag_tape_error(t));
     cr_assert_eq(ag_value(t, L), 2000.0);
     cr_assert_eq(ag_backward(t, L), AG_OK);

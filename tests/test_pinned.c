@@ -136,7 +136,7 @@ static double bce(double p, double y, nn_reduce red, size_t n)
 {
     ag_tape *t = ag_tape_new(0);
     double pv[2] = {p, p}, yv[2] = {y, y};
-    ag_node L = nn_loss_bce(t, ag_consts(t, pv, n), ag_consts(t, yv, n), red);
+    ag_node L = nn_loss(t, NN_LOSS_BCE, ag_consts(t, pv, n), ag_consts(t, yv, n), red);
     cr_assert(!ag_is_null(L), "%s", ag_tape_error(t));
     double v = ag_value(t, L);
     ag_tape_free(t);
@@ -171,7 +171,7 @@ Test(pinned, softmax_ce_logsumexp_at_large_logits)
         double y[3] = {0, 0, 0};
         y[c] = 1;
         ag_run zr = ag_vars(t, z, 3);
-        ag_node L = nn_loss_softmax_ce(t, zr, ag_consts(t, y, 3));
+        ag_node L = nn_loss(t, NN_LOSS_SOFTMAX_CE, zr, ag_consts(t, y, 3), NN_SUM);
         cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
         /* the engine forms L as (1000 + log q) - z_c: the logsumexp rounds at
          * the scale of 1000 (ulp 1.1e-13), so the floor is 4 ulp(1000) for
@@ -332,7 +332,7 @@ Test(pinned, nn_zero_grad_clears_every_parameter)
         p[k] = 0.1 * (double)(k + 1); /* biases too, so no gradient is 0 by accident */
     const double xv[2] = {0.5, -1.5}, yv[2] = {3, -3};
     ag_run out = nn_mlp_forward(m, ag_consts(t, xv, 2));
-    ag_node L = nn_loss_half_se(t, out, ag_consts(t, yv, 2), NN_SUM);
+    ag_node L = nn_loss(t, NN_LOSS_HALF_SE, out, ag_consts(t, yv, 2), NN_SUM);
     cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
     const double *g = ag_grads(t, first);
     cr_assert_neq(g[n - 1], 0.0, "the last bias has a gradient to clear");
@@ -357,7 +357,7 @@ Test(pinned, safetensors_shape_differing_in_columns_only)
     double w[6] = {0};
     nn_tensor t = {"w", 2, {2, 3}, w};
     nn_error err;
-    cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.st", &t, 1, &err), AG_EFORMAT);
+    cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.st", &t, 1, &err), NN_EFORMAT);
     cr_expect(strstr(err.message, "tensor 'w': shape [2, 4] in the file, [2, 3] expected"), "%s", err.message);
 }
 

@@ -16,8 +16,12 @@ static void expect_in(const char *msg, const char *part)
 
 /* A rewind to a mark with nothing after it opened a new segment, so a run
  * ending there (a model's parameters) could not grow as one run any more:
- * nn_zero_grad then failed silently and gradients kept accumulating. */
-Test(regressions, rewind_that_drops_nothing_keeps_runs_growable)
+ * nn_zero_grad then failed silently and gradients kept accumulating. The
+ * engine kept such runs growable by a special case (a rewind that dropped
+ * nothing opened no segment); that case is gone, so every rewind opens a
+ * segment and nn refuses a parameter added after one, cleanly: the model
+ * and the tape's nodes stay as they were, and the model still trains. */
+Test(regressions, parameter_after_a_rewind_is_refused_and_the_model_still_trains)
 {
     ag_tape *t = ag_tape_new(0);
     nn_model *m = nn_model_new(t);
@@ -25,27 +29,65 @@ Test(regressions, rewind_that_drops_nothing_keeps_runs_growable)
     nn_rng_seed(&rng, 1);
     cr_assert_eq(nn_param_new(m, "a", 2, 0, NN_INIT_UNIFORM, &rng, NULL), AG_OK);
     ag_mark mk = ag_tape_mark(t);
-    cr_assert_eq(ag_tape_rewind(t, mk), AG_OK);
-    cr_assert_eq(nn_param_new(m, "b", 1, 0, NN_INIT_UNIFORM, &rng, NULL), AG_OK);
-    size_t n;
-    ag_node p = ((n) = nn_model_params(m).n, nn_model_params(m).first);
-    cr_assert_eq(n, 3);
-    /* the three form one run: a loss over them, zero_grad between steps */
+    cr_assert_eq(ag_tape_rewind(t, mk), AG_OK); /* drops nothing */
+    cr_assert_eq(nn_param_new(m, "b", 1, 0, NN_INIT_UNIFORM, &rng, NULL), AG_EINVAL);
+    cr_assert_eq(ag_tape_status(t), AG_EINVAL);
+    expect_in(ag_tape_error(t), "nn_param_new");
+    expect_in(ag_tape_error(t), "before the first rewind or training step");
+    /* a layer (two tensors recorded together) is refused the same way */
+    ag_tape_clear_error(t);
+    cr_assert_eq(nn_dense_new(m, "0", 1, 1, NN_ACT_LINEAR, NN_INIT_UNIFORM, &rng, NULL), AG_EINVAL);
+    expect_in(ag_tape_error(t), "nn_dense_new");
+    ag_tape_clear_error(t);
+    /* the model and the tape's nodes as they were: no name, layer or node kept */
+    cr_assert_eq(nn_model_params(m).n, 2);
+    cr_assert_eq(ag_tape_len(t), 2);
+    cr_assert_null(nn_param_at(m, 1));
+    cr_assert_null(nn_layer_at(m, 0));
+    cr_assert_eq(nn_param_find(m, "b", NULL), NN_ENOTFOUND);
+    cr_assert_eq(nn_param_find(m, "0.weight", NULL), NN_ENOTFOUND);
+    ag_node p = nn_model_params(m).first;
+    /* the two form one run: a loss over them, zero_grad between steps, the
+     * gradient 1 each step (not accumulated) */
     for (int step = 0; step < 3; step++) {
         ag_mark top = ag_tape_mark(t);
-        ag_node L = ag_sum(t, ag_run_of(p, 3));
+        ag_node L = ag_sum(t, nn_model_params(m));
         nn_zero_grad(m);
         cr_assert_eq(ag_backward(t, L), AG_OK);
-        cr_assert_eq(ag_grad(t, ag_at(t, ag_run_of(p, 2 + 1), 2)), 1.0, "step %d", step);
+        cr_assert_eq(ag_grad(t, ag_at(t, ag_run_of(p, 2), 1)), 1.0, "step %d", step);
         ag_tape_rewind(t, top);
     }
     cr_assert_eq(ag_tape_status(t), AG_OK, "%s", ag_tape_error(t));
-    /* after a step was recorded and rewound, the model cannot grow: refused
-     * with a message, and the model is as it was */
-    cr_assert_eq(nn_param_new(m, "c", 1, 0, NN_INIT_UNIFORM, &rng, NULL), AG_EINVAL);
-    expect_in(ag_tape_error(t), "nn_param_new");
-    cr_assert_eq(nn_model_params(m).n, 3);
-    cr_assert_eq(nn_param_count(m), 2);
+    nn_model_free(m);
+    ag_tape_free(t);
+}
+
+/* Building a model then training it (nothing rewound in between) keeps its
+ * parameters one run, whatever the number of tensors and layers. */
+Test(regressions, build_then_train_keeps_one_run)
+{
+    ag_tape *t = ag_tape_new(0);
+    nn_model *m = nn_model_new(t);
+    nn_rng rng;
+    nn_rng_seed(&rng, 2);
+    size_t sizes[] = {3, 1};
+    nn_act acts[] = {NN_ACT_TANH, NN_ACT_LINEAR};
+    cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 2, NN_INIT_XAVIER, &rng), AG_OK);
+    cr_assert_eq(nn_param_new(m, "scale", 1, 0, NN_INIT_UNIFORM, &rng, NULL), AG_OK);
+    ag_run all = nn_model_params(m);
+    cr_assert_eq(all.n, 2 * 3 + 3 + 3 * 1 + 1 + 1);
+    cr_assert_eq(ag_check(t, all, "test", 1), AG_OK);
+    ag_mark mk = ag_tape_mark(t);
+    for (int step = 0; step < 3; step++) {
+        ag_run x = ag_consts(t, (const double[]){0.5, -1}, 2);
+        ag_node L = ag_sum(t, nn_mlp_forward(m, x));
+        L = ag_add(t, L, ag_sum(t, all)); /* every parameter in the loss */
+        nn_zero_grad(m);
+        cr_assert_eq(ag_backward(t, L), AG_OK, "%s", ag_tape_error(t));
+        /* d/d scale = 1 (the last parameter, only in the sum), each step */
+        cr_assert_eq(ag_grad(t, ag_at(t, all, all.n - 1)), 1.0, "step %d", step);
+        cr_assert_eq(ag_tape_rewind(t, mk), AG_OK);
+    }
     nn_model_free(m);
     ag_tape_free(t);
 }
@@ -58,7 +100,7 @@ Test(regressions, short_runs_are_refused_before_recording)
     double v[3] = {1, 2, 3};
     ag_node y = ag_consts(t, v, 3).first, a = ag_vars(t, v, 1).first; /* a: the tape's last node */
     size_t len = ag_tape_len(t);
-    cr_assert(ag_is_null(nn_loss_se(t, ag_run_of(a, 3), ag_run_of(y, 3), NN_SUM)));
+    cr_assert(ag_is_null(nn_loss(t, NN_LOSS_SE, ag_run_of(a, 3), ag_run_of(y, 3), NN_SUM)));
     cr_assert_eq(ag_tape_status(t), AG_ERANGE);
     cr_assert_eq(ag_tape_len(t), len); /* nothing recorded */
     ag_tape_clear_error(t);
@@ -80,7 +122,7 @@ Test(regressions, bce_of_a_confident_right_answer_is_zero)
     ag_node z = ag_var(t, 40.0), y = ag_const(t, 1.0);
     ag_node p = ag_unary(t, AG_OP_SIGMOID, z);
     cr_assert_eq(ag_value(t, p), 1.0);
-    ag_node L = nn_loss_bce(t, ag_run_of(p, 1), ag_run_of(y, 1), NN_SUM);
+    ag_node L = nn_loss(t, NN_LOSS_BCE, ag_run_of(p, 1), ag_run_of(y, 1), NN_SUM);
     cr_assert_eq(ag_value(t, L), 0.0);
     cr_assert_eq(ag_backward(t, L), AG_OK);
     cr_assert(isfinite(ag_grad(t, z)));
@@ -141,7 +183,7 @@ Test(regressions, mlp_build_checks_every_size_first)
     size_t sizes[] = {4, 0};
     nn_act acts[] = {NN_ACT_RELU, NN_ACT_LINEAR};
     cr_assert_eq(nn_mlp_build(m, 2, sizes, acts, 2, NN_INIT_HE, &rng), AG_EINVAL);
-    cr_assert_eq(nn_layer_count(m), 0);
+    cr_assert_null(nn_layer_at(m, 0)); /* no layer */
     cr_assert_eq(nn_model_params(m).n, 0);
     cr_assert_eq(ag_tape_len(t), 0);
     nn_model_free(m);

@@ -209,27 +209,27 @@ Test(safetensors, valid_handmade_file_loads)
 
 Test(safetensors, missing_and_extra_tensors)
 {
-    refuse("{" A_OK "}", 48, AG_ENOTFOUND, "tensor 'b'", "missing");
+    refuse("{" A_OK "}", 48, NN_ENOTFOUND, "tensor 'b'", "missing");
     refuse("{" A_OK "," B_OK ",\"c\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[72,80]}}",
-           80, AG_EFORMAT, "tensor 'c'", "not expected");
+           80, NN_EFORMAT, "tensor 'c'", "not expected");
 }
 
 Test(safetensors, wrong_shape_rank_and_dtype)
 {
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[3,2],\"data_offsets\":[0,48]}," B_OK "}", 72,
-           AG_EFORMAT, "tensor 'a': shape [3, 2] in the file, [2, 3] expected", NULL);
+           NN_EFORMAT, "tensor 'a': shape [3, 2] in the file, [2, 3] expected", NULL);
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[6],\"data_offsets\":[0,48]}," B_OK "}", 72,
-           AG_EFORMAT, "tensor 'a': shape [6] in the file, [2, 3] expected", NULL);
+           NN_EFORMAT, "tensor 'a': shape [6] in the file, [2, 3] expected", NULL);
     refuse("{" A_OK ",\"b\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[48,72]}}", 72,
-           AG_EFORMAT, "tensor 'b': shape [] in the file, [3] expected", NULL);
+           NN_EFORMAT, "tensor 'b': shape [] in the file, [3] expected", NULL);
     refuse("{" A_OK ",\"b\":{\"dtype\":\"I32\",\"shape\":[3],\"data_offsets\":[48,60]}}", 60,
-           AG_EFORMAT, "tensor 'b'", "dtype 'I32'");
+           NN_EFORMAT, "tensor 'b'", "dtype 'I32'");
     refuse("{\"a\":{\"dtype\":\"BF16\",\"shape\":[2,3],\"data_offsets\":[0,12]}," B_OK "}", 36,
-           AG_EFORMAT, "tensor 'a'", "dtype 'BF16'");
-    refuse("{\"a\":{\"shape\":[2,3],\"data_offsets\":[0,48]}," B_OK "}", 72, AG_EFORMAT,
+           NN_EFORMAT, "tensor 'a'", "dtype 'BF16'");
+    refuse("{\"a\":{\"shape\":[2,3],\"data_offsets\":[0,48]}," B_OK "}", 72, NN_EFORMAT,
            "tensor 'a'", "no dtype");
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[2,3],\"data_offsets\":[0,48],\"x\":1}," B_OK "}",
-           72, AG_EFORMAT, "tensor 'a'", "unknown field 'x'");
+           72, NN_EFORMAT, "tensor 'a'", "unknown field 'x'");
 }
 
 Test(safetensors, header_length_and_json)
@@ -242,31 +242,31 @@ Test(safetensors, header_length_and_json)
     /* header length = the whole file: runs past the end */
     for (int i = 0; i < 8; i++)
         buf[i] = (unsigned char)((uint64_t)len >> (8 * i));
-    cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.safetensors", t.ts, 2, &err), AG_EFORMAT);
+    cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.safetensors", t.ts, 2, &err), NN_EFORMAT);
     cr_assert(strstr(err.message, "m.safetensors: byte 0: header length") &&
                   strstr(err.message, "past the end"),
               "%s", err.message);
     /* 2^63: absurd, must not wrap around */
     memset(buf, 0, 8);
     buf[7] = 0x80;
-    cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.safetensors", t.ts, 2, &err), AG_EFORMAT);
+    cr_assert_eq(nn_safetensors_load_mem(buf, len, "m.safetensors", t.ts, 2, &err), NN_EFORMAT);
     cr_assert(strstr(err.message, "byte 0"), "%s", err.message);
     /* shorter than 8 bytes */
-    cr_assert_eq(nn_safetensors_load_mem(buf, 5, "m.safetensors", t.ts, 2, &err), AG_EFORMAT);
+    cr_assert_eq(nn_safetensors_load_mem(buf, 5, "m.safetensors", t.ts, 2, &err), NN_EFORMAT);
     cr_assert(strstr(err.message, "5 bytes"), "%s", err.message);
     stt_two_untouched(&t);
     free(buf);
 
     /* invalid JSON: {"a":{"dtype":"F64",,}} has its second comma at index
      * 20 of the header, column 21 of line 1 */
-    refuse("{\"a\":{\"dtype\":\"F64\",,}}", 0, AG_EPARSE,
+    refuse("{\"a\":{\"dtype\":\"F64\",,}}", 0, NN_EPARSE,
            "m.safetensors: byte 8: header is not valid JSON", "(line 1, column 21)");
-    refuse("{\"a\":\n{\"dtype\"}}", 0, AG_EPARSE, "byte 8: header is not valid JSON",
+    refuse("{\"a\":\n{\"dtype\"}}", 0, NN_EPARSE, "byte 8: header is not valid JSON",
            "(line 2, column 9)");
-    refuse("[1, 2]", 0, AG_EFORMAT, "byte 8: header is not a JSON object", NULL);
-    refuse("{\"\xff\":1}", 0, AG_EPARSE, "not valid JSON", NULL);
-    refuse("{" A_OK "," A_OK "}", 48, AG_EPARSE, "not valid JSON", "duplicate");
-    refuse("{\"__metadata__\":{\"k\":3}," A_OK "," B_OK "}", 72, AG_EFORMAT, "__metadata__",
+    refuse("[1, 2]", 0, NN_EFORMAT, "byte 8: header is not a JSON object", NULL);
+    refuse("{\"\xff\":1}", 0, NN_EPARSE, "not valid JSON", NULL);
+    refuse("{" A_OK "," A_OK "}", 48, NN_EPARSE, "not valid JSON", "duplicate");
+    refuse("{\"__metadata__\":{\"k\":3}," A_OK "," B_OK "}", 72, NN_EFORMAT, "__metadata__",
            "'k'");
 }
 
@@ -274,26 +274,26 @@ Test(safetensors, offsets)
 {
     /* out of range: a at [8, 56) of a 48-byte data area */
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[2,3],\"data_offsets\":[8,56]}," B_OK "}", 48,
-           AG_EFORMAT, "tensor 'a'", "run past the data area");
+           NN_EFORMAT, "tensor 'a'", "run past the data area");
     /* end before begin */
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[2,3],\"data_offsets\":[48,0]}," B_OK "}", 72,
-           AG_EFORMAT, "tensor 'a'", "end before");
+           NN_EFORMAT, "tensor 'a'", "end before");
     /* negative and non-integer offsets */
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[2,3],\"data_offsets\":[-8,40]}," B_OK "}", 72,
-           AG_EFORMAT, "tensor 'a'", "data_offsets");
+           NN_EFORMAT, "tensor 'a'", "data_offsets");
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[2,3],\"data_offsets\":[0.0,48]}," B_OK "}", 72,
-           AG_EFORMAT, "tensor 'a'", "data_offsets");
+           NN_EFORMAT, "tensor 'a'", "data_offsets");
     /* size does not match shape * 8: 40 bytes for 6 doubles */
     refuse("{\"a\":{\"dtype\":\"F64\",\"shape\":[2,3],\"data_offsets\":[0,40]}," B_OK "}", 72,
-           AG_EFORMAT, "tensor 'a'", "hold 40 bytes");
+           NN_EFORMAT, "tensor 'a'", "hold 40 bytes");
     /* overlap: b at [40, 64) inside a's [0, 48); file byte 8 + N + 40 */
     refuse("{" A_OK ",\"b\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[40,64]}}", 64,
-           AG_EFORMAT, "tensor 'b'", "overlap tensor 'a'");
+           NN_EFORMAT, "tensor 'b'", "overlap tensor 'a'");
     /* a gap: b at [56, 80), bytes 48..56 unused */
     refuse("{" A_OK ",\"b\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[56,80]}}", 80,
-           AG_EFORMAT, "data bytes 48..56", "belong to no tensor");
+           NN_EFORMAT, "data bytes 48..56", "belong to no tensor");
     /* trailing bytes after the last tensor */
-    refuse("{" A_OK "," B_OK "}", 80, AG_EFORMAT, "data bytes 72..80", "belong to no tensor");
+    refuse("{" A_OK "," B_OK "}", 80, NN_EFORMAT, "data bytes 72..80", "belong to no tensor");
 }
 
 Test(safetensors, every_truncation_is_refused)
@@ -338,7 +338,7 @@ Test(safetensors, bad_arguments)
     cr_assert(strstr(err.message, "rank 3"), "%s", err.message);
     cr_assert_eq(nn_safetensors_save("/tmp/never-written", meta, 1, &err), AG_EINVAL);
     cr_assert_eq(access("/tmp/never-written", F_OK), -1);
-    cr_assert_eq(nn_safetensors_load("/nonexistent/m.safetensors", rank3, 0, &err), AG_EIO);
+    cr_assert_eq(nn_safetensors_load("/nonexistent/m.safetensors", rank3, 0, &err), NN_EIO);
     cr_assert(strstr(err.message, "/nonexistent/m.safetensors: cannot open"), "%s",
               err.message);
 }

@@ -44,7 +44,7 @@ Test(safetensors, write_failure_at_every_byte_keeps_old_file)
     for (size_t k = 0; k < blen; k++) {
         nn__io_fail_write_after((long)k);
         nn_error err;
-        cr_assert_eq(nn_safetensors_save(path, model_b, 2, &err), AG_EIO, "k = %zu", k);
+        cr_assert_eq(nn_safetensors_save(path, model_b, 2, &err), NN_EIO, "k = %zu", k);
         cr_assert(strstr(err.message, path) && strstr(err.message, "write"), "%s",
                   err.message);
         stt_expect_file(path, abytes, alen);
@@ -88,7 +88,7 @@ Test(safetensors, unwritable_directory_keeps_old_file)
         stt_two b;
         stt_two_init(&b);
         nn_error err;
-        if (nn_safetensors_save(path, b.ts, 2, &err) != AG_EIO)
+        if (nn_safetensors_save(path, b.ts, 2, &err) != NN_EIO)
             _exit(11);
         if (!strstr(err.message, "cannot create temporary file") || !strstr(err.message, path))
             _exit(12);
@@ -125,7 +125,7 @@ Test(safetensors, failed_rename_removes_temporary)
     stt_two a;
     stt_two_init(&a);
     nn_error err;
-    cr_assert_eq(nn_safetensors_save(path, a.ts, 2, &err), AG_EIO);
+    cr_assert_eq(nn_safetensors_save(path, a.ts, 2, &err), NN_EIO);
     cr_assert(strstr(err.message, "rename"), "%s", err.message);
     cr_assert_eq(stt_count_entries(dir), 1, "only the directory remains");
     cr_assert_eq(stt_count_entries(path), 1);

@@ -36,9 +36,9 @@ ag_status ex_idx_load(const char *path, size_t ndims, ex_idx *out, char *why, si
     gzFile f = gzopen(path, "rb");
     if (!f) {
         snprintf(why, why_size, "%s: %s", path, errno ? strerror(errno) : "cannot open");
-        return AG_EIO;
+        return NN_EIO;
     }
-    ag_status s = AG_EFORMAT;
+    ag_status s = NN_EFORMAT;
     unsigned char head[4], dimb[12];
     if (!read_all(f, head, 4, path, 0, "the magic number", why, why_size))
         goto done;
@@ -82,7 +82,7 @@ ag_status ex_idx_load(const char *path, size_t ndims, ex_idx *out, char *why, si
 done:
     if (gzclose(f) != Z_OK && s == AG_OK) {
         snprintf(why, why_size, "%s: read error (corrupt gzip stream?)", path);
-        s = AG_EIO;
+        s = NN_EIO;
     }
     if (s != AG_OK)
         ex_idx_free(out);

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "autograd.h"
+#include "nn_io.h" /* its statuses: NN_EIO, NN_EFORMAT */
 
 typedef struct ex_idx {
     size_t ndims;
@@ -22,8 +22,8 @@ typedef struct ex_idx {
 
 /* Read an unsigned-byte IDX file with exactly `ndims` dimensions (1 for
  * labels, 3 for images). On failure `out` is empty and `why` says what and
- * at which byte offset (why_size bytes). AG_EIO: cannot open or read;
- * AG_EFORMAT: not such a file. */
+ * at which byte offset (why_size bytes). NN_EIO: cannot open or read;
+ * NN_EFORMAT: not such a file. */
 ag_status ex_idx_load(const char *path, size_t ndims, ex_idx *out, char *why, size_t why_size);
 void ex_idx_free(ex_idx *x);
 

@@ -154,7 +154,7 @@ int main(int argc, char **argv)
             goto out;
         }
         ag_run out = nn_mlp_forward(m, ag_consts(t, x, a.n_in));
-        ag_node L = nn_loss_half_se(t, out, ag_consts(t, y, n_out), NN_SUM);
+        ag_node L = nn_loss(t, NN_LOSS_HALF_SE, out, ag_consts(t, y, n_out), NN_SUM);
         nn_zero_grad(m);
         if (ag_backward(t, L) != AG_OK) {
             rc = fail("grad", ag_tape_error(t));
@@ -181,9 +181,9 @@ int main(int argc, char **argv)
             ag_tape_rewind(t, mark);
             for (size_t e = 0; e < B; e++) {
                 ag_run out = nn_mlp_forward(m, ag_consts(t, rows[e], a.n_in));
-                losses[e] = nn_loss_se(t, out, ag_consts(t, &rows[e][a.n_in], 1), NN_SUM);
+                losses[e] = nn_loss(t, NN_LOSS_SE, out, ag_consts(t, &rows[e][a.n_in], 1), NN_SUM);
             }
-            ag_node L = nn_reduce_nodes(t, losses, B, NN_MEAN);
+            ag_node L = ag_mul(t, ag_apply(t, AG_OP_SUM, losses, B), ag_const(t, 1.0 / (double)B)); /* the mean */
             nn_zero_grad(m);
             if (ag_backward(t, L) != AG_OK || nn_optim_step(opt, m) != AG_OK)
                 rc = fail("train", ag_tape_error(t));
