@@ -71,9 +71,9 @@ extern "C" {
 
 /* ---- status codes ------------------------------------------------------ */
 
-/* One status space for every layer (ARCHITECTURE.md). The engine produces
- * the first group only; the second belongs to the layers above it, which
- * share the space so that one status travels through all of them. */
+/* One status type for every layer (ARCHITECTURE.md): the engine's codes
+ * here, each layer's own in its header, so that one status travels through
+ * all of them. */
 typedef enum ag_status {
     AG_OK = 0,
     AG_ENOMEM,    /* an allocation failed; the tape is unchanged and usable  */
@@ -84,18 +84,12 @@ typedef enum ag_status {
     AG_EFULL,     /* the tape holds AG_MAX_NODES nodes already               */
     AG_EINVAL,    /* an argument that cannot be right (wrong op, bad size)   */
     AG_ENAME,     /* a name already in use, empty, or too long               */
-    /* ---- produced by the layers above only (teach, nn, the language) ---- */
-    AG_ENOTFOUND, /* no such tensor / input / name (nn, the language)       */
-    AG_EIO,       /* a file could not be read or written (nn, teach)        */
-    AG_EPARSE,    /* malformed text (the language, nn's JSON and CSV)       */
-    AG_EFORMAT,   /* a well-formed file whose content does not fit (nn)     */
-    /* ---- the engine again ---- */
     AG_EANOMALY,  /* anomaly mode saw a NaN or infinity appear               */
     AG_STATUS_COUNT,
     /* Codes the engine never produces belong to the layer that produces
      * them and travel in this same type: each layer above numbers its own
      * from here, in a block of 16 (teach.h from 32, nn_io.h from 48,
-     * lang.h from 64; ARCHITECTURE.md). */
+     * lang.h from 64; ARCHITECTURE.md), as constants of type ag_status. */
     AG_STATUS_LAYER_BASE = 32
 } ag_status;
 

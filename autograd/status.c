@@ -15,10 +15,6 @@ static const char *const status_text[] = {
     [AG_EFULL] = "tape full",
     [AG_EINVAL] = "invalid argument",
     [AG_ENAME] = "bad or duplicate name",
-    [AG_ENOTFOUND] = "not found",
-    [AG_EIO] = "input/output error",
-    [AG_EPARSE] = "parse error",
-    [AG_EFORMAT] = "bad file format",
     [AG_EANOMALY] = "NaN or infinity appeared",
 };
 static_assert(sizeof status_text / sizeof status_text[0] == AG_STATUS_COUNT,

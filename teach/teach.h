@@ -13,6 +13,12 @@
 extern "C" {
 #endif
 
+/* teach's own status, beyond the engine's (a block of 16 from
+ * AG_STATUS_LAYER_BASE; ARCHITECTURE.md): writing a trace, a graph or a
+ * table failed, or Graphviz could not render. The tape's message says
+ * which file and why. */
+#define AG_EIO ((ag_status)(AG_STATUS_LAYER_BASE + 0))
+
 /* ---- the chain-rule ledger (trace.c) ------------------------------------ */
 
 /* How a node is shown: its name when it has one, else op#index ("mul#5").
