@@ -89,10 +89,15 @@ $(DEPS):
 
 # ---- libraries and programs -----------------------------------------------
 # The compiler and flags $(BUILD) was built with: when they change (make
-# CC=clang into an old build/), the stamp changes and everything is rebuilt.
+# CC=clang into an old build/), the stamp is rewritten and every object is
+# rebuilt. Checked on each build, rewritten only when different, so an
+# unchanged stamp keeps its age and rebuilds nothing.
 FLAGS_STAMP := $(BUILD)/.flags
 FLAGS_NOW = $(CC) $(ALL_CFLAGS)
-$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || printf '%s' '$(FLAGS_NOW)' > $(FLAGS_STAMP); })
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D) && { [ "$$(cat $@ 2>/dev/null)" = '$(FLAGS_NOW)' ] || printf '%s' '$(FLAGS_NOW)' > $@; }
+FORCE:
+.PHONY: FORCE
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(DEPS)
 	@mkdir -p $(@D)

@@ -39,17 +39,6 @@ ag_status ag_anomaly_enable(ag_tape *t, bool on)
 
 void ag_origin_set(ag_tape *t, const char *file, int line) { t->here = (ag_origin){file, line}; }
 
-void ag_origin_of(ag_tape *t, ag_node n, const char **file, int *line)
-{
-    ag_origin o = {NULL, 0};
-    if (ag__check(t, n, "ag_origin_of", 1) == AG_OK && t->origin)
-        o = t->origin[n.idx];
-    if (file)
-        *file = o.file;
-    if (line)
-        *line = o.line;
-}
-
 bool ag_anomaly_last(ag_tape *t, ag_anomaly *out)
 {
     if (!t->anomaly || !t->anomaly_seen || t->bad_node >= t->len)

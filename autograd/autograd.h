@@ -22,7 +22,7 @@
  *   - ag_backward(t, y) seeds dy/dy = 1 and leaves dy/dv in every node v
  *     recorded at or before y (0 for nodes y does not depend on).
  *   - Variables (ag_var) accumulate: each backward ADDS to their gradient,
- *     until ag_zero_grad*() clears it, as in PyTorch.
+ *     until ag_zero_grad() clears it, as in PyTorch.
  *   - Interior gradients are fresh on every call: backward clears them first.
  *   - Constants (ag_const) carry no gradient: ag_grad() of a constant is 0.
  *
@@ -40,7 +40,7 @@
  * offset or run past the tape's end, or a run crossing a rewind boundary
  * (AG_ERANGE); a mark of another tape or one dropped by an earlier rewind
  * (AG_EFOREIGN, AG_ESTALE); backward from a constant, set_value on an op,
- * set_grad on a non-variable (AG_EINVAL). Install ag_tape_on_error() to
+ * an op of the wrong arity for ag_unary/ag_binary/ag_apply (AG_EINVAL). Install ag_tape_on_error() to
  * trap them in a debugger. Not detectable: a handle or mark forged with
  * the right tape serial, index and generation (it is indistinguishable
  * from a real one); a stale handle after 2^32 rewinds of one tape, or a
@@ -89,8 +89,12 @@ typedef enum ag_status {
     /* Codes the engine never produces belong to the layer that produces
      * them and travel in this same type: each layer above numbers its own
      * from here, in a block of 16 (teach.h from 32, nn_io.h from 48,
-     * lang.h from 64; ARCHITECTURE.md), as constants of type ag_status. */
-    AG_STATUS_LAYER_BASE = 32
+     * lang.h from 64; ARCHITECTURE.md), as constants of type ag_status.
+     * A switch over a status that may hold a layer's code switches on
+     * (int)s: the compiler checks case labels against this enum's own. */
+    AG_STATUS_LAYER_BASE = 32,
+    AG_STATUS_LAYER_END = AG_STATUS_LAYER_BASE + 48 /* one past the blocks;
+                           in the enum, so that its range (C++) holds them */
 } ag_status;
 
 /* Short fixed description of a status ("out of memory", ...). */
@@ -422,8 +426,6 @@ ag_status ag_anomaly_enable(ag_tape *t, bool on);
  * column. `file` must outlive the tape (a string literal). */
 void ag_origin_set(ag_tape *t, const char *file, int line);
 #define AG_HERE(t) ag_origin_set((t), __FILE__, __LINE__)
-/* The recorded origin of a node (file NULL when none). */
-void ag_origin_of(ag_tape *t, ag_node n, const char **file, int *line);
 
 /* An anomaly as data, for tools that show it their own way. */
 typedef struct ag_anomaly {

@@ -64,9 +64,6 @@ typedef struct saved {
 
 static ag_status save(ag_tape *t, saved *sv, const char *fn)
 {
-    ag_status st = ag__seg_room(t, fn);
-    if (st != AG_OK)
-        return st;
     sv->m = ag_tape_mark(t);
     sv->grad = ag_realloc(NULL, (size_t)sv->m.len * sizeof *sv->grad + 1);
     if (!sv->grad) {
@@ -79,7 +76,7 @@ static ag_status save(ag_tape *t, saved *sv, const char *fn)
 
 static void restore(ag_tape *t, saved *sv)
 {
-    ag_tape_rewind(t, sv->m);
+    ag__truncate(t, sv->m); /* the scratch nodes were ours alone */
     memcpy(t->grad, sv->grad, (size_t)sv->m.len * sizeof *sv->grad);
     ag_free(sv->grad);
     /* every gradient below the mark is as it was; above it nothing is left */

@@ -276,21 +276,7 @@ static ag_status sweep_run(sweep *s, const xset *x, ag_node *out)
     return AG_OK;
 }
 
-/* A rewind that drops nodes opens a segment: make room for it before
- * recording, so that undoing what a call recorded cannot fail. */
-ag_status ag__seg_room(ag_tape *t, const char *fn)
-{
-    if (t->nseg < t->seg_cap)
-        return AG_OK;
-    ag_segment *sg = ag_realloc(t->seg, 2 * (size_t)t->seg_cap * sizeof *sg);
-    if (!sg)
-        return ag__fail(t, AG_ENOMEM, "%s: out of memory", fn);
-    t->seg = sg;
-    t->seg_cap *= 2;
-    return AG_OK;
-}
-
-/* Check y and the nodes of x (and make room to undo). */
+/* Check y and the nodes of x. */
 static ag_status check_args(ag_tape *t, ag_node y, const xset *x, const void *out, const char *fn)
 {
     ag_status s = ag__check(t, y, fn, 1);
@@ -308,7 +294,7 @@ static ag_status check_args(ag_tape *t, ag_node y, const xset *x, const void *ou
         ag__fail(t, AG_EINVAL, "%s: the output array is NULL", fn);
         return AG_EINVAL;
     }
-    return ag__seg_room(t, fn);
+    return AG_OK;
 }
 
 static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, const char *fn)
@@ -342,7 +328,7 @@ static ag_status grad_nodes(ag_tape *t, ag_node y, const xset *x, ag_node *out, 
     if (st != AG_OK) {
         for (size_t k = 0; k < x->n; k++)
             out[k] = AG_NULL;
-        ag_tape_rewind(t, m);
+        ag__truncate(t, m); /* out[] holds no handle to them: nothing escaped */
         return st;
     }
     /* in anomaly mode, a recorded derivative that is not finite from finite

@@ -302,10 +302,20 @@ typedef struct call_names {
 static const call_names call_name[AG_OP_COUNT] = {AG_OPLIST(CALL_NAMES_)};
 #undef CALL_NAMES_
 
+/* "ag_binary: exp is not a binary op", or the number of a value that is
+ * not an op at all */
+static void not_an_op_of(ag_tape *t, const char *fn, ag_op op, const char *want)
+{
+    if ((unsigned)op < AG_OP_COUNT)
+        ag__fail(t, AG_EINVAL, "%s: %s is not %s", fn, ag__ops[op].name, want);
+    else
+        ag__fail(t, AG_EINVAL, "%s: %d is not an op (the ops are 0..%d)", fn, (int)op, AG_OP_COUNT - 1);
+}
+
 ag_node ag_unary(ag_tape *t, ag_op op, ag_node a)
 {
     if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 1) {
-        ag__fail(t, AG_EINVAL, "ag_unary: %s is not a unary op", ag_op_info_of(op)->name);
+        not_an_op_of(t, "ag_unary", op, "a unary op");
         return no_node();
     }
     return unary(t, op, a, call_name[op].unary);
@@ -314,7 +324,7 @@ ag_node ag_unary(ag_tape *t, ag_op op, ag_node a)
 ag_node ag_binary(ag_tape *t, ag_op op, ag_node a, ag_node b)
 {
     if ((unsigned)op >= AG_OP_COUNT || ag__ops[op].arity != 2) {
-        ag__fail(t, AG_EINVAL, "ag_binary: %s is not a binary op", ag_op_info_of(op)->name);
+        not_an_op_of(t, "ag_binary", op, "a binary op");
         return no_node();
     }
     if (op == AG_OP_POWC || op == AG_OP_LEAKY_RELU)
@@ -325,16 +335,20 @@ ag_node ag_binary(ag_tape *t, ag_op op, ag_node a, ag_node b)
 ag_node ag_apply(ag_tape *t, ag_op op, const ag_node *in, size_t n)
 {
     if ((unsigned)op >= AG_OP_COUNT || ag__is_leaf(op)) {
-        ag__fail(t, AG_EINVAL, "ag_apply: %s is not an op with inputs", ag_op_info_of(op)->name);
+        not_an_op_of(t, "ag_apply", op, "an op with inputs");
         return no_node();
     }
     const char *fn = call_name[op].apply;
     int arity = ag__ops[op].arity;
-    if (!in || (arity >= 0 && n != (size_t)arity) || n == 0) {
+    if (!in) {
+        ag__fail(t, AG_EINVAL, "%s: the list of inputs is NULL", fn);
+        return no_node();
+    }
+    if ((arity >= 0 && n != (size_t)arity) || n == 0) {
         if (arity >= 0)
-            ag__fail(t, AG_EINVAL, "%s: takes %d inputs, not %zu", fn, arity, in ? n : 0);
+            ag__fail(t, AG_EINVAL, "%s: takes %d input%s, not %zu", fn, arity, arity == 1 ? "" : "s", n);
         else
-            ag__fail(t, AG_EINVAL, "%s: takes a list of 1 or more inputs, not %s", fn, in ? "an empty one" : "NULL");
+            ag__fail(t, AG_EINVAL, "%s: takes 1 or more inputs, not 0", fn);
         return no_node();
     }
     switch (op) {

@@ -22,7 +22,7 @@ static_assert(sizeof status_text / sizeof status_text[0] == AG_STATUS_COUNT,
 
 const char *ag_status_str(ag_status s)
 {
-    if ((unsigned)s >= AG_STATUS_LAYER_BASE)
+    if ((unsigned)s >= AG_STATUS_LAYER_BASE && (unsigned)s < AG_STATUS_LAYER_END)
         return "error in a layer above the engine"; /* its message says what */
     if ((unsigned)s >= AG_STATUS_COUNT)
         return "unknown status";

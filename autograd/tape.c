@@ -213,6 +213,8 @@ ag_mark ag_tape_mark(ag_tape *t)
     return (ag_mark){t->len, t->aux_len, gen, t->serial};
 }
 
+static void drop_above(ag_tape *t, ag_mark m);
+
 ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
 {
     if (m.tape != t->serial)
@@ -232,7 +234,24 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
     }
     if (m.len == 0)
         t->nseg = 0;
+    /* a new generation from the mark on: every handle above it goes stale */
     t->seg[t->nseg++] = (ag_segment){m.len, t->next_gen++};
+    drop_above(t, m);
+    return AG_OK;
+}
+
+void ag__truncate(ag_tape *t, ag_mark m)
+{
+    /* no new generation: the nodes above m were the caller's own, and the
+     * segment below goes on as if they had never been recorded */
+    while (t->nseg > 1 && t->seg[t->nseg - 1].start >= m.len)
+        t->nseg--;
+    drop_above(t, m);
+}
+
+/* What a rewind and a truncation share: everything above m is forgotten. */
+static void drop_above(ag_tape *t, ag_mark m)
+{
     t->len = m.len;
     t->aux_len = m.aux_len;
     t->rewound = true;
@@ -245,7 +264,6 @@ ag_status ag_tape_rewind(ag_tape *t, ag_mark m)
         ag__names_drop_from(t, m.len);
     if (t->steered_by != AG_NONE && t->steered_by >= m.len)
         t->steered_by = AG_NONE;
-    return AG_OK;
 }
 
 /* ---- reading and writing nodes ---- */

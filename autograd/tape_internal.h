@@ -194,9 +194,6 @@ size_t ag__arity(const ag_tape *t, uint32_t i);
 ag_node ag__local_derivative(ag_tape *t, ag_node n, size_t k);
 
 /* ---- higher.c ---- */
-/* Room for the segment a rewind opens, so that a call can undo what it
- * recorded without failing; the error names `fn` when there is none. */
-ag_status ag__seg_room(ag_tape *t, const char *fn);
 /* Index of the k-th input of node i (k < arity). */
 uint32_t ag__input(const ag_tape *t, uint32_t i, size_t k);
 
@@ -213,6 +210,11 @@ void ag__anomaly_forward(ag_tape *t, uint32_t i); /* anomaly.c */
  * backward sweep from y of the adjoints, in `adj`, and their tangents, in
  * t->tgrad, down to lo. adj and t->tgrad must be 0 over [lo, y]. */
 void ag__hvp_sweeps(ag_tape *t, uint32_t lo, uint32_t y, double *adj);
+/* Drop the nodes above m (a valid mark) WITHOUT opening a new segment, so
+ * that the tape reads as if they had never been recorded: for calls that
+ * undo their own scratch nodes, no handle to which escaped (a handle to one
+ * would not be detected as stale). Cannot fail. */
+void ag__truncate(ag_tape *t, ag_mark m);
 /* ag_grad_nodes over a run (higher.c), for the dense results: no list of
  * handles to build. */
 ag_status ag__grad_nodes_run(ag_tape *t, ag_node y, ag_run x, ag_node *out, const char *fn);

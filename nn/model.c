@@ -186,8 +186,9 @@ static ag_status make_room(nn_model *m, const char *fn, size_t more, size_t node
     if (!grow((void **)&m->params, &m->cap_params, m->n_params + more, sizeof *m->params)) // NOLINT(bugprone-sizeof-expression)
         return ag_tape_fail(t, AG_ENOMEM, "%s: out of memory", fn);
     if (m->size) {
-        if (ag_check(t, m->params_run, fn, 1) != AG_OK) /* dropped: the engine says how */
-            return ag_tape_status(t);
+        ag_status s = ag_check(t, m->params_run, fn, 1);
+        if (s != AG_OK) /* dropped: the engine says how */
+            return s;
         if (ag_tape_len(t) != m->params_run.first.idx + m->size)
             return ag_tape_fail(t, AG_EINVAL,
                                 "%s: %zu nodes were recorded after the model's last parameter; record every parameter before anything else",

@@ -144,7 +144,7 @@ ag_status ag_gradcheck(ag_tape *t, ag_mark from, ag_node y, const ag_node *input
     for (size_t k = 0; k < n; k++)
         rows[k].abs_err = ag_grad(t, inputs[k]);
     for (size_t k = 0; k < n; k++)
-        *ag_grads(t, ag_run_of(inputs[k], 1)) = 0.0; /* a constant's slot is scratch */
+        *ag_grads(t, ag_run_of(inputs[k], 1)) = 0.0; /* the inputs are variables (checked) */
     s = ag_backward(t, y);
     for (size_t k = 0; k < n; k++)
         rows[k].analytic = ag_grad(t, inputs[k]);
@@ -175,6 +175,6 @@ ag_status ag_gradcheck_print(ag_tape *t, const ag_gradcheck_row *rows, size_t n,
                 w->abs_err, w->rel_err, bad ? "  <-- disagree" : "");
     }
     if (ferror(out) || fflush(out) != 0)
-        return ag_tape_fail(t, AG_EIO, "ag_gradcheck_print: writing the table failed");
+        return ag_tape_fail(t, AG_TEACH_EIO, "ag_gradcheck_print: writing the table failed");
     return AG_OK;
 }

@@ -180,7 +180,7 @@ ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *o
     fputs("}\n", out);
     ag_free(needed);
     if (ferror(out) || fflush(out) != 0)
-        return ag_tape_fail(t, AG_EIO, "ag_graph_dot: writing the DOT text failed: %s", strerror(errno));
+        return ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_dot: writing the DOT text failed: %s", strerror(errno));
     return AG_OK;
 }
 
@@ -190,7 +190,7 @@ ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *o
 static ag_status dot_to_temp(ag_tape *t, ag_node y, const ag_graph_opts *opts, const char *path, af_file *f)
 {
     if (af_open(path, f) != 0) {
-        ag_status s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
+        ag_status s = ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
                                    strerror(errno));
         af_abort(f);
         return s;
@@ -198,12 +198,12 @@ static ag_status dot_to_temp(ag_tape *t, ag_node y, const ag_graph_opts *opts, c
     FILE *out = fdopen(f->fd, "w");
     if (!out) {
         af_abort(f);
-        return ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot open '%s': %s", path, strerror(errno));
+        return ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: cannot open '%s': %s", path, strerror(errno));
     }
     ag_status s = ag_graph_dot(t, y, opts, out);
     f->fd = -1; /* fclose closes it */
     if (fclose(out) != 0 && s == AG_OK)
-        s = ag_tape_fail(t, AG_EIO, "ag_graph_write: writing '%s' failed: %s", f->tmp, strerror(errno));
+        s = ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: writing '%s' failed: %s", f->tmp, strerror(errno));
     if (s != AG_OK)
         af_abort(f);
     return s;
@@ -238,7 +238,7 @@ static ag_status run_dot(ag_tape *t, const char *fmt, const char *in, const char
 {
     int pfd[2];
     if (pipe(pfd) != 0)
-        return ag_tape_fail(t, AG_EIO, "ag_graph_write: pipe for dot: %s", strerror(errno));
+        return ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: pipe for dot: %s", strerror(errno));
     fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
     fcntl(pfd[1], F_SETFD, FD_CLOEXEC); /* dup2 onto 2 below clears it there */
     posix_spawn_file_actions_t fa;
@@ -268,8 +268,8 @@ static ag_status run_dot(ag_tape *t, const char *fmt, const char *in, const char
     if (rc != 0) {
         close(pfd[0]);
         if (rc == ENOENT)
-            return ag_tape_fail(t, AG_EIO, "%s (rendering '%s')", NOT_FOUND, path);
-        return ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot run dot for '%s': %s", path, strerror(rc));
+            return ag_tape_fail(t, AG_TEACH_EIO, "%s (rendering '%s')", NOT_FOUND, path);
+        return ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: cannot run dot for '%s': %s", path, strerror(rc));
     }
     char err[200];
     first_line(pfd[0], err, sizeof err);
@@ -277,16 +277,16 @@ static ag_status run_dot(ag_tape *t, const char *fmt, const char *in, const char
     int st;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR)
-            return ag_tape_fail(t, AG_EIO, "ag_graph_write: waiting for dot: %s", strerror(errno));
+            return ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: waiting for dot: %s", strerror(errno));
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return AG_OK;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127) /* a spawn that reports exec failure late */
-        return ag_tape_fail(t, AG_EIO, "%s (rendering '%s')", NOT_FOUND, path);
+        return ag_tape_fail(t, AG_TEACH_EIO, "%s (rendering '%s')", NOT_FOUND, path);
     if (WIFEXITED(st))
-        return ag_tape_fail(t, AG_EIO, "ag_graph_write: dot -T%s failed (exit %d) rendering '%s': %s", fmt,
+        return ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: dot -T%s failed (exit %d) rendering '%s': %s", fmt,
                         WEXITSTATUS(st), path, err[0] ? err : "no message");
-    return ag_tape_fail(t, AG_EIO, "ag_graph_write: dot -T%s was killed by signal %d rendering '%s'", fmt,
+    return ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: dot -T%s was killed by signal %d rendering '%s'", fmt,
                     WIFSIGNALED(st) ? WTERMSIG(st) : 0, path);
 }
 
@@ -321,13 +321,13 @@ ag_status ag_graph_write(ag_tape *t, ag_node y, const ag_graph_opts *opts, const
         return s;
     if (*fmt == '\0') {
         if (af_commit(&dot, path) != 0)
-            s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot %s the DOT text into '%s': %s", dot.failed, path,
+            s = ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: cannot %s the DOT text into '%s': %s", dot.failed, path,
                              strerror(errno));
         return s;
     }
     af_file img;
     if (af_open(path, &img) != 0) {
-        s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
+        s = ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: cannot create a file beside '%s': %s", path,
                          strerror(errno));
         af_abort(&img);
     } else {
@@ -337,7 +337,7 @@ ag_status ag_graph_write(ag_tape *t, ag_node y, const ag_graph_opts *opts, const
         if (s != AG_OK)
             af_abort(&img);
         else if (af_commit(&img, path) != 0)
-            s = ag_tape_fail(t, AG_EIO, "ag_graph_write: cannot %s the rendered graph into '%s': %s", img.failed,
+            s = ag_tape_fail(t, AG_TEACH_EIO, "ag_graph_write: cannot %s the rendered graph into '%s': %s", img.failed,
                              path, strerror(errno));
     }
     af_abort(&dot);

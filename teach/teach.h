@@ -17,7 +17,7 @@ extern "C" {
  * AG_STATUS_LAYER_BASE; ARCHITECTURE.md): writing a trace, a graph or a
  * table failed, or Graphviz could not render. The tape's message says
  * which file and why. */
-#define AG_EIO ((ag_status)(AG_STATUS_LAYER_BASE + 0))
+#define AG_TEACH_EIO ((ag_status)(AG_STATUS_LAYER_BASE + 0))
 
 /* ---- the chain-rule ledger (trace.c) ------------------------------------ */
 
@@ -46,7 +46,7 @@ typedef struct ag_trace_opts {
  * the arrow includes what a variable held before (call ag_zero_grad first
  * for a clean ledger). A last line lists the variables reached and their
  * gradients. Numbers are printed with 6 significant digits (%.6g).
- * Returns AG_EIO when writing to `out` fails, AG_EANOMALY as ag_backward
+ * Returns AG_TEACH_EIO when writing to `out` fails, AG_EANOMALY as ag_backward
  * does, and the handle's error for a bad y. */
 ag_status ag_trace(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out); /* opts NULL: defaults */
 
@@ -71,8 +71,8 @@ typedef struct ag_graph_opts {
  * colour. opts may be NULL (no gradients, no highlight, no title). */
 ag_status ag_graph_dot(ag_tape *t, ag_node y, const ag_graph_opts *opts, FILE *out);
 /* Write the graph to `path`: ".dot"/".gv" as text; ".svg", ".png" or
- * ".pdf" by running Graphviz's `dot` (found on PATH; AG_EIO "Graphviz 'dot'
- * not found; ..." when it is missing, AG_EIO with dot's first error line when
+ * ".pdf" by running Graphviz's `dot` (found on PATH; AG_TEACH_EIO "Graphviz 'dot'
+ * not found; ..." when it is missing, AG_TEACH_EIO with dot's first error line when
  * it fails). The file appears whole or not at all: everything is written to
  * a temporary file beside it and renamed. */
 ag_status ag_graph_write(ag_tape *t, ag_node y, const ag_graph_opts *opts, const char *path);
@@ -120,7 +120,7 @@ ag_status ag_gradcheck(ag_tape *t, ag_mark from, ag_node y, const ag_node *input
 
 /* Print rows as a table (input label, analytic, numeric, step, errors), a
  * row marked "<-- disagree" when rel_err > tol and abs_err > tol (tol <= 0
- * picks 1e-6). Returns AG_EIO when writing fails. */
+ * picks 1e-6). Returns AG_TEACH_EIO when writing fails. */
 ag_status ag_gradcheck_print(ag_tape *t, const ag_gradcheck_row *rows, size_t n, double tol,
                              FILE *out);
 

@@ -330,7 +330,7 @@ ag_status ag_trace(ag_tape *t, ag_node y, const ag_trace_opts *opts, FILE *out)
     print_summary(&c, y, reached);
     ag_free(reached);
     if (ferror(out) || fflush(out) != 0)
-        return ag_tape_fail(t, AG_EIO, "ag_trace: writing the ledger failed: %s", strerror(errno));
+        return ag_tape_fail(t, AG_TEACH_EIO, "ag_trace: writing the ledger failed: %s", strerror(errno));
     return anomaly;
 }
 

@@ -113,6 +113,7 @@ Test(expr, records_powc_names_and_origins)
 {
     ag_tape *t = ag_tape_new(0);
     ag_anomaly_enable(t, true);
+    ag_mark m0 = ag_tape_mark(t);
     const double v[2] = {3.0, 2.0};
     ag_error e;
     ag_node out;
@@ -122,17 +123,27 @@ Test(expr, records_powc_names_and_origins)
     cr_assert_eq(ag_node_op(t, sq), AG_OP_POWC); /* a number exponent */
     cr_assert_eq(ag_node_op(t, r), AG_OP_POW);   /* a node exponent   */
     cr_assert_eq(ag_node_op(t, out), AG_OP_ADD);
-    /* origins: the operator's column, and the line in the label past line 1 */
-    const char *file;
-    int col;
-    ag_origin_of(t, sq, &file, &col);
-    cr_assert_str_eq(file, "<expr>");
-    cr_assert_eq(col, 7);
-    ag_origin_of(t, r, &file, &col);
-    cr_assert_str_eq(file, "<expr>:2");
-    cr_assert_eq(col, 6);
     /* 3^2 + 3^2 = 18 */
     cr_assert_eq(ag_value(t, out), 18.0);
+    /* origins, as an anomaly reports them: the operator's column, and the
+     * line in the label past line 1. x = 1e200 makes sq the first infinity;
+     * x = -1, y = 0.5 leaves sq = 1 and makes r = (-1)^0.5 the first NaN. */
+    ag_node x = ag_name_find(t, "x"), y = ag_name_find(t, "y");
+    ag_anomaly a;
+    ag_set_value(t, x, 1e200);
+    cr_assert_eq(ag_forward(t, m0, out), AG_EANOMALY);
+    cr_assert(ag_anomaly_last(t, &a));
+    cr_assert_eq(a.node.idx, sq.idx);
+    cr_assert_str_eq(a.file, "<expr>");
+    cr_assert_eq(a.line, 7);
+    ag_tape_clear_error(t);
+    ag_set_value(t, x, -1.0);
+    ag_set_value(t, y, 0.5);
+    cr_assert_eq(ag_forward(t, m0, out), AG_EANOMALY);
+    cr_assert(ag_anomaly_last(t, &a));
+    cr_assert_eq(a.node.idx, r.idx);
+    cr_assert_str_eq(a.file, "<expr>:2");
+    cr_assert_eq(a.line, 6);
     ag_tape_free(t);
 }
 

@@ -7,6 +7,8 @@
  * exactly ("..." lines stand for lines left out). A command written with
  * "..." ("agrad check ... --expect 'F' ...") is the previous command with
  * its --expect replaced by F.
+ *
+ * Every ```c block compiles, so that the API it shows is the library's.
  */
 #include "require.h"
 
@@ -14,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAXLINES 400
+#define MAXLINES 2000
 #define LINELEN 1024
 
 typedef struct doc {
@@ -120,4 +122,45 @@ Test(readme, shown_outputs_are_what_the_commands_print)
         k = to - 1;
     }
     cr_assert_geq(n_checked, 5, "only %zu agrad commands found in README.md", n_checked);
+}
+
+/* Every ```c block of README.md compiles with the compiler of the build
+ * ($CC, else cc) and -Werror: wrapped in a main with the public headers (its
+ * own #include lines dropped), and the two names the training-loop block
+ * takes from the text around it (xy, label). */
+Test(readme, c_blocks_compile)
+{
+    FILE *f = fopen("README.md", "r");
+    cr_assert(f, "README.md not found: run the suite from the repository root (make test)");
+    static doc d;
+    read_lines(f, &d);
+    fclose(f);
+    cr_assert_lt(d.n, (size_t)MAXLINES, "README.md has more than %d lines: raise MAXLINES", MAXLINES);
+    const char *build = getenv("AGRAD_BUILD"), *cc = getenv("CC");
+    char path[512], cmd[1024];
+    snprintf(path, sizeof path, "%s/readme_block.c", build && *build ? build : "build");
+    size_t n_blocks = 0;
+    for (size_t k = 0; k < d.n; k++) {
+        if (strcmp(d.line[k], "```c") != 0)
+            continue;
+        size_t first = k + 1;
+        FILE *out = fopen(path, "w");
+        cr_assert(out, "cannot write %s", path);
+        fprintf(out, "#include \"autograd.h\"\n#include \"nn.h\"\n#include <stdio.h>\n"
+                     "int main(void)\n{\n    double xy[2] = {0.5, -0.5}, label = 1.0;\n"
+                     "    (void)xy, (void)label;\n");
+        for (k = first; k < d.n && strncmp(d.line[k], "```", 3) != 0; k++)
+            if (strncmp(d.line[k], "#include", 8) != 0)
+                fprintf(out, "%s\n", d.line[k]);
+        fprintf(out, "    return 0;\n}\n");
+        fclose(out);
+        snprintf(cmd, sizeof cmd,
+                 "%s -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -Iautograd -Inn %s 2>&1",
+                 cc && *cc ? cc : "cc", path);
+        int rc = system(cmd);
+        cr_assert_eq(rc, 0, "README.md:%zu: the ```c block does not compile (%s; the compiler said why above)",
+                     first, path);
+        n_blocks++;
+    }
+    cr_assert_geq(n_blocks, 3, "only %zu ```c blocks found in README.md", n_blocks);
 }

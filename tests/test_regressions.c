@@ -286,3 +286,40 @@ Test(regressions, stepper_stops_when_its_output_is_dropped)
     ag_stepper_free(s);
     ag_tape_free(t);
 }
+
+/* ag_jacobian and ag_hvp_recorded record scratch nodes and drop them again.
+ * Dropping them by a rewind opened a segment, so the tape was not "as they
+ * found it": a model's next parameter tensor was refused as split by a
+ * rewind the user never made, and the error hook saw an engine error. */
+static int hook_calls;
+static void count_hook(void *ctx, ag_status s, const char *msg)
+{
+    (void)ctx, (void)s, (void)msg;
+    hook_calls++;
+}
+
+Test(regressions, dense_results_leave_no_rewind_boundary)
+{
+    ag_tape *t = ag_tape_new(0);
+    nn_model *m = nn_model_new(t);
+    nn_rng rng;
+    nn_rng_seed(&rng, 3);
+    cr_assert_eq(nn_dense_new(m, "0", 2, 2, NN_ACT_TANH, NN_INIT_XAVIER, &rng, NULL), AG_OK);
+    ag_run p = nn_model_params(m);
+    ag_node y = ag_at(t, p, 1); /* a parameter itself: nothing recorded above them */
+    size_t len = ag_tape_len(t);
+    double *j = NULL, v[6] = {1, 0, 0, 0, 0, 1}, hv[6];
+    ag_tape_on_error(t, count_hook, NULL);
+    cr_assert_eq(ag_jacobian(t, &y, 1, p, &j), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(j[1], 1.0); /* dy/dp_1 */
+    cr_assert_eq(ag_hvp_recorded(t, y, p, v, hv), AG_OK, "%s", ag_tape_error(t));
+    ag_free(j);
+    cr_assert_eq(ag_tape_len(t), len);
+    /* the parameters' run still grows: nothing split it */
+    cr_assert_eq(nn_param_new(m, "extra", 3, 0, NN_INIT_ZERO, NULL, NULL), AG_OK, "%s", ag_tape_error(t));
+    cr_assert_eq(nn_model_params(m).n, 9);
+    cr_assert_eq(hook_calls, 0, "the error hook saw an error");
+    cr_assert_eq(ag_tape_status(t), AG_OK, "%s", ag_tape_error(t));
+    nn_model_free(m);
+    ag_tape_free(t);
+}

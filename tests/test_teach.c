@@ -292,7 +292,7 @@ Test(teach, trace_errors)
     FILE *full = fopen("/dev/full", "w");
     if (full) {
         setvbuf(full, NULL, _IONBF, 0);
-        cr_assert_eq(ag_trace(t, y, NULL, full), AG_EIO);
+        cr_assert_eq(ag_trace(t, y, NULL, full), AG_TEACH_EIO);
         cr_assert(strstr(ag_tape_error(t), "ag_trace") != NULL);
         fclose(full);
     }

@@ -202,9 +202,9 @@ Test(teach_graph, graph_write_dot_svg_and_failures)
     cr_assert_eq(ag_graph_write(g.t, g.z, NULL, path), AG_EINVAL);
     ag_tape_clear_error(g.t);
 
-    /* a missing directory: AG_EIO naming the path, no file */
+    /* a missing directory: AG_TEACH_EIO naming the path, no file */
     snprintf(path, sizeof path, "%s/missing/g.svg", dir);
-    cr_assert_eq(ag_graph_write(g.t, g.z, NULL, path), AG_EIO);
+    cr_assert_eq(ag_graph_write(g.t, g.z, NULL, path), AG_TEACH_EIO);
     cr_assert(strstr(ag_tape_error(g.t), path) != NULL, "%s", ag_tape_error(g.t));
     cr_assert_neq(access(path, F_OK), 0);
     ag_tape_clear_error(g.t);
@@ -213,7 +213,7 @@ Test(teach_graph, graph_write_dot_svg_and_failures)
     snprintf(path, sizeof path, "%s/g.svg", dir);
     char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
     setenv("PATH", dir, 1);
-    cr_assert_eq(ag_graph_write(g.t, g.z, NULL, path), AG_EIO);
+    cr_assert_eq(ag_graph_write(g.t, g.z, NULL, path), AG_TEACH_EIO);
     if (old) {
         setenv("PATH", old, 1);
         free(old);
