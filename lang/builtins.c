@@ -5,9 +5,10 @@
  * itself (every op of arity 1 and CALL form, ag_ops.h: its name, its kink),
  * so an op added there is a function here with no edit; this file adds
  * only aliases (ln = log) and the language's own functions (rows over
- * evaluated arguments). lg_builtin_at is the one order every listing uses:
- * the ops in the list's order, each alias right after its op, then the
- * rows of this file. Kinks: the
+ * evaluated arguments). walk() is the one order every listing and lookup
+ * uses, one pass each: the ops in the list's order, each alias right
+ * after its op, then the rows of this file. Kinks: the rows of
+ * leaky_relu, max and min read theirs from their op's row; the
  * derivative conventions at a kink are the engine's (relu'(0) = 0,
  * abs'(0) = 0, leaky_relu'(0) = slope, max/min send a tie to the first
  * argument); step, sign and comparisons are piecewise constant (derivative
@@ -233,14 +234,23 @@ static bool f_diag(ev *e, const ex_node *at, const val *a, int n, val *out)
 
 static bool f_transpose(ev *e, const ex_node *at, const val *a, int n, val *out) { (void)n; return lg__transpose(e, at, a[0], out); }
 
-#define C(nm, usage, kk, lo, hi, fn) {nm, usage, kk, lo, hi, AG_OP_COUNT, fn}
+/* A row of the language's own, and the op whose kink it shares (its row's
+ * kink string is read from the op list, so the two cannot drift);
+ * AG_OP_COUNT when the row states its own kink or has none. */
+typedef struct row {
+    lg_builtin b;
+    ag_op kink_of;
+} row;
+
+#define C(nm, usage, kk, lo, hi, fn) {{nm, usage, kk, lo, hi, AG_OP_COUNT, fn}, AG_OP_COUNT}
+#define K(nm, usage, kop, lo, hi, fn) {{nm, usage, NULL, lo, hi, AG_OP_COUNT, fn}, kop}
 
 /* The language's own functions, after the ops. */
-static const lg_builtin table[] = {
-    C("leaky_relu", "leaky_relu(x[, slope = 0.01])", "leaky_relu'(0) = slope", 1, 2, f_leaky),
+static const row table[] = {
+    K("leaky_relu", "leaky_relu(x[, slope = 0.01])", AG_OP_LEAKY_RELU, 1, 2, f_leaky),
     C("pow", "pow(x, y)", NULL, 2, 2, f_pow),
-    C("max", "max(a, b) or max(x)", "a tie goes to the first argument", 1, 2, f_max),
-    C("min", "min(a, b) or min(x)", "a tie goes to the first argument", 1, 2, f_min),
+    K("max", "max(a, b) or max(x)", AG_OP_MAX, 1, 2, f_max),
+    K("min", "min(a, b) or min(x)", AG_OP_MIN, 1, 2, f_min),
     C("clip", "clip(x, lo, hi)", "at lo and hi (max then min)", 3, 3, f_clip),
     C("if", "if(cond, a, b)", "where cond changes", 3, 3, f_if),
     C("sum", "sum(x[, axis])", NULL, 1, 2, f_sum),
@@ -270,72 +280,109 @@ static bool is_function_op(ag_op op)
     return in && in->arity == 1 && in->form == AG_FORM_CALL;
 }
 
-static void op_row(ag_op op, const char *name, lg_builtin *out)
+/* The function `name` recording op, into *out when out is given. */
+static const char *op_row(ag_op op, const char *name, lg_builtin *out)
 {
-    memset(out, 0, sizeof *out);
-    out->name = name;
-    snprintf(out->usage, sizeof out->usage, "%s(x)", name);
-    out->kink = ag_op_info_of(op)->kink;
-    out->min_args = out->max_args = 1;
-    out->op = op;
+    if (out) {
+        memset(out, 0, sizeof *out);
+        out->name = name;
+        snprintf(out->usage, sizeof out->usage, "%s(x)", name);
+        out->kink = ag_op_info_of(op)->kink;
+        out->min_args = out->max_args = 1;
+        out->op = op;
+    }
+    return name;
 }
 
-bool lg_builtin_at(size_t k, lg_builtin *out)
+static const char *table_row(const row *r, lg_builtin *out)
 {
-    for (int op = 0; op < AG_OP_COUNT; op++) {
-        if (!is_function_op((ag_op)op))
-            continue;
-        if (k-- == 0) {
-            op_row((ag_op)op, ag_op_info_of((ag_op)op)->name, out);
-            return true;
-        }
-        for (size_t a = 0; a < N_ALIASES; a++)
-            if (aliases[a].op == (ag_op)op && k-- == 0) {
-                op_row((ag_op)op, aliases[a].name, out);
-                return true;
-            }
+    if (out) {
+        *out = r->b;
+        if (r->kink_of != AG_OP_COUNT)
+            out->kink = ag_op_info_of(r->kink_of)->kink;
     }
-    if (k >= N_TABLE)
-        return false;
-    *out = table[k];
-    return true;
+    return r->b.name;
 }
+
+/* The one order every listing uses, in one pass: the ops in the list's
+ * order, each alias right after its op, then the rows. stop(name, ctx)
+ * sees each name until it returns true; that function's row goes into *out
+ * (when given) and its name is returned; NULL when none stopped. No state
+ * outside the call: safe from several threads. */
+static const char *walk(bool (*stop)(const char *name, void *ctx), void *ctx, lg_builtin *out)
+{
+    for (int i = 0; i < AG_OP_COUNT; i++) {
+        ag_op op = (ag_op)i;
+        if (!is_function_op(op))
+            continue;
+        if (stop(ag_op_info_of(op)->name, ctx))
+            return op_row(op, ag_op_info_of(op)->name, out);
+        for (size_t a = 0; a < N_ALIASES; a++)
+            if (aliases[a].op == op && stop(aliases[a].name, ctx))
+                return op_row(op, aliases[a].name, out);
+    }
+    for (size_t r = 0; r < N_TABLE; r++)
+        if (stop(table[r].b.name, ctx))
+            return table_row(&table[r], out);
+    return NULL;
+}
+
+/* stop at position *ctx (counting down) */
+static bool at_position(const char *name, void *ctx)
+{
+    size_t *k = ctx;
+    (void)name;
+    return (*k)-- == 0;
+}
+
+typedef struct wanted {
+    const char *name;
+    size_t len;
+} wanted;
+
+static bool named(const char *name, void *ctx)
+{
+    const wanted *w = ctx;
+    return strlen(name) == w->len && memcmp(name, w->name, w->len) == 0;
+}
+
+typedef struct listing {
+    char *buf;
+    size_t size, w;
+} listing;
+
+/* append name, space-separated; stop at the first that does not fit */
+static bool append(const char *name, void *ctx)
+{
+    listing *l = ctx;
+    size_t n = strlen(name);
+    if (l->w + n + 2 > l->size)
+        return true;
+    if (l->w)
+        l->buf[l->w++] = ' ';
+    memcpy(l->buf + l->w, name, n + 1);
+    l->w += n;
+    return false;
+}
+
+bool lg_builtin_at(size_t k, lg_builtin *out) { return walk(at_position, &k, out) != NULL; }
 
 bool lg_builtin_find(const char *name, size_t len, lg_builtin *out)
 {
-    lg_builtin b;
-    for (size_t k = 0; lg_builtin_at(k, &b); k++)
-        if (strlen(b.name) == len && memcmp(b.name, name, len) == 0) {
-            if (out)
-                *out = b;
-            return true;
-        }
-    return false;
+    wanted w = {name, len};
+    return walk(named, &w, out) != NULL;
 }
 
 void lg__builtin_list(char *buf, size_t size)
 {
-    size_t w = 0;
-    lg_builtin b;
     if (size == 0)
         return;
     buf[0] = '\0';
-    for (size_t k = 0; lg_builtin_at(k, &b); k++) {
-        size_t n = strlen(b.name);
-        if (w + n + 2 > size)
-            break;
-        if (w)
-            buf[w++] = ' ';
-        memcpy(buf + w, b.name, n + 1);
-        w += n;
-    }
+    listing l = {buf, size, 0};
+    (void)walk(append, &l, NULL);
 }
 
-const char *lg_function(size_t k)
-{
-    lg_builtin b;
-    return lg_builtin_at(k, &b) ? b.name : NULL;
-}
+const char *lg_function(size_t k) { return walk(at_position, &k, NULL); }
 
 bool lg__apply(ev *e, const ex_node *at, const lg_builtin *b, const val *args, int n, val *out)
 {

@@ -266,9 +266,7 @@ ag_status lg_check(lg_prog *p, const lg_check_opts *opts, lg_report *out, ag_err
         err = &scratch;
     memset(err, 0, sizeof *err);
     memset(out, 0, sizeof *out);
-    lg_check_opts o = {20, 0.25, 1e-9, 1e-12};
-    if (opts)
-        o = *opts;
+    lg_check_opts o = opts ? *opts : lg__check_defaults;
     ag_tape *t = ag_tape_new(0);
     ag_mark m0 = t ? ag_tape_mark(t) : (ag_mark){0, 0, 0, 0};
     lg_run *r0 = t ? lg__eval_at(p, t, NULL, err) : NULL;

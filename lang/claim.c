@@ -61,8 +61,12 @@ bool lg__close(double a, double b, double rtol, double stol, double scale, doubl
     return fabs(a - b) <= rtol * fmax(fabs(a), fabs(b)) + stol * scale + round;
 }
 
+const lg_check_opts lg__check_defaults = {20, 0.25, 1e-9, 1e-12};
+
 bool lg_agrees(double a, double b, const lg_check_opts *o, double scale, ag_tape *t, size_t from, ag_node formula)
 {
+    if (!o) /* as lg_check: NULL is the defaults */
+        o = &lg__check_defaults;
     if (lg__close(a, b, o->rtol, o->stol, scale, 0.0))
         return true;
     return t && isfinite(b) && lg__close(a, b, o->rtol, o->stol, scale, lg__rounding(t, from, formula));

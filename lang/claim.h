@@ -22,6 +22,9 @@ bool lg__claim_eval(lg_run *r, const stmt *st, cm *m, ag_error *err);
 void lg__cm_free(cm *m);
 /* The largest |entry| of a, its scale of "the size of the gradients". */
 double lg__scale(const double *a, size_t n);
+/* The options NULL stands for (lg_check, lg_agrees): 20 points, radius
+ * 0.25, rtol 1e-9, stol 1e-12 (lang.h, lg_check_opts). */
+extern const lg_check_opts lg__check_defaults;
 /* lg_agrees's rule with the rounding bound given, and the bound. */
 bool lg__close(double a, double b, double rtol, double stol, double scale, double round);
 double lg__rounding(ag_tape *t, size_t from, ag_node entry);

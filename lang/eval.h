@@ -79,9 +79,10 @@ size_t lg__size(lg_shape s);
 /* The program's inputs and claims, counted (prog.c). */
 size_t lg__prog_n_inputs(const lg_prog *p);
 size_t lg__prog_n_claims(const lg_prog *p);
-/* Origins stamped on nodes in anomaly mode: "<expr>" for line 1,
- * "<expr>:N" for line N, the column being the origin's number, so an
- * anomaly says "created at <expr>:LINE:COLUMN" (static strings). */
+/* The origin label of a line, stamped on nodes in anomaly mode with the
+ * column as the origin's line: "<expr>" for line 1, "<expr>:N" for line
+ * N, "<expr>:>64" past 64 (static strings). Public: lang.h, at lg_eval,
+ * documents these labels for tools; change both together. */
 const char *lg__origin_label(int line);
 /* "a scalar", "3 entries", "3x2" */
 const char *lg__shape_str(lg_shape s, char *buf, size_t size);

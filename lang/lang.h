@@ -96,7 +96,16 @@ typedef struct lg_run lg_run;
 
 /* Record the program's statements (not its claims) on t at the inputs'
  * values; every input entry is an ag_var, every named entry a node named
- * like "W[2,1]" ("x" for a scalar). NULL on failure (*err: what, where). */
+ * like "W[2,1]" ("x" for a scalar). NULL on failure (*err: what, where).
+ *
+ * Origins (a contract tools may parse): with anomaly mode on for t
+ * (ag_anomaly_enable), lg_eval and lg_run_expr stamp the nodes of each
+ * operation or call through ag_origin_set(t, file, line) with
+ *   file  "<expr>" for line 1 of the text, "<expr>:N" for line N (2 to
+ *         64), "<expr>:>64" for any line past 64 (static strings);
+ *   line  the 1-based column (in characters) of the operator or call.
+ * So ag_anomaly's file and line, and an anomaly message's "created at
+ * <expr>:COL" or "<expr>:LINE:COL", give the place in the text. */
 lg_run *lg_eval(lg_prog *p, ag_tape *t, ag_error *err);
 void lg_run_free(lg_run *r);
 /* The value of a name (input or assigned); false when there is none. */
@@ -115,6 +124,12 @@ ag_status lg_jacobian(lg_run *r, lg_value of, lg_value wrt, double *out, lg_shap
 
 /* ---- claims and verdicts -------------------------------------------------------- */
 
+/* Options of lg_check and lg_agrees. NULL options mean the defaults in
+ * parentheses, for both. A struct given is taken as it is, zero fields
+ * included (as the command line's --points 0, --tol 0): points 0 checks
+ * the given point only, rtol = stol = 0 compares exactly (up to the
+ * formula's rounding bound, below). So start from the defaults, not from
+ * a zeroed struct: (lg_check_opts){20, 0.25, 1e-9, 1e-12}. */
 typedef struct lg_check_opts {
     int points;     /* sample points besides the given one (default 20)    */
     double radius;  /* x -> x + radius*u*max(|x|,1), u in [-1,1] (0.25)    */
@@ -133,7 +148,8 @@ typedef enum lg_verdict {
 
 /* The one tolerance rule (lg_check uses it for every entry of a claim, and
  * `agrad check` for its table): autodiff a and a formula's value b agree
- * when a == b, both are NaN, or
+ * under options o (NULL: the defaults, as for lg_check) when a == b, both
+ * are NaN, or
  *   |a - b| <= o->rtol*max(|a|,|b|) + o->stol*scale + round,
  * scale the largest |autodiff| involved, and round the formula's own
  * rounding bound: 8 eps * sum over the formula's interior nodes n (tape

@@ -1,8 +1,9 @@
 /*
  * test_lang_ops.c: the language's functions are the engine's op list (every
  * op of arity 1 and CALL form is a function, computed and differentiated
- * as the engine does, listed in the list's order, its kink straddled);
- * lang's own status codes and their names; and three defects fixed (a
+ * as the engine does, listed in the list's order, its kink straddled;
+ * lookup and listing in that order); the origin labels of lang.h; lang's
+ * own status codes and their names; and three defects fixed (a
  * second-order claim's shapes, check --json -f on a parse error, the
  * column of a claim's unknown name). Suite `lang_ops`.
  */
@@ -117,20 +118,26 @@ Test(lang_ops, kinks_come_from_the_op_rows)
     cr_assert_geq(n_kinked, 4); /* abs, relu, sign, step at least */
 }
 
-Test(lang_ops, unknown_function_lists_the_op_order)
+/* The error of evaluating foo(x), an unknown function, into *e. */
+static void unknown_function_error(ag_error *e)
 {
     lg_prog *p = lg_parse("foo(x)", 6, NULL);
     ag_tape *t = ag_tape_new(0);
-    ag_error e;
     cr_assert(p);
-    cr_assert_eq(lg_prog_set_input(p, "x", (double[]){1.0}, 1, &e), AG_OK, "%s", e.message);
-    cr_assert_null(lg_eval(p, t, &e));
+    cr_assert_eq(lg_prog_set_input(p, "x", (double[]){1.0}, 1, e), AG_OK, "%s", e->message);
+    cr_assert_null(lg_eval(p, t, e));
+    ag_tape_free(t);
+    lg_prog_free(p);
+}
+
+Test(lang_ops, unknown_function_lists_the_op_order)
+{
+    ag_error e;
+    unknown_function_error(&e);
     cr_assert_eq(e.status, LG_EPARSE);
     cr_assert(strstr(e.message, "the functions are: exp log ln sqrt abs sin cos tanh sigmoid softplus relu log1p "
                                 "expm1 tan atan sinh cosh erf sign step leaky_relu pow max min clip if sum"),
               "%s", e.message);
-    ag_tape_free(t);
-    lg_prog_free(p);
 }
 
 Test(lang_ops, status_codes_are_langs)
@@ -153,7 +160,7 @@ Test(lang_ops, status_codes_are_langs)
     cr_assert(j, "%s", buf);
     cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "status")), "parse error");
     json_decref(j);
-    /* a run writes JSON only */
+    /* LG_TRACE is a run's format only: an error refuses it */
     cr_assert_eq(lg_error_write(&e, "x = (1", NULL, LG_TRACE, stdout), AG_EINVAL);
 }
 
@@ -214,4 +221,75 @@ Test(lang_ops, check_json_file_parse_error_is_json)
     cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "status")), "not found");
     json_decref(j);
     run_free(&r);
+}
+
+/* The origin labels lang.h documents at lg_eval (tools parse them): in
+ * anomaly mode a node's origin is "<expr>" on line 1, "<expr>:N" on line
+ * N, "<expr>:>64" past line 64, with the column of its operator or call. */
+static void first_anomaly_origin(const char *src, const char **file, int *col)
+{
+    ag_error e;
+    lg_prog *p = lg_parse(src, strlen(src), &e);
+    cr_assert(p, "%s", e.message);
+    ag_tape *t = ag_tape_new(0);
+    cr_assert_eq(ag_anomaly_enable(t, true), AG_OK);
+    lg_run *r = lg_eval(p, t, &e);
+    ag_anomaly an;
+    cr_assert(ag_anomaly_last(t, &an), "no anomaly met in %s", src);
+    *file = an.file;
+    *col = an.line;
+    lg_run_free(r);
+    ag_tape_free(t);
+    lg_prog_free(p);
+}
+
+Test(lang_ops, origin_labels_are_the_documented_ones)
+{
+    const char *file;
+    int col;
+    /* log(0) = -inf: the log call is the first bad node */
+    first_anomaly_origin("x = 1\nL = 2 + log(x - 1)\n", &file, &col);
+    cr_assert_str_eq(file, "<expr>:2");
+    cr_assert_eq(col, 9, "the column of the call log(...)");
+    first_anomaly_origin("L = log(0 * 3)", &file, &col);
+    cr_assert_str_eq(file, "<expr>");
+    cr_assert_eq(col, 5);
+    char src[2048];
+    size_t w = 0;
+    for (int i = 1; i <= 66; i++)
+        w += (size_t)snprintf(src + w, sizeof src - w, "a%d = %d\n", i, i);
+    snprintf(src + w, sizeof src - w, "L = a1 / (a1 - 1)\n"); /* line 67: 1/0 = inf at the '/' */
+    first_anomaly_origin(src, &file, &col);
+    cr_assert_str_eq(file, "<expr>:>64");
+    cr_assert_eq(col, 8);
+}
+
+/* Lookup and the listing walk the one order lg_function gives: every
+ * function is found by its name (it cannot be assigned), and the unknown
+ * function message lists the names in lg_function's order. */
+Test(lang_ops, lookup_and_listing_follow_lg_function)
+{
+    char all[2048] = "";
+    size_t w = 0, n = 0;
+    for (const char *name; (name = lg_function(n)) != NULL; n++) {
+        cr_assert_lt(w + strlen(name) + 2, sizeof all);
+        w += (size_t)snprintf(all + w, sizeof all - w, "%s%s", w ? " " : "", name);
+        if (strcmp(name, "d") == 0) /* d stays free as a name (the notes' delta) */
+            continue;
+        char src[64];
+        snprintf(src, sizeof src, "%s = 1\n", name);
+        ag_error e;
+        cr_assert_null(lg_parse(src, strlen(src), &e), "%s was not found as a function", name);
+        cr_assert(strstr(e.message, "is a function"), "%s: %s", name, e.message);
+    }
+    cr_assert_geq(n, 30);
+    ag_error e;
+    unknown_function_error(&e);
+    const char *list = strstr(e.message, "the functions are: ");
+    cr_assert(list, "%s", e.message);
+    list += strlen("the functions are: ");
+    /* the list is whole names, cut to fit the message: a prefix of all */
+    cr_assert_gt(strlen(list), 100, "%s", list);
+    cr_assert(strncmp(all, list, strlen(list)) == 0, "listed: %s\nlg_function: %s", list, all);
+    cr_assert(all[strlen(list)] == ' ' || all[strlen(list)] == '\0', "cut mid-name: %s", list);
 }

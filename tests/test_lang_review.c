@@ -6,6 +6,7 @@
 #include "lang.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <string.h>
 
 /* An expression that used a name f as an input failed: the unnamed output
@@ -77,4 +78,50 @@ Test(lang_review, a_long_list_of_data_inputs_ends_with_and_n_more)
     cr_assert_eq(listed + rest, 13, "%s", r.inputs_note);
     lg_report_free(&r);
     lg_prog_free(p);
+}
+
+/* check --json -f on a file without claims wrote its error as text to
+ * stderr and nothing to stdout; --json errors are a JSON object there. */
+Test(lang_review, check_json_without_claims_is_a_json_error)
+{
+    const char *src = "x = 2\nL = x^2\n";
+    run r = agrad_in(src, "check", "--json", "-f", "-", (const char *)NULL);
+    cr_assert_eq(r.rc, 2, "%s%s", r.out, r.err);
+    cr_assert_str_eq(r.err, "");
+    json_error_t je;
+    json_t *j = json_loads(r.out, 0, &je);
+    cr_assert(j, "not JSON: '%s'", r.out);
+    json_t *err = json_object_get(j, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(err, "status")), "invalid argument");
+    cr_assert(strstr(json_string_value(json_object_get(err, "message")), "no claim to check"), "%s", r.out);
+    cr_assert_eq(json_integer_value(json_object_get(err, "line")), 0); /* no place in the file */
+    json_decref(j);
+    run_free(&r);
+    /* without --json: text on stderr, nothing on stdout, as before */
+    r = agrad_in(src, "check", "-f", "-", (const char *)NULL);
+    cr_assert_eq(r.rc, 2, "%s%s", r.out, r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert(strstr(r.err, "agrad check: no claim to check"), "%s", r.err);
+    run_free(&r);
+}
+
+/* lg_agrees dereferenced its options: NULL crashed, although lg_check
+ * takes NULL as the defaults. Now NULL is the defaults for both
+ * (rtol 1e-9, stol 1e-12: lang.h), and a struct given is taken as it is. */
+Test(lang_review, lg_agrees_takes_null_as_the_defaults)
+{
+    /* rtol 1e-9 relative to max(|a|,|b|) = 1 (scale 0: no stol term) */
+    cr_assert(lg_agrees(1.0, 1.0 + 0.5e-9, NULL, 0.0, NULL, 0, AG_NULL));
+    cr_assert(!lg_agrees(1.0, 1.0 + 2e-9, NULL, 0.0, NULL, 0, AG_NULL));
+    /* stol 1e-12 times the scale: 1e-6 differs from 0 within 1e-12 * 1e6 */
+    cr_assert(lg_agrees(0.0, 1e-6, NULL, 1e6, NULL, 0, AG_NULL));
+    cr_assert(!lg_agrees(0.0, 1e-6, NULL, 1e5, NULL, 0, AG_NULL));
+    /* the same as the defaults spelled out */
+    const lg_check_opts d = {20, 0.25, 1e-9, 1e-12};
+    cr_assert(lg_agrees(1.0, 1.0 + 0.5e-9, &d, 0.0, NULL, 0, AG_NULL));
+    cr_assert(!lg_agrees(1.0, 1.0 + 2e-9, &d, 0.0, NULL, 0, AG_NULL));
+    /* a zeroed struct is taken as given, as lg_check does: exact */
+    const lg_check_opts zero = {0, 0.0, 0.0, 0.0};
+    cr_assert(lg_agrees(1.0, 1.0, &zero, 1.0, NULL, 0, AG_NULL));
+    cr_assert(!lg_agrees(1.0, 1.0 + 0x1p-52, &zero, 1.0, NULL, 0, AG_NULL));
 }

@@ -340,8 +340,9 @@ void cli_prog_free(cli_prog *p)
 }
 
 /* The line an origin label stands for: lang stamps each node with "<expr>"
- * for line 1 or "<expr>:N" for line N, and its column (lang.h); 0 for
- * another label. */
+ * for line 1 or "<expr>:N" for line N, and its column as the origin's line
+ * (the labels are lang's public contract: lang.h, at lg_eval); 0 for
+ * another label, "<expr>:>64" included. */
 static int origin_line(const char *label)
 {
     if (!label || strncmp(label, "<expr>", 6) != 0)

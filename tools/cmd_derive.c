@@ -182,8 +182,14 @@ int cli_check_file(const cli_args *a, const cli_io *io)
         lang_error(&e, src, a, io);
         rc = e.status == AG_ENOMEM ? CLI_FAIL : CLI_USAGE;
     } else if (r.n_claims == 0) {
-        fprintf(io->err, "agrad check: no claim to check: write claims (claim dL/dx = ...) or give --wrt NAME and "
-                         "--expect 'FORMULA'\n");
+        /* with --json an error object on the output, as every other error */
+        ag_error none = {.status = AG_EINVAL};
+        snprintf(none.message, sizeof none.message, "no claim to check: write claims (claim dL/dx = ...) or give "
+                                                     "--wrt NAME and --expect 'FORMULA'");
+        if (a->json)
+            (void)lg_error_write(&none, NULL, a->file, LG_JSON, io->out);
+        else
+            fprintf(io->err, "agrad check: %s\n", none.message);
         rc = CLI_USAGE;
         lg_report_free(&r);
     } else {

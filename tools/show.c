@@ -105,8 +105,9 @@ const char *cli_name_nodes(ag_tape *t, const char *msg, char *buf, size_t size)
         const char *name = NULL;
         char *end = (char *)s;
         if (strncmp(s, "<expr>:", 7) == 0 && s[7] >= '0' && s[7] <= '9') {
-            /* an origin: "<expr>:C" is column C of line 1, "<expr>:L:C"
-             * column C of line L; said in words, so a column is called one */
+            /* an origin (lang.h, at lg_eval): "<expr>:C" is column C of
+             * line 1, "<expr>:L:C" column C of line L; said in words, so a
+             * column is called one */
             long l = strtol(s + 7, &end, 10), c = -1;
             if (end[0] == ':' && end[1] >= '0' && end[1] <= '9')
                 c = strtol(end + 1, &end, 10);
