@@ -33,6 +33,15 @@ static void read_lines(FILE *f, doc *d)
     }
 }
 
+static void read_readme(doc *d)
+{
+    FILE *f = fopen("README.md", "r");
+    cr_assert(f, "README.md not found: run the suite from the repository root (make test)");
+    read_lines(f, d);
+    fclose(f);
+    cr_assert_lt(d->n, (size_t)MAXLINES, "README.md has more than %d lines: raise MAXLINES", MAXLINES);
+}
+
 /* the quoted argument after "--expect " in cmd, quotes included, or NULL */
 static const char *expect_arg(const char *cmd, size_t *len)
 {
@@ -90,11 +99,8 @@ static void check_command(const char *cmd, const doc *shown, size_t from, size_t
 
 Test(readme, shown_outputs_are_what_the_commands_print)
 {
-    FILE *f = fopen("README.md", "r");
-    cr_assert(f, "README.md not found: run the suite from the repository root (make test)");
     static doc d;
-    read_lines(f, &d);
-    fclose(f);
+    read_readme(&d);
     static char cmd[4096], prev[4096] = "", run[4096];
     size_t n_checked = 0;
     bool in_sh = false;
@@ -130,12 +136,8 @@ Test(readme, shown_outputs_are_what_the_commands_print)
  * takes from the text around it (xy, label). */
 Test(readme, c_blocks_compile)
 {
-    FILE *f = fopen("README.md", "r");
-    cr_assert(f, "README.md not found: run the suite from the repository root (make test)");
     static doc d;
-    read_lines(f, &d);
-    fclose(f);
-    cr_assert_lt(d.n, (size_t)MAXLINES, "README.md has more than %d lines: raise MAXLINES", MAXLINES);
+    read_readme(&d);
     const char *build = getenv("AGRAD_BUILD"), *cc = getenv("CC");
     char path[512], cmd[1024];
     snprintf(path, sizeof path, "%s/readme_block.c", build && *build ? build : "build");
