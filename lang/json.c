@@ -94,14 +94,23 @@ ag_status lg__error_json(const ag_error *e, const char *src, FILE *f)
     return done(f);
 }
 
+/* The run's output when it is a scalar (what a gradient or a trace is of),
+ * with the variables' gradients cleared for one backward from it. */
+static bool scalar_output(lg_run *r, lg_value *out, const char **name)
+{
+    if (!lg_run_output(r, out, name) || lg__size(out->shape) != 1)
+        return false;
+    ag_zero_grad(r->t);
+    return true;
+}
+
 static ag_status grad_json(lg_run *r, FILE *f)
 {
     lg_value out;
     const char *name;
-    if (!lg_run_output(r, &out, &name) || lg__size(out.shape) != 1)
+    if (!scalar_output(r, &out, &name))
         return AG_EINVAL;
     ag_tape *t = r->t;
-    ag_zero_grad(t);
     if (ag_node_op(t, out.nodes[0]) != AG_OP_CONST && ag_backward(t, out.nodes[0]) != AG_OK &&
         ag_tape_status(t) != AG_EANOMALY)
         return ag_tape_status(t);
@@ -164,10 +173,9 @@ static ag_status trace_json(lg_run *r, FILE *f)
 {
     lg_value out;
     const char *name;
-    if (!lg_run_output(r, &out, &name) || lg__size(out.shape) != 1)
+    if (!scalar_output(r, &out, &name))
         return AG_EINVAL;
     ag_tape *t = r->t;
-    ag_zero_grad(t);
     ag_stepper *st = ag_stepper_new(t, out.nodes[0]);
     if (!st)
         return ag_tape_status(t) ? ag_tape_status(t) : AG_EINVAL;

@@ -61,6 +61,13 @@ static double **add_point(pts *P)
     return pt;
 }
 
+/* d u / d x after the backward from u (for u a variable itself, which
+ * ag_backward would not need: 1 at u, 0 elsewhere) */
+static double kink_slope(ag_tape *t, ag_node u, ag_node x)
+{
+    return ag_node_op(t, u) == AG_OP_VAR ? (x.idx == u.idx) : ag_grad(t, x);
+}
+
 static bool kink_points(pts *P, lg_run *r0, double radius)
 {
     ag_tape *t = r0->t;
@@ -80,8 +87,7 @@ static bool kink_points(pts *P, lg_run *r0, double radius)
             if (P->fixed[k])
                 continue;
             for (size_t i = 0; i < P->len[k]; i++) {
-                ag_node x = P->nodes[k][i];
-                double g = ag_node_op(t, kk->u) == AG_OP_VAR ? (x.idx == kk->u.idx) : ag_grad(t, x);
+                double g = kink_slope(t, kk->u, P->nodes[k][i]);
                 reach += fabs(g) * fmax(fabs(P->v[0][k][i]), 1.0);
                 g2 += g * g;
             }
@@ -100,9 +106,7 @@ static bool kink_points(pts *P, lg_run *r0, double radius)
                 if (P->fixed[k])
                     continue;
                 for (size_t i = 0; i < P->len[k]; i++) {
-                    ag_node x = P->nodes[k][i];
-                    double g = ag_node_op(t, kk->u) == AG_OP_VAR ? (x.idx == kk->u.idx) : ag_grad(t, x);
-                    pt[k][i] += s * g;
+                    pt[k][i] += s * kink_slope(t, kk->u, P->nodes[k][i]);
                 }
             }
         }

@@ -16,6 +16,18 @@
 AG_OPLIST(OP_FNS_)
 #undef OP_FNS_
 
+/* Sample inputs for every op (enough for the n-ary ones): two points inside
+ * every domain, each side of the kinks (relu, abs, leaky_relu, sign, step at
+ * 0; min/max ties), away from both; OP_AT_POS for the ops that need a > 0
+ * (log, sqrt, pow, powc), the same magnitudes made positive. */
+static const double OP_AT_1[] = {0.7, 1.3, 0.45, -0.6, 0.9, 0.2};
+static const double OP_AT_2[] = {-0.35, 0.8, 1.6, 0.25, -1.1, 0.5};
+static const double OP_AT_POS[] = {0.35, 0.8, 1.6, 0.25, 1.1, 0.5};
+static inline bool op_needs_positive(ag_op op)
+{
+    return op == AG_OP_LOG || op == AG_OP_SQRT || op == AG_OP_POW || op == AG_OP_POWC;
+}
+
 /* The handles of run r's nodes in out[0..r.n), for calls that take listed
  * nodes (ag_grad_nodes). */
 static inline const ag_node *run_nodes(ag_tape *t, ag_run r, ag_node *out)

@@ -103,14 +103,11 @@ static void check_op(ag_op op, const double *v)
 Test(hess_fwd, every_op_matches_differences_of_its_numeric_derivative)
 {
     /* inside every domain and away from every kink (ties of min/max, 0 of
-     * relu/abs/sign/step/leaky_relu), two points per op */
-    static const double v1[] = {0.7, 1.3, 0.45, -0.6, 0.9, 0.2};
-    static const double v2[] = {-0.35, 0.8, 1.6, 0.25, -1.1, 0.5};
-    static const double pos[] = {0.35, 0.8, 1.6, 0.25, 1.1, 0.5};
+     * relu/abs/sign/step/leaky_relu), two points per op (op_fns.h) */
     for (int op = 0; op < AG_OP_COUNT; op++) {
-        bool needs_pos = op == AG_OP_LOG || op == AG_OP_SQRT || op == AG_OP_POW || op == AG_OP_POWC;
-        check_op((ag_op)op, needs_pos ? pos : v1);
-        check_op((ag_op)op, needs_pos ? pos + 1 : v2);
+        bool needs_pos = op_needs_positive((ag_op)op);
+        check_op((ag_op)op, needs_pos ? OP_AT_POS : OP_AT_1);
+        check_op((ag_op)op, needs_pos ? OP_AT_POS + 1 : OP_AT_2);
     }
 }
 

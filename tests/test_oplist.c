@@ -173,13 +173,8 @@ Test(oplist, every_local_derivative_recorded_as_ops_equals_the_sweeps)
 {
     /* two points per op, inside every domain (log, sqrt, pow need a > 0),
      * each side of the kinks (relu, abs, leaky_relu, min/max, sign, step) */
-    static const double v[] = {0.7, 1.3, 0.45, -0.6, 0.9, 0.2};
-    static const double v2[] = {-0.35, 0.8, 1.6, 0.25, -1.1, 0.5};
-    static const double pos[] = {0.35, 0.8, 1.6, 0.25, 1.1, 0.5};
-    for (int op = 0; op < AG_OP_COUNT; op++) {
-        bool needs_pos = op == AG_OP_LOG || op == AG_OP_SQRT || op == AG_OP_POW || op == AG_OP_POWC;
-        check_op((ag_op)op, v, needs_pos ? pos : v2);
-    }
+    for (int op = 0; op < AG_OP_COUNT; op++) /* the points of op_fns.h */
+        check_op((ag_op)op, OP_AT_1, op_needs_positive((ag_op)op) ? OP_AT_POS : OP_AT_2);
 }
 
 Test(oplist, local_derivative_misuse)
